@@ -1,0 +1,228 @@
+"""One error tree for the whole credential core.
+
+Every error carries diagnostics (a stable ``code``, a human ``message``, the
+offending ``field`` when there is one, and free-form ``details``) so that the
+web layer can turn any of them into a JSON problem body without knowing the
+concrete class, and the CLI can print the same words.
+
+Invalid *credentials* are not errors: verification reports them as failed
+checks (see ``credentials.verify``). These exceptions are for input that cannot
+be processed at all, for refused operations and for infrastructure faults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+
+class MicrocredError(Exception):
+    """Base of every error raised by microcred."""
+
+    code: ClassVar[str] = "microcred_error"
+    #: The HTTP status the web layer answers with; 4xx for anything the caller can fix.
+    http_status: ClassVar[int] = 400
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.details: dict[str, Any] = dict(details or {})
+
+    def diagnostics(self) -> dict[str, Any]:
+        """The error as plain data: what a problem body or ``--json`` output shows."""
+        out: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.field is not None:
+            out["field"] = self.field
+        if self.details:
+            out["details"] = self.details
+        return out
+
+
+# --- input the caller can fix -------------------------------------------------------------
+
+
+class InvalidInputError(MicrocredError):
+    """Input that cannot be processed: malformed JSON, wrong shape, unknown identifiers."""
+
+    code = "invalid_input"
+    http_status = 400
+
+
+class MalformedCredentialError(InvalidInputError):
+    """The input is not a credential at all (not a JSON object, not parseable)."""
+
+    code = "malformed_credential"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One structural problem, located by a JSON path such as ``credentialSubject.id``."""
+
+    field: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "message": self.message}
+
+
+class CredentialValidationError(InvalidInputError):
+    """A credential (or part of one) breaks the data model; lists every problem found."""
+
+    code = "credential_invalid"
+    http_status = 422
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        first = self.problems[0] if self.problems else Problem("", "invalid credential")
+        more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
+        super().__init__(
+            f"{first.field}: {first.message}{more}" if first.field else first.message + more,
+            field=first.field or None,
+            details={"problems": [p.as_dict() for p in self.problems]},
+        )
+
+
+class UnknownContextError(InvalidInputError):
+    """A JSON-LD context URL that is not bundled; contexts are never fetched."""
+
+    code = "unknown_context"
+    http_status = 422
+
+    def __init__(self, url: str) -> None:
+        super().__init__(
+            f"JSON-LD context {url!r} is not one of the bundled contexts; "
+            "contexts are never fetched from the network",
+            field="@context",
+            details={"url": url},
+        )
+        self.url = url
+
+
+class UndefinedTermError(InvalidInputError):
+    """A property or type that no context defines; signing it would leave it unsigned."""
+
+    code = "undefined_term"
+    http_status = 422
+
+    def __init__(self, term: str, *, reason: str = "no @context defines it") -> None:
+        super().__init__(
+            f"term {term!r} is not defined: {reason}",
+            field=term,
+            details={"term": term},
+        )
+        self.term = term
+
+
+class JsonLdProcessingError(InvalidInputError):
+    """Any other JSON-LD processing failure (invalid context, invalid @id, ...)."""
+
+    code = "jsonld_error"
+    http_status = 422
+
+
+class CanonicalizationError(InvalidInputError):
+    """The document cannot be canonicalised (for example a number outside RFC 8785's range)."""
+
+    code = "canonicalization_error"
+    http_status = 422
+
+
+class MultibaseError(InvalidInputError):
+    """A multibase / Multikey value that does not decode to what it claims."""
+
+    code = "bad_multibase"
+    http_status = 422
+
+
+class NoEmbeddedCredentialError(InvalidInputError):
+    """An uploaded PDF, PNG or SVG carries no (or more than one) embedded credential."""
+
+    code = "no_embedded_credential"
+    http_status = 422
+
+
+class UnsupportedMediaError(InvalidInputError):
+    """An upload that is none of the formats a credential can travel in."""
+
+    code = "unsupported_media"
+    http_status = 415
+
+
+# --- refused operations -------------------------------------------------------------------
+
+
+class SigningError(MicrocredError):
+    """Signing was refused: unknown cryptosuite, issuer not controlled by the key, ..."""
+
+    code = "signing_refused"
+    http_status = 422
+
+
+class UnknownCryptosuiteError(SigningError):
+    code = "unknown_cryptosuite"
+
+    def __init__(self, name: object) -> None:
+        super().__init__(
+            f"unknown cryptosuite {name!r}; supported: eddsa-rdfc-2022, eddsa-jcs-2022",
+            field="cryptosuite",
+            details={"cryptosuite": name},
+        )
+
+
+# --- keys, configuration ------------------------------------------------------------------
+
+
+class KeyStoreError(MicrocredError):
+    """A key that does not exist, cannot be decrypted, or may not be used here."""
+
+    code = "key_store_error"
+    http_status = 500
+
+
+class KeyNotFoundError(KeyStoreError):
+    code = "key_not_found"
+    http_status = 404
+
+
+class ConfigurationError(MicrocredError):
+    """The service is configured in a way that is unsafe or inconsistent."""
+
+    code = "configuration_error"
+    http_status = 500
+
+
+# --- resolution (DIDs, status lists) ------------------------------------------------------
+
+
+class ResolutionError(MicrocredError):
+    """A DID, verification method or status list that could not be resolved."""
+
+    code = "resolution_failed"
+    http_status = 502
+
+
+class UnsupportedDidMethodError(ResolutionError):
+    code = "unsupported_did_method"
+    http_status = 422
+
+
+class ForbiddenAddressError(ResolutionError):
+    """A fetch that would reach a private, loopback or link-local address (SSRF guard)."""
+
+    code = "forbidden_address"
+    http_status = 422
+
+
+class StatusListError(MicrocredError):
+    """A status list that is full, malformed or inconsistent."""
+
+    code = "status_list_error"
+    http_status = 422
