@@ -1,0 +1,27 @@
+"""Data Integrity EdDSA proofs (``eddsa-rdfc-2022``, ``eddsa-jcs-2022``): add and verify."""
+
+from credentials.proofs.dataintegrity import (
+    ASSERTION_METHOD,
+    PROOF_TYPE,
+    ProofVerification,
+    Signer,
+    add_proof,
+    proofs_of,
+    verify_proofs,
+)
+from credentials.proofs.suites import JCS, RDFC, SUITES, Cryptosuite, get_suite
+
+__all__ = [
+    "ASSERTION_METHOD",
+    "JCS",
+    "PROOF_TYPE",
+    "RDFC",
+    "SUITES",
+    "Cryptosuite",
+    "ProofVerification",
+    "Signer",
+    "add_proof",
+    "get_suite",
+    "proofs_of",
+    "verify_proofs",
+]

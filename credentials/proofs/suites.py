@@ -1,0 +1,107 @@
+"""The two EdDSA cryptosuites of W3C vc-di-eddsa: what each one hashes.
+
+Both suites sign ``SHA-256(canonical proof config) || SHA-256(canonical document)``
+(the proof-configuration hash first) with Ed25519; they differ only in how the
+document and the proof configuration are canonicalised:
+
+- ``eddsa-rdfc-2022``: JSON-LD → RDF → RDFC-1.0, with the document's
+  ``@context`` copied into the proof configuration (vc-di-eddsa §3.2.4).
+- ``eddsa-jcs-2022``: RFC 8785 over the JSON; the proof itself carries the
+  ``@context`` and the document's ``@context`` must start with it
+  (vc-di-eddsa §3.3.6 step 4).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from credentials import jcs, jsonld
+from credentials.errors import UnknownCryptosuiteError
+
+RDFC = "eddsa-rdfc-2022"
+JCS = "eddsa-jcs-2022"
+
+
+class Cryptosuite(Protocol):
+    name: str
+
+    def prepare_proof(self, unsecured: Mapping[str, Any], proof: dict[str, Any]) -> None:
+        """Adjust the proof options before signing (jcs copies the document's @context)."""
+
+    def unsecured_for(
+        self, unsecured: Mapping[str, Any], proof_options: Mapping[str, Any]
+    ) -> Mapping[str, Any] | str:
+        """The document as this proof covers it, or a reason why the proof cannot cover it."""
+
+    def hash_data(self, unsecured: Mapping[str, Any], proof_options: Mapping[str, Any]) -> bytes:
+        """``SHA-256(canonical proof config) || SHA-256(canonical document)``."""
+
+
+def _without_value(proof_options: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in proof_options.items() if k != "proofValue"}
+
+
+class EddsaRdfc2022:
+    name = RDFC
+
+    def prepare_proof(self, unsecured: Mapping[str, Any], proof: dict[str, Any]) -> None:
+        # The proof configuration borrows the document's @context when hashed; the stored
+        # proof itself carries none (it is read in the document's context).
+        return None
+
+    def unsecured_for(
+        self, unsecured: Mapping[str, Any], proof_options: Mapping[str, Any]
+    ) -> Mapping[str, Any] | str:
+        return unsecured
+
+    def hash_data(self, unsecured: Mapping[str, Any], proof_options: Mapping[str, Any]) -> bytes:
+        config = _without_value(proof_options)
+        config["@context"] = unsecured.get("@context")
+        config_hash = hashlib.sha256(jsonld.canonical_nquads(config).encode("utf-8")).digest()
+        doc_hash = hashlib.sha256(jsonld.canonical_nquads(unsecured).encode("utf-8")).digest()
+        return config_hash + doc_hash
+
+
+def _as_list(value: object) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+class EddsaJcs2022:
+    name = JCS
+
+    def prepare_proof(self, unsecured: Mapping[str, Any], proof: dict[str, Any]) -> None:
+        # vc-di-eddsa §3.3.1 step 2: always copy @context so the proof can join proof sets.
+        if "@context" in unsecured:
+            proof["@context"] = unsecured["@context"]
+
+    def unsecured_for(
+        self, unsecured: Mapping[str, Any], proof_options: Mapping[str, Any]
+    ) -> Mapping[str, Any] | str:
+        if "@context" not in proof_options:
+            return unsecured
+        proof_context = _as_list(proof_options["@context"])
+        doc_context = _as_list(unsecured.get("@context"))
+        if doc_context[: len(proof_context)] != proof_context:
+            return "the document's @context does not start with the proof's @context"
+        adjusted = dict(unsecured)
+        adjusted["@context"] = proof_options["@context"]
+        return adjusted
+
+    def hash_data(self, unsecured: Mapping[str, Any], proof_options: Mapping[str, Any]) -> bytes:
+        config_hash = hashlib.sha256(jcs.canonicalize(_without_value(proof_options))).digest()
+        doc_hash = hashlib.sha256(jcs.canonicalize(unsecured)).digest()
+        return config_hash + doc_hash
+
+
+SUITES: Mapping[str, Cryptosuite] = {RDFC: EddsaRdfc2022(), JCS: EddsaJcs2022()}
+
+
+def get_suite(name: object) -> Cryptosuite:
+    suite = SUITES.get(name) if isinstance(name, str) else None
+    if suite is None:
+        raise UnknownCryptosuiteError(name)
+    return suite
