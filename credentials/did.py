@@ -288,6 +288,9 @@ def _check_segment(segment: object, field: str) -> None:
         raise InvalidInputError("path segments must be non-empty strings", field=field)
     if segment in (".", ".."):
         raise InvalidInputError(f"path segment {segment!r} is not allowed", field=field)
+    if "@" in segment:
+        # did:web refuses '@' anywhere (it would read as user information), so never mint one.
+        raise InvalidInputError(f"path segment {segment!r} must not contain '@'", field=field)
     if any(c in "/\\" or ord(c) < 0x20 or ord(c) == 0x7F for c in segment):
         raise InvalidInputError(
             f"path segment {segment!r} contains a slash or a control character", field=field

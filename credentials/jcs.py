@@ -21,6 +21,7 @@ checks the two agree on generated documents.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import rfc8785
@@ -45,21 +46,26 @@ def _check_int(text: str) -> int:
     return value
 
 
+# UTF-8 lead bytes of 4-byte sequences: characters outside the BMP.
+_BEYOND_BMP = re.compile(rb"[\xf0-\xf4]")
+
+
 def _fast(document: object) -> bytes | None:
     try:
         text = json.dumps(
             document, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
         )
-    except (TypeError, ValueError):
+        encoded = text.encode("utf-8")
+    except (TypeError, ValueError):  # UnicodeEncodeError (a lone surrogate) is a ValueError
         return None
-    if not text.isascii() and max(text) > "\uffff":
+    if _BEYOND_BMP.search(encoded):
         return None
     try:
         # Re-reading the text is a C-speed way to see every number literal.
         json.loads(text, parse_float=_refuse_float, parse_int=_check_int)
-        return text.encode("utf-8")
-    except (_NotFastError, UnicodeEncodeError):
+    except _NotFastError:
         return None
+    return encoded
 
 
 def canonicalize(document: object) -> bytes:

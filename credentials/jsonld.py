@@ -131,6 +131,8 @@ def _clear_caches() -> None:
     with _cache_lock:
         _context_cache.clear()
     _pyld._resolved_context_cache.clear()
+    if _TEMPLATES.cache is not None:
+        _TEMPLATES.cache.clear()
 
 
 def _local_context_key(local_ctx: Any) -> Any:
@@ -147,8 +149,9 @@ def _raise_dropped(expanded_property: str | None) -> None:
 class _StrictProcessor(_pyld.JsonLdProcessor):  # type: ignore[misc]
     """pyld's processor with dropped terms as errors and memoised context processing."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, memoise: bool = True) -> None:
         super().__init__(on_property_dropped=_raise_dropped)
+        self._memoise = memoise
 
     def _process_context(  # noqa: PLR0917 - pyld's own signature
         self,
@@ -175,7 +178,7 @@ class _StrictProcessor(_pyld.JsonLdProcessor):  # type: ignore[misc]
             )
 
         active_id = active_ctx.get("_uuid")
-        if active_id is None:
+        if active_id is None or not self._memoise:
             return compute()
         key = (
             active_id,
@@ -207,18 +210,27 @@ class _StrictProcessor(_pyld.JsonLdProcessor):  # type: ignore[misc]
 
 # --- what pyld lets through but must not pass ------------------------------------------------
 
-_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 # pyld 3.3 resolves relative IRIs against this placeholder when a document has no base
 # (jsonld.js leaves them relative and drops them). Either way the value was never defined.
 _PYLD_PLACEHOLDER_BASE: str = _pyld.DEFAULT_BASE_IRI
 
 
-def _is_absolute_or_blank(value: object) -> bool:
-    if not isinstance(value, str):
+# Characters RFC 3987 does not allow anywhere in an IRI. pyld writes IRIs into N-Quads
+# without escaping, so one of these (">" above all) could forge quad structure.
+_FORBIDDEN_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f]')
+# BCP 47 shape; pyld writes language tags unescaped too.
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
+
+
+def is_kept_iri(value: object) -> bool:
+    """True when ``value`` is an IRI or blank node pyld will write as such, safely.
+
+    pyld's own absoluteness test is used on purpose: an IRI it considers relative
+    (for example one containing whitespace) is dropped from the RDF without a word.
+    """
+    if not isinstance(value, str) or value.startswith(_PYLD_PLACEHOLDER_BASE):
         return False
-    if value.startswith("_:"):
-        return True
-    return _ABSOLUTE_IRI.match(value) is not None and not value.startswith(_PYLD_PLACEHOLDER_BASE)
+    return bool(_pyld._is_absolute_iri(value)) and _FORBIDDEN_IN_IRI.search(value) is None
 
 
 def _term(value: object) -> str:
@@ -242,20 +254,28 @@ def _check_expanded(node: Any) -> None:
         return
     if "@value" in node:
         datatype = node.get("@type")
-        if datatype is not None and datatype != "@json" and not _is_absolute_or_blank(datatype):
+        if datatype is not None and datatype != "@json" and not is_kept_iri(datatype):
             raise UndefinedTermError(_term(datatype), reason="datatype is not an absolute IRI")
+        language = node.get("@language")
+        if language is not None and not _LANGUAGE_TAG.match(str(language)):
+            raise JsonLdProcessingError(
+                f"language tag {language!r} is not a well-formed BCP 47 tag", field="@language"
+            )
         return
     node_id = node.get("@id")
-    if node_id is not None and not _is_absolute_or_blank(node_id):
+    if node_id is not None and not is_kept_iri(node_id):
         raise UndefinedTermError(
-            _term(node_id), reason="an identifier must be an absolute IRI (no base is set)"
+            _term(node_id),
+            reason='an identifier must be an absolute IRI without spaces or <>"{}|^`\\ characters',
         )
     for type_ in node.get("@type", ()):
-        if not _is_absolute_or_blank(type_):
+        if not is_kept_iri(type_):
             raise UndefinedTermError(_term(type_), reason="no @context defines this type")
     for key, value in node.items():
         if key in ("@id", "@type", "@context"):
             continue
+        if not key.startswith("@") and not is_kept_iri(key):
+            raise UndefinedTermError(_term(key), reason="the property does not map to a valid IRI")
         _check_expanded(value)
 
 
@@ -309,21 +329,64 @@ def _describe(exc: _pyld.JsonLdError) -> str:
 def canonicalize_nquads(nquads: str) -> str:
     """RDFC-1.0 over an N-Quads dataset: canonical labels, canonical escapes, sorted lines."""
     try:
-        dataset = pyoxigraph.Dataset(pyoxigraph.parse(nquads, pyoxigraph.RdfFormat.N_QUADS))
+        # Lenient: IRIs are not re-validated (the expansion check refused unsafe ones), as
+        # jsonld.js does not validate them either; it is also twice as fast.
+        quads = list(pyoxigraph.parse(nquads, pyoxigraph.RdfFormat.N_QUADS, lenient=True))
     except SyntaxError as exc:  # pyld produced something that is not valid RDF
         raise JsonLdProcessingError(f"document does not map to valid RDF: {exc}") from None
+    dataset = pyoxigraph.Dataset(quads)
     dataset.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
-    return "".join(sorted(f"{quad} .\n" for quad in dataset))
+    serialized = pyoxigraph.serialize(dataset, format=pyoxigraph.RdfFormat.N_QUADS) or b""
+    lines = serialized.decode("utf-8")
+    # RDFC-1.0 §4.4.2: the canonical form is the quads in code point order, one per line.
+    return "".join(sorted(lines.splitlines(keepends=True)))
+
+
+class _TemplateSwitch:
+    """Holds the template cache (created on first use: its module imports this one)."""
+
+    enabled = True
+    cache: Any = None
+
+
+_TEMPLATES = _TemplateSwitch()
+
+
+def use_templates(enabled: bool) -> None:
+    """Turn the per-shape RDF templates on or off (benchmarks compare both; on by default)."""
+    _TEMPLATES.enabled = enabled
+    if _TEMPLATES.cache is not None:
+        _TEMPLATES.cache.clear()
 
 
 def canonical_nquads(document: Mapping[str, Any]) -> str:
-    """The RDFC-1.0 canonical N-Quads of a JSON-LD document (what eddsa-rdfc-2022 hashes)."""
+    """The RDFC-1.0 canonical N-Quads of a JSON-LD document (what eddsa-rdfc-2022 hashes).
+
+    Documents of a shape already seen are filled into pyld's output for that shape
+    (credentials.rdf_templates); anything else goes through pyld itself.
+    """
+    if _TEMPLATES.enabled:
+        if _TEMPLATES.cache is None:
+            from credentials.rdf_templates import TemplateCache
+
+            _TEMPLATES.cache = TemplateCache()
+        nquads = _TEMPLATES.cache.nquads(document)
+        if nquads is not None:
+            try:
+                return canonicalize_nquads(nquads)
+            except JsonLdProcessingError:
+                pass  # plain pyld decides, and names the problem
     return canonicalize_nquads(to_nquads(document))
 
 
 def reference_nquads(document: Mapping[str, Any]) -> str:
-    """Canonical N-Quads computed by plain pyld (no memoisation) then RDFC-1.0; for tests."""
-    processor = _pyld.JsonLdProcessor(on_property_dropped=_raise_dropped)
-    with _pyld_lock:
-        nquads = cast(str, processor.to_rdf(document, _options()))
+    """The same answer computed the slow way: no memoised contexts, no templates; for tests."""
+    try:
+        with _pyld_lock:
+            nquads = cast(str, _StrictProcessor(memoise=False).to_rdf(document, _options()))
+    except _pyld.JsonLdError as exc:
+        for cause in _pyld_errors(exc):
+            if isinstance(cause, UnknownContextError | UndefinedTermError):
+                raise cause from None
+        raise JsonLdProcessingError(f"JSON-LD processing failed: {_describe(exc)}") from None
     return canonicalize_nquads(nquads)

@@ -33,10 +33,29 @@ def decode_base58btc(value: object, *, what: str = "multibase value") -> bytes:
             f"{what} must be multibase base58btc (prefix 'z'), got prefix {value[0]!r}",
             details={"value": value},
         )
+    digits = value[1:]
     try:
-        return bytes(base58.b58decode(value[1:].encode("ascii")))
-    except (ValueError, UnicodeEncodeError) as exc:
-        raise MultibaseError(f"{what} is not valid base58btc", details={"value": value}) from exc
+        return _b58decode(digits)
+    except (KeyError, ValueError):
+        raise MultibaseError(f"{what} is not valid base58btc", details={"value": value}) from None
+
+
+_B58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_B58_INDEX = {c: i for i, c in enumerate(_B58_ALPHABET)}
+
+
+def _b58decode(digits: str) -> bytes:
+    """base58 (Bitcoin alphabet) → bytes with one big-integer pass.
+
+    The ``base58`` package divides digit by digit and costs as much as the Ed25519
+    check itself; tests/credentials/test_multikey.py checks this against it.
+    """
+    number = 0
+    for char in digits:
+        number = number * 58 + _B58_INDEX[char]
+    zeros = len(digits) - len(digits.lstrip("1"))
+    body = number.to_bytes((number.bit_length() + 7) // 8, "big") if number else b""
+    return b"\x00" * zeros + body
 
 
 def encode_public_key(raw: bytes) -> str:
