@@ -1,0 +1,112 @@
+"""The typed result of verifying a credential: every check, its outcome and why."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Outcome(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    #: Not performed (nothing to check, or a prerequisite failed); never makes a result fail.
+    SKIPPED = "skipped"
+
+
+class Verdict(StrEnum):
+    """The one-word answer a client sees first, in order of precedence."""
+
+    VALID = "valid"
+    REVOKED = "revoked"
+    SUSPENDED = "suspended"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not_yet_valid"
+    INVALID = "invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One check: ``name`` is one of structure, proof, issuer, validity, status."""
+
+    name: str
+    outcome: Outcome
+    message: str
+    #: A stable machine-readable reason, e.g. ``bad_signature``, ``revoked``, ``expired``.
+    code: str = "ok"
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome is Outcome.FAILED
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "check": self.name,
+            "outcome": self.outcome.value,
+            "code": self.code,
+            "message": self.message,
+        }
+        if self.details:
+            out["details"] = dict(self.details)
+        return out
+
+
+_INTEGRITY = ("structure", "proof", "issuer")
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationResult:
+    credential: Mapping[str, Any]
+    checks: tuple[Check, ...]
+
+    @property
+    def verified(self) -> bool:
+        """True when no check failed (skipped checks do not count against it)."""
+        return not any(c.failed for c in self.checks)
+
+    @property
+    def failures(self) -> tuple[Check, ...]:
+        return tuple(c for c in self.checks if c.failed)
+
+    def checks_named(self, name: str) -> tuple[Check, ...]:
+        return tuple(c for c in self.checks if c.name == name)
+
+    @property
+    def verdict(self) -> Verdict:
+        failed = {c.code for c in self.failures if c.name == "status"}
+        if any(c.failed for c in self.checks if c.name in _INTEGRITY):
+            return Verdict.INVALID
+        if "revoked" in failed:
+            return Verdict.REVOKED
+        if "suspended" in failed:
+            return Verdict.SUSPENDED
+        for check in self.checks_named("validity"):
+            if check.code == "expired":
+                return Verdict.EXPIRED
+            if check.code == "not_yet_valid":
+                return Verdict.NOT_YET_VALID
+        return Verdict.INVALID if self.failures else Verdict.VALID
+
+    @property
+    def summary(self) -> str:
+        """One sentence for people: the verdict and, when not valid, the first reason."""
+        verdict = self.verdict
+        if verdict is Verdict.VALID:
+            return "Valid: every check passed."
+        reason = self.failures[0].message if self.failures else ""
+        label = verdict.value.replace("_", " ").capitalize()
+        return f"{label}: {reason}" if reason else label
+
+    def as_dict(self) -> dict[str, Any]:
+        issuer = self.credential.get("issuer")
+        issuer_id = issuer.get("id") if isinstance(issuer, Mapping) else issuer
+        return {
+            "verified": self.verified,
+            "verdict": self.verdict.value,
+            "summary": self.summary,
+            "credentialId": self.credential.get("id"),
+            "issuer": issuer_id if isinstance(issuer_id, str) else None,
+            "checks": [c.as_dict() for c in self.checks],
+        }

@@ -1,0 +1,168 @@
+"""Checking a credential's Bitstring Status List entries (W3C Bitstring Status List §3.2).
+
+A status list is itself a signed credential. It is trusted only when its own
+proofs verify, it was issued by the credential's issuer, and it is inside its
+validity window. Anything else (not fetchable, not verifiable, stale) fails the
+status check: fail closed, so a revoked credential cannot pass by making its
+list unreachable.
+
+Verifying a list signature costs as much as verifying a credential, so the
+outcome is cached per (URL, exact content); a changed list is a new key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from credentials.dates import parse_datetime
+from credentials.errors import InvalidInputError, MicrocredError, ResolutionError
+from credentials.proofs import verify_proofs
+from credentials.resolvers import DidResolver, StatusListFetcher
+from credentials.results import Check, Outcome
+from credentials.statuslist import StatusEntry, parse_status_entry, read_status
+
+_STATUS = "status"
+
+
+def issuer_id(document: Mapping[str, Any]) -> str | None:
+    issuer = document.get("issuer")
+    value = issuer.get("id") if isinstance(issuer, Mapping) else issuer
+    return value if isinstance(value, str) else None
+
+
+class StatusChecker:
+    """Resolves and verifies status lists, then reads the credential's bits."""
+
+    def __init__(
+        self,
+        *,
+        fetcher: StatusListFetcher,
+        did_resolver: DidResolver,
+        cache_size: int = 256,
+    ) -> None:
+        self._fetcher = fetcher
+        self._did_resolver = did_resolver
+        self._cache_size = cache_size
+        self._verified: OrderedDict[tuple[str, str], str | None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def check(self, credential: Mapping[str, Any], now: datetime) -> list[Check]:
+        raw = credential.get("credentialStatus")
+        if raw is None:
+            return [
+                Check(
+                    _STATUS,
+                    Outcome.SKIPPED,
+                    "The credential has no status list entry, so it cannot be revoked.",
+                    code="no_status",
+                )
+            ]
+        entries = raw if isinstance(raw, list) else [raw]
+        issuer = issuer_id(credential)
+        return [self._check_entry(entry, i, issuer, now) for i, entry in enumerate(entries)]
+
+    def _check_entry(self, raw: object, index: int, issuer: str | None, now: datetime) -> Check:
+        field = f"credentialStatus[{index}]"
+        kind = raw.get("type") if isinstance(raw, Mapping) else None
+        if kind != "BitstringStatusListEntry":
+            return _fail(
+                "unsupported_status",
+                f"status entry type {kind!r} is not supported, so revocation cannot be ruled out",
+                {"index": index},
+            )
+        try:
+            entry = parse_status_entry(raw, field=field)
+        except MicrocredError as exc:
+            return _fail("malformed_status", exc.message, {"index": index})
+        details = {"purpose": entry.purpose, "index": entry.index, "list": entry.list_url}
+        try:
+            status_list = self._trusted_list(entry, issuer, now)
+            reading = read_status(entry, status_list)
+        except MicrocredError as exc:
+            return _fail("status_unverifiable", f"status list: {exc.message}", details)
+        return _reading_check(entry, reading.set, reading.message, details)
+
+    def _trusted_list(
+        self, entry: StatusEntry, issuer: str | None, now: datetime
+    ) -> Mapping[str, Any]:
+        status_list = self._fetcher.fetch(entry.list_url)
+        if not isinstance(status_list, Mapping):
+            raise ResolutionError(f"{entry.list_url} did not return a JSON object")
+        key = (entry.list_url, _fingerprint(status_list))
+        with self._lock:
+            cached = self._verified.get(key, "")
+            if cached != "":
+                self._verified.move_to_end(key)
+        if cached == "":
+            cached = self._verify_list(status_list, issuer, now)
+            with self._lock:
+                self._verified[key] = cached
+                while len(self._verified) > self._cache_size:
+                    self._verified.popitem(last=False)
+        if cached is not None:
+            raise ResolutionError(cached)
+        _check_window(status_list, now)
+        return status_list
+
+    def _verify_list(
+        self, status_list: Mapping[str, Any], issuer: str | None, now: datetime
+    ) -> str | None:
+        """None when the list is authentic, else why not (the answer is cached)."""
+        list_issuer = issuer_id(status_list)
+        if issuer is not None and list_issuer != issuer:
+            return f"issued by {list_issuer!r}, not by the credential's issuer {issuer!r}"
+        proofs = verify_proofs(status_list, resolver=self._did_resolver, now=now)
+        if not proofs:
+            return "the status list credential is not signed"
+        for proof in proofs:
+            if not proof.verified:
+                return f"its proof does not verify ({proof.message})"
+            if proof.controller != list_issuer:
+                return f"signed by {proof.controller}, not by its issuer {list_issuer!r}"
+        return None
+
+
+def _fingerprint(document: Mapping[str, Any]) -> str:
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _check_window(status_list: Mapping[str, Any], now: datetime) -> None:
+    try:
+        if "validFrom" in status_list:
+            start = parse_datetime(status_list["validFrom"], field="validFrom")
+            if now < start:
+                raise ResolutionError(f"the status list is not valid before {start.isoformat()}")
+        if "validUntil" in status_list:
+            end = parse_datetime(status_list["validUntil"], field="validUntil")
+            if now > end:
+                raise ResolutionError(f"the status list expired at {end.isoformat()} (stale)")
+    except InvalidInputError as exc:
+        raise ResolutionError(exc.message) from None
+
+
+def _fail(code: str, message: str, details: Mapping[str, Any]) -> Check:
+    return Check(_STATUS, Outcome.FAILED, message, code=code, details=details)
+
+
+def _reading_check(
+    entry: StatusEntry, is_set: bool, message: str, details: Mapping[str, Any]
+) -> Check:
+    if entry.purpose == "revocation":
+        if is_set:
+            return _fail("revoked", "The issuer has revoked this credential.", details)
+        return Check(_STATUS, Outcome.PASSED, "Not revoked.", details=details)
+    if entry.purpose == "suspension":
+        if is_set:
+            return _fail("suspended", "The issuer has suspended this credential.", details)
+        return Check(_STATUS, Outcome.PASSED, "Not suspended.", details=details)
+    # refresh / message entries inform; they do not make a credential invalid.
+    return Check(
+        _STATUS, Outcome.PASSED, f"{entry.purpose} status: {message}", code="info", details=details
+    )

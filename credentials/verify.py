@@ -1,0 +1,231 @@
+"""The verification pipeline: one credential in, a ``VerificationResult`` with every check out.
+
+It never raises for an invalid credential. The only error is
+``MalformedCredentialError``, for input that is not a credential at all (not
+JSON, not an object), which the web layer answers with a 4xx.
+
+Checks, in order (each appears in the result, passed, failed or skipped):
+
+1. ``structure`` — VC 2.0 / OB 3.0 data model (credentials.validation).
+2. ``proof`` — each Data Integrity proof (vc-data-integrity §4.4, vc-di-eddsa §3).
+3. ``issuer`` — every proof was made with a key of the issuer (VC 2.0 §4.7:
+   the verification method's controller is the ``issuer``).
+4. ``validity`` — ``validFrom`` ≤ now ≤ ``validUntil`` (VC 2.0 §4.9).
+5. ``status`` — each Bitstring Status List entry, when a fetcher is configured.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from credentials.dates import parse_datetime, utcnow
+from credentials.did import DidKeyResolver
+from credentials.errors import InvalidInputError, MalformedCredentialError
+from credentials.proofs import ProofVerification, verify_proofs
+from credentials.resolvers import CompositeDidResolver, DidResolver, StatusListFetcher
+from credentials.results import Check, Outcome, VerificationResult
+from credentials.statuscheck import StatusChecker, issuer_id
+from credentials.validation import validate_credential
+
+__all__ = ["Verifier", "load_credential"]
+
+#: Deeper JSON than this is refused before any processing (credentials are shallow).
+MAX_DEPTH = 64
+
+
+def _refuse_constant(name: str) -> Any:
+    raise MalformedCredentialError(f"JSON must not contain {name}")
+
+
+def _unique_keys(pairs: Sequence[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            # Parsers disagree on which duplicate wins; a signed document must not be ambiguous.
+            raise MalformedCredentialError(f"JSON object has the key {key!r} twice", field=key)
+        out[key] = value
+    return out
+
+
+def load_credential(data: bytes | str) -> dict[str, Any]:
+    """Parse credential JSON strictly: one object, no duplicate keys, no NaN, bounded depth."""
+    try:
+        document = json.loads(data, object_pairs_hook=_unique_keys, parse_constant=_refuse_constant)
+    except UnicodeDecodeError:
+        raise MalformedCredentialError("credential is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise MalformedCredentialError(
+            f"credential is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
+    except RecursionError:
+        raise MalformedCredentialError("credential JSON is nested too deeply") from None
+    if not isinstance(document, dict):
+        raise MalformedCredentialError("a credential must be a JSON object")
+    _check_depth(document)
+    return document
+
+
+def _check_depth(value: object, depth: int = 0) -> None:
+    if depth > MAX_DEPTH:
+        raise MalformedCredentialError(f"credential JSON is nested deeper than {MAX_DEPTH} levels")
+    if isinstance(value, dict):
+        for item in value.values():
+            _check_depth(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_depth(item, depth + 1)
+
+
+class Verifier:
+    """Verifies credentials against DID and status-list resolvers chosen by the caller."""
+
+    def __init__(
+        self,
+        *,
+        did_resolver: DidResolver,
+        status_fetcher: StatusListFetcher | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._did_resolver = did_resolver
+        self._clock = clock
+        self._status = (
+            StatusChecker(fetcher=status_fetcher, did_resolver=did_resolver)
+            if status_fetcher is not None
+            else None
+        )
+
+    @classmethod
+    def offline(cls, *, clock: Callable[[], datetime] = utcnow) -> Verifier:
+        """did:key only, no status lists: what can be checked with no network at all."""
+        return cls(did_resolver=CompositeDidResolver({"key": DidKeyResolver()}), clock=clock)
+
+    def verify(self, credential: object) -> VerificationResult:
+        """Run every check. ``credential`` is a parsed object, or JSON bytes/text."""
+        if isinstance(credential, bytes | str):
+            credential = load_credential(credential)
+        if not isinstance(credential, Mapping):
+            raise MalformedCredentialError("a credential must be a JSON object")
+        now = self._clock()
+        proofs = verify_proofs(credential, resolver=self._did_resolver, now=now)
+        checks = [
+            _structure_check(credential),
+            *_proof_checks(proofs),
+            _issuer_check(credential, proofs),
+            _validity_check(credential, now),
+            *self._status_checks(credential, now),
+        ]
+        return VerificationResult(credential=credential, checks=tuple(checks))
+
+    def _status_checks(self, credential: Mapping[str, Any], now: datetime) -> list[Check]:
+        if self._status is None:
+            has_status = credential.get("credentialStatus") is not None
+            message = (
+                "Status not checked: no status list resolver is configured."
+                if has_status
+                else "The credential has no status list entry, so it cannot be revoked."
+            )
+            return [Check("status", Outcome.SKIPPED, message, code="not_checked")]
+        return self._status.check(credential, now)
+
+
+def _structure_check(credential: Mapping[str, Any]) -> Check:
+    problems = validate_credential(credential)
+    if not problems:
+        return Check(
+            "structure", Outcome.PASSED, "Well-formed VC 2.0 / Open Badges 3.0 credential."
+        )
+    first = problems[0]
+    more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+    return Check(
+        "structure",
+        Outcome.FAILED,
+        f"{first.field}: {first.message}{more}" if first.field else first.message + more,
+        code="malformed",
+        details={"problems": [p.as_dict() for p in problems]},
+    )
+
+
+def _proof_checks(proofs: list[ProofVerification]) -> list[Check]:
+    if not proofs:
+        return [
+            Check("proof", Outcome.FAILED, "The credential is not signed (no proof).", "no_proof")
+        ]
+    checks = []
+    for proof in proofs:
+        details: dict[str, Any] = {"index": proof.index}
+        for key, value in (
+            ("id", proof.proof_id),
+            ("cryptosuite", proof.cryptosuite),
+            ("verificationMethod", proof.verification_method),
+        ):
+            if value is not None:
+                details[key] = value
+        outcome = Outcome.PASSED if proof.verified else Outcome.FAILED
+        checks.append(Check("proof", outcome, proof.message, code=proof.code, details=details))
+    return checks
+
+
+def _issuer_check(credential: Mapping[str, Any], proofs: list[ProofVerification]) -> Check:
+    issuer = issuer_id(credential)
+    if issuer is None:
+        return Check("issuer", Outcome.FAILED, "The credential names no issuer.", "no_issuer")
+    verified = [p for p in proofs if p.verified]
+    if not verified or len(verified) != len(proofs):
+        return Check(
+            "issuer",
+            Outcome.SKIPPED,
+            f"Cannot confirm that {issuer} signed it: a proof did not verify.",
+            code="unconfirmed",
+            details={"issuer": issuer},
+        )
+    strangers = sorted({p.controller or "?" for p in verified if p.controller != issuer})
+    if strangers:
+        return Check(
+            "issuer",
+            Outcome.FAILED,
+            f"Signed with a key of {', '.join(strangers)}, not of the issuer {issuer}.",
+            code="issuer_mismatch",
+            details={"issuer": issuer, "signers": strangers},
+        )
+    return Check(
+        "issuer",
+        Outcome.PASSED,
+        f"Signed with a key that {issuer} lists for issuing credentials.",
+        details={"issuer": issuer},
+    )
+
+
+def _validity_check(credential: Mapping[str, Any], now: datetime) -> Check:
+    try:
+        start = _optional_time(credential, "validFrom")
+        end = _optional_time(credential, "validUntil")
+    except InvalidInputError as exc:
+        return Check("validity", Outcome.FAILED, exc.message, code="malformed")
+    details = {k: credential[k] for k in ("validFrom", "validUntil") if k in credential}
+    if start is not None and now < start:
+        return Check(
+            "validity",
+            Outcome.FAILED,
+            f"Not valid yet: valid from {credential['validFrom']}.",
+            code="not_yet_valid",
+            details=details,
+        )
+    if end is not None and now > end:
+        return Check(
+            "validity",
+            Outcome.FAILED,
+            f"Expired on {credential['validUntil']}.",
+            code="expired",
+            details=details,
+        )
+    until = f" until {credential['validUntil']}" if end is not None else ""
+    return Check("validity", Outcome.PASSED, f"Within its validity period{until}.", details=details)
+
+
+def _optional_time(credential: Mapping[str, Any], key: str) -> datetime | None:
+    if key not in credential:
+        return None
+    return parse_datetime(credential[key], field=key)

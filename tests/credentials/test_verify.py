@@ -1,0 +1,420 @@
+"""The verification pipeline: every check reported, failures named, never an exception."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from credentials import multikey
+from credentials.did import DidKeyResolver
+from credentials.errors import MalformedCredentialError
+from credentials.proofs import JCS, RDFC
+from credentials.resolvers import CompositeDidResolver, StaticStatusLists
+from credentials.results import Outcome, Verdict
+from credentials.verify import Verifier, load_credential
+from tests.credentials import factories as f
+
+SUITES = [RDFC, JCS]
+
+
+def verifier(lists: StaticStatusLists | None = None, *, now: Any = f.NOW) -> Verifier:
+    return Verifier(
+        did_resolver=CompositeDidResolver({"key": DidKeyResolver()}),
+        status_fetcher=lists if lists is not None else healthy_lists(),
+        clock=lambda: now,
+    )
+
+
+def healthy_lists(
+    *, revoked: tuple[int, ...] = (), suspended: tuple[int, ...] = ()
+) -> StaticStatusLists:
+    return StaticStatusLists(
+        {
+            f.STATUS_URL: f.status_list(set_bits=revoked),
+            f.SUSPENSION_URL: f.status_list(
+                f.SUSPENSION_URL, purpose="suspension", set_bits=suspended
+            ),
+        }
+    )
+
+
+def outcome(result: Any, name: str) -> tuple[str, str]:
+    checks = result.checks_named(name)
+    failed = [c for c in checks if c.outcome is Outcome.FAILED]
+    check = failed[0] if failed else checks[0]
+    return check.outcome.value, check.code
+
+
+# --- the good path ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suite", SUITES)
+def test_valid_credential_passes_every_check(suite: str) -> None:
+    result = verifier().verify(f.signed(suite=suite))
+    assert result.verified
+    assert result.verdict is Verdict.VALID
+    names = [c.name for c in result.checks]
+    assert names == ["structure", "proof", "issuer", "validity", "status", "status"]
+    assert all(c.outcome is Outcome.PASSED for c in result.checks), result.as_dict()
+
+
+def test_result_as_dict_is_json_ready() -> None:
+    data = verifier().verify(f.signed()).as_dict()
+    assert data["verified"] is True
+    assert data["verdict"] == "valid"
+    assert data["issuer"] == f.ISSUER_DID
+    assert {c["check"] for c in data["checks"]} == {
+        "structure",
+        "proof",
+        "issuer",
+        "validity",
+        "status",
+    }
+
+
+def test_key_order_does_not_matter() -> None:
+    doc = f.signed()
+    reordered = dict(reversed(list(doc.items())))
+    assert verifier().verify(reordered).verified
+
+
+def test_accepts_json_text_and_bytes() -> None:
+    import json
+
+    text = json.dumps(f.signed())
+    assert verifier().verify(text).verified
+    assert verifier().verify(text.encode()).verified
+
+
+# --- tampering: every field of a signed credential -----------------------------------------
+
+TAMPERS: list[tuple[str, Any]] = [
+    ("name", lambda d: d.__setitem__("name", "Senior Python API Developer")),
+    ("id", lambda d: d.__setitem__("id", "urn:uuid:00000000-0000-4000-8000-000000000000")),
+    ("type", lambda d: d["type"].append("EndorsementCredential")),
+    ("issuer.name", lambda d: d["issuer"].__setitem__("name", "Evil Academy")),
+    ("validFrom", lambda d: d.__setitem__("validFrom", "2026-01-15T09:00:01Z")),
+    ("validUntil", lambda d: d.__setitem__("validUntil", "2099-01-15T09:00:00Z")),
+    (
+        "subject name",
+        lambda d: d["credentialSubject"]["identifier"][0].__setitem__("identityHash", "Mallory"),
+    ),
+    (
+        "achievement.name",
+        lambda d: d["credentialSubject"]["achievement"].__setitem__("name", "Expert"),
+    ),
+    (
+        "alignment",
+        lambda d: d["credentialSubject"]["achievement"]["alignment"][0].__setitem__(
+            "targetName", "x"
+        ),
+    ),
+    (
+        "evidence narrative",
+        lambda d: d["evidence"][1].__setitem__("narrative", "Demonstrates competencies:\n- All"),
+    ),
+    ("evidence removed", lambda d: d["evidence"].pop()),
+    ("status index", lambda d: d["credentialStatus"][0].__setitem__("statusListIndex", "1")),
+    ("status removed", lambda d: d.pop("credentialStatus")),
+    ("proof created", lambda d: d["proof"].__setitem__("created", "2026-05-01T00:00:00Z")),
+    ("proof method", lambda d: d["proof"].__setitem__("verificationMethod", f.ISSUER_VM + "x")),
+]
+
+
+@pytest.mark.parametrize("suite", SUITES)
+@pytest.mark.parametrize(("what", "tamper"), TAMPERS, ids=[t[0] for t in TAMPERS])
+def test_any_altered_field_breaks_the_proof(suite: str, what: str, tamper: Any) -> None:
+    doc = f.deep(f.signed(suite=suite))
+    tamper(doc)
+    result = verifier().verify(doc)
+    assert not result.verified
+    assert result.verdict is Verdict.INVALID
+    assert outcome(result, "proof")[0] == "failed", what
+
+
+def test_added_undefined_term_is_named_rdfc() -> None:
+    doc = f.signed()
+    doc["credentialSubject"]["achievement"]["secretLevel"] = "admin"
+    result = verifier().verify(doc)
+    (proof,) = result.checks_named("proof")
+    assert proof.code == "undefined_term"
+    assert "secretLevel" in proof.message
+
+
+def test_added_property_breaks_jcs() -> None:
+    doc = f.signed(suite=JCS)
+    doc["credentialSubject"]["achievement"]["secretLevel"] = "admin"
+    assert outcome(verifier().verify(doc), "proof") == ("failed", "bad_signature")
+
+
+def test_unknown_context_is_named() -> None:
+    doc = f.signed()
+    doc["@context"] = [*doc["@context"], "https://evil.example/context.jsonld"]
+    (proof,) = verifier().verify(doc).checks_named("proof")
+    assert proof.code == "unknown_context"
+    assert "https://evil.example/context.jsonld" in proof.message
+
+
+# --- keys, suites, encodings ----------------------------------------------------------------
+
+
+def test_signed_by_another_key_fails_issuer_binding() -> None:
+    doc = f.signed(key=f.OTHER_KEY, vm=f.OTHER_VM)
+    result = verifier().verify(doc)
+    assert outcome(result, "proof") == ("passed", "ok")
+    assert outcome(result, "issuer") == ("failed", "issuer_mismatch")
+    assert result.verdict is Verdict.INVALID
+
+
+def test_other_key_claiming_issuer_method_is_refused() -> None:
+    # The attacker signs with their key but names the issuer's verification method.
+    doc = f.signed(key=f.OTHER_KEY, vm=f.ISSUER_VM)
+    assert outcome(verifier().verify(doc), "proof") == ("failed", "bad_signature")
+
+
+def test_method_not_under_assertion_method() -> None:
+    doc = f.signed(vm=f.ISSUER_DID + "#not-a-key")
+    assert outcome(verifier().verify(doc), "proof") == ("failed", "key_not_authorized")
+
+
+@pytest.mark.parametrize(
+    ("suite_name", "code"),
+    [
+        ("eddsa-2022", "unknown_cryptosuite"),
+        ("ecdsa-rdfc-2019", "unknown_cryptosuite"),
+        (JCS, "bad_signature"),
+    ],
+)
+def test_wrong_suite(suite_name: str, code: str) -> None:
+    doc = f.signed(suite=RDFC)
+    doc["proof"]["cryptosuite"] = suite_name
+    assert outcome(verifier().verify(doc), "proof") == ("failed", code)
+
+
+def test_wrong_proof_type_and_purpose() -> None:
+    doc = f.signed()
+    doc["proof"]["proofPurpose"] = "authentication"
+    assert outcome(verifier().verify(doc), "proof") == ("failed", "wrong_proof_purpose")
+    doc = f.signed()
+    doc["proof"]["type"] = "Ed25519Signature2020"
+    assert outcome(verifier().verify(doc), "proof") == ("failed", "unsupported_proof_type")
+
+
+@pytest.mark.parametrize(
+    "bad_value",
+    [
+        "u" + "A" * 86,  # base64url multibase, not base58btc
+        "z0OIl",  # characters outside the base58 alphabet
+        "",
+        None,
+        12345,
+    ],
+)
+def test_bad_multibase_proof_value(bad_value: Any) -> None:
+    doc = f.signed()
+    doc["proof"]["proofValue"] = bad_value
+    assert outcome(verifier().verify(doc), "proof") == ("failed", "bad_proof_value")
+
+
+def test_truncated_signature() -> None:
+    doc = f.signed()
+    signature = multikey.decode_signature(doc["proof"]["proofValue"])
+    doc["proof"]["proofValue"] = multikey.encode_base58btc(signature[:63])
+    (proof,) = verifier().verify(doc).checks_named("proof")
+    assert proof.code == "bad_proof_value"
+    assert "64-byte" in proof.message
+
+
+def test_malformed_did_key_method() -> None:
+    doc = f.signed()
+    doc["proof"]["verificationMethod"] = "did:key:zNotAKey#zNotAKey"
+    assert outcome(verifier().verify(doc), "proof") == ("failed", "resolution_failed")
+
+
+def test_unsupported_did_method() -> None:
+    doc = f.signed()
+    doc["proof"]["verificationMethod"] = "did:example:123#key-1"
+    (proof,) = verifier().verify(doc).checks_named("proof")
+    assert proof.code == "resolution_failed"
+    assert "did:example" in proof.message
+
+
+def test_no_proof() -> None:
+    result = verifier().verify(f.credential())
+    assert outcome(result, "proof") == ("failed", "no_proof")
+    assert result.verdict is Verdict.INVALID
+
+
+def test_proof_set_needs_every_proof() -> None:
+    from credentials.proofs import add_proof
+
+    doc = add_proof(f.signed(), f.ISSUER_KEY, verification_method=f.ISSUER_VM, cryptosuite=JCS)
+    assert len(doc["proof"]) == 2
+    assert verifier().verify(doc).verified
+    doc["proof"][1]["proofValue"] = doc["proof"][0]["proofValue"]
+    result = verifier().verify(doc)
+    assert [c.outcome.value for c in result.checks_named("proof")] == ["passed", "failed"]
+    assert not result.verified
+
+
+def test_expired_proof() -> None:
+    from credentials.proofs import add_proof
+
+    doc = add_proof(
+        f.credential(),
+        f.ISSUER_KEY,
+        verification_method=f.ISSUER_VM,
+        expires=f.NOW - timedelta(days=1),
+    )
+    assert outcome(verifier().verify(doc), "proof") == ("failed", "proof_expired")
+
+
+# --- validity window ---------------------------------------------------------------------------
+
+
+def test_expired_credential() -> None:
+    result = verifier(now=f.NOW + timedelta(days=3 * 365)).verify(f.signed())
+    assert outcome(result, "validity") == ("failed", "expired")
+    assert result.verdict is Verdict.EXPIRED
+    assert outcome(result, "proof") == ("passed", "ok")
+
+
+def test_not_yet_valid_credential() -> None:
+    result = verifier(now=f.NOW - timedelta(days=365)).verify(f.signed())
+    assert outcome(result, "validity") == ("failed", "not_yet_valid")
+    assert result.verdict is Verdict.NOT_YET_VALID
+
+
+# --- status -------------------------------------------------------------------------------------
+
+
+def test_revoked_bit_set() -> None:
+    result = verifier(healthy_lists(revoked=(94567,))).verify(f.signed())
+    assert outcome(result, "status") == ("failed", "revoked")
+    assert result.verdict is Verdict.REVOKED
+    assert "revoked" in result.summary.lower()
+
+
+def test_suspended_bit_set() -> None:
+    result = verifier(healthy_lists(suspended=(1234,))).verify(f.signed())
+    assert outcome(result, "status") == ("failed", "suspended")
+    assert result.verdict is Verdict.SUSPENDED
+
+
+def test_neighbouring_bit_does_not_revoke() -> None:
+    assert verifier(healthy_lists(revoked=(94566, 94568))).verify(f.signed()).verified
+
+
+def test_unreachable_status_list_fails_closed() -> None:
+    result = verifier(StaticStatusLists()).verify(f.signed())
+    assert outcome(result, "status") == ("failed", "status_unverifiable")
+    assert result.verdict is Verdict.INVALID
+
+
+def test_tampered_status_list_fails_closed() -> None:
+    lists = healthy_lists()
+    forged = f.deep(dict(lists.fetch(f.STATUS_URL)))
+    forged["credentialSubject"]["encodedList"] = (
+        f.status_list()["credentialSubject"]["encodedList"][:-4] + "AAAA"
+    )
+    lists.put(f.STATUS_URL, forged)
+    (check, _) = verifier(lists).verify(f.signed()).checks_named("status")
+    assert (check.outcome.value, check.code) == ("failed", "status_unverifiable")
+
+
+def test_status_list_from_another_issuer_fails() -> None:
+    lists = healthy_lists()
+    lists.put(f.STATUS_URL, f.status_list(key=f.OTHER_KEY, issuer=f.OTHER_DID, vm=f.OTHER_VM))
+    (check, _) = verifier(lists).verify(f.signed()).checks_named("status")
+    assert check.code == "status_unverifiable"
+    assert "not by the credential's issuer" in check.message
+
+
+def test_stale_status_list_fails() -> None:
+    lists = healthy_lists()
+    lists.put(f.STATUS_URL, f.status_list(valid_until=f.NOW - timedelta(hours=1)))
+    (check, _) = verifier(lists).verify(f.signed()).checks_named("status")
+    assert check.code == "status_unverifiable"
+    assert "stale" in check.message
+
+
+def test_purpose_mismatch_fails() -> None:
+    lists = healthy_lists()
+    lists.put(f.STATUS_URL, f.status_list(purpose="suspension"))
+    (check, _) = verifier(lists).verify(f.signed()).checks_named("status")
+    assert check.code == "status_unverifiable"
+
+
+def test_status_not_checked_without_fetcher_is_skipped_not_passed() -> None:
+    result = Verifier.offline(clock=lambda: f.NOW).verify(f.signed())
+    (status,) = result.checks_named("status")
+    assert status.outcome is Outcome.SKIPPED
+    assert result.verified
+
+
+def test_unsupported_status_type_fails_closed() -> None:
+    doc = f.credential(
+        credentialStatus={"id": "https://x.example/1", "type": "1EdTechRevocationList"}
+    )
+    doc["@context"].append("https://purl.imsglobal.org/spec/ob/v3p0/extensions.json")
+    result = verifier().verify(f.signed(doc))
+    assert outcome(result, "status") == ("failed", "unsupported_status")
+
+
+# --- structure and malformed input --------------------------------------------------------------
+
+
+def test_structural_problem_is_reported_with_its_field() -> None:
+    doc = f.credential()
+    del doc["credentialSubject"]["achievement"]["criteria"]
+    result = verifier().verify(f.signed(doc))
+    (structure,) = result.checks_named("structure")
+    assert structure.outcome is Outcome.FAILED
+    assert "criteria" in structure.message
+    assert result.verdict is Verdict.INVALID
+
+
+@pytest.mark.parametrize(
+    ("data", "fragment"),
+    [
+        (b"[1, 2]", "JSON object"),
+        (b"{not json", "not valid JSON"),
+        (b'{"a": 1, "a": 2}', "twice"),
+        (b'{"a": NaN}', "NaN"),
+        (b"\xff\xfe\x00", "UTF-8"),
+        (b"[" * 5000 + b"]" * 5000, "nested"),
+    ],
+)
+def test_malformed_input_is_a_typed_error(data: bytes, fragment: str) -> None:
+    with pytest.raises(MalformedCredentialError, match=fragment):
+        load_credential(data)
+
+
+def test_verify_rejects_non_objects() -> None:
+    with pytest.raises(MalformedCredentialError):
+        verifier().verify(["not", "a", "credential"])
+
+
+def test_garbage_shapes_never_raise() -> None:
+    weird: list[dict[str, Any]] = [
+        {},
+        {"proof": "x"},
+        {"proof": [None, 3, {"type": "DataIntegrityProof"}]},
+        {"issuer": 5, "validFrom": 7, "credentialStatus": "x"},
+        {
+            "@context": 5,
+            "proof": {
+                "type": "DataIntegrityProof",
+                "cryptosuite": RDFC,
+                "proofPurpose": "assertionMethod",
+                "verificationMethod": f.ISSUER_VM,
+                "proofValue": f.signed()["proof"]["proofValue"],
+            },
+        },
+    ]
+    for doc in weird:
+        result = verifier().verify(doc)
+        assert not result.verified
+        assert result.verdict is Verdict.INVALID
