@@ -28,7 +28,8 @@ import rfc8785
 
 from credentials.errors import CanonicalizationError
 
-_MAX_SAFE_INTEGER = 2**53
+# Number.MAX_SAFE_INTEGER: rfc8785 refuses anything larger in magnitude.
+_MAX_SAFE_INTEGER = 2**53 - 1
 
 
 class _NotFastError(Exception):

@@ -33,7 +33,12 @@ from typing import Any, cast
 import pyoxigraph
 from pyld import jsonld as _pyld
 
-from credentials.errors import JsonLdProcessingError, UndefinedTermError, UnknownContextError
+from credentials.errors import (
+    JsonLdProcessingError,
+    MicrocredError,
+    UndefinedTermError,
+    UnknownContextError,
+)
 
 __all__ = [
     "CONTEXT_URLS",
@@ -262,6 +267,12 @@ def _check_expanded(node: Any) -> None:
                 f"language tag {language!r} is not a well-formed BCP 47 tag", field="@language"
             )
         return
+    if "@id" in node and node["@id"] is None:
+        # JSON-LD expands keyword-like values such as "@Profile" to null and drops them.
+        raise JsonLdProcessingError(
+            "an id looks like a JSON-LD keyword (it starts with '@') and would be ignored",
+            field="id",
+        )
     node_id = node.get("@id")
     if node_id is not None and not is_kept_iri(node_id):
         raise UndefinedTermError(
@@ -301,9 +312,13 @@ def _pyld_errors(exc: _pyld.JsonLdError) -> Iterable[BaseException]:
 
 def to_nquads(document: Mapping[str, Any]) -> str:
     """Deserialise a JSON-LD document to (non-canonical) N-Quads, strictly and offline."""
+    return _run_pyld(_StrictProcessor(), document)
+
+
+def _run_pyld(processor: _StrictProcessor, document: Mapping[str, Any]) -> str:
     try:
         with _pyld_lock:
-            return cast(str, _StrictProcessor().to_rdf(document, _options()))
+            return cast(str, processor.to_rdf(document, _options()))
     except _pyld.JsonLdError as exc:
         # pyld wraps our own errors (raised from the loader) in its error type; unwrap them.
         for cause in _pyld_errors(exc):
@@ -315,6 +330,13 @@ def to_nquads(document: Mapping[str, Any]) -> str:
         ) from None
     except RecursionError:
         raise JsonLdProcessingError("document is nested too deeply") from None
+    except (MicrocredError, MemoryError):
+        raise
+    except Exception as exc:
+        # pyld has crashes of its own on odd input (TypeError, KeyError...): still bad input.
+        raise JsonLdProcessingError(
+            f"JSON-LD processing failed on this document ({type(exc).__name__})"
+        ) from None
 
 
 def _describe(exc: _pyld.JsonLdError) -> str:
@@ -381,12 +403,4 @@ def canonical_nquads(document: Mapping[str, Any]) -> str:
 
 def reference_nquads(document: Mapping[str, Any]) -> str:
     """The same answer computed the slow way: no memoised contexts, no templates; for tests."""
-    try:
-        with _pyld_lock:
-            nquads = cast(str, _StrictProcessor(memoise=False).to_rdf(document, _options()))
-    except _pyld.JsonLdError as exc:
-        for cause in _pyld_errors(exc):
-            if isinstance(cause, UnknownContextError | UndefinedTermError):
-                raise cause from None
-        raise JsonLdProcessingError(f"JSON-LD processing failed: {_describe(exc)}") from None
-    return canonicalize_nquads(nquads)
+    return canonicalize_nquads(_run_pyld(_StrictProcessor(memoise=False), document))

@@ -56,7 +56,7 @@ def test_fast_path_matches_rfc8785(value: Any) -> None:
         # RFC 8785 §3.2.3: keys sorted by UTF-16 code units: U+10000 (D800 DC00) before U+FB33.
         ({"\ufb33": 1, "\U00010000": 2}, '{"\U00010000":2,"\ufb33":1}'),
         ({"b": [1, "\u0007", True, None], "a": "€"}, '{"a":"€","b":[1,"\\u0007",true,null]}'),
-        ({"n": 2**53}, '{"n":9007199254740992}'),
+        ({"n": 2**53 - 1, "m": -(2**53 - 1)}, '{"m":-9007199254740991,"n":9007199254740991}'),
         ({"f": 1e21, "g": 0.000001}, '{"f":1e+21,"g":0.000001}'),
     ],
 )
@@ -64,7 +64,7 @@ def test_known_outputs(value: Any, expected: str) -> None:
     assert jcs.canonicalize(value).decode() == expected
 
 
-@pytest.mark.parametrize("value", [2**53 + 1, float("nan"), "\ud800"])
+@pytest.mark.parametrize("value", [2**53, -(2**53), 2**64, float("nan"), "\ud800"])
 def test_values_outside_rfc8785_are_refused(value: Any) -> None:
     with pytest.raises(CanonicalizationError):
         jcs.canonicalize({"v": value})
