@@ -149,6 +149,27 @@ class NoEmbeddedCredentialError(InvalidInputError):
     http_status = 422
 
 
+class PayloadTooLargeError(InvalidInputError):
+    """An upload or request body over the configured limit."""
+
+    code = "payload_too_large"
+    http_status = 413
+
+
+class NotFoundError(InvalidInputError):
+    """Something the request names does not exist (or belongs to another issuer)."""
+
+    code = "not_found"
+    http_status = 404
+
+
+class ConflictError(MicrocredError):
+    """The request conflicts with the current state (a duplicate, a retired or revoked item)."""
+
+    code = "conflict"
+    http_status = 409
+
+
 class UnsupportedMediaError(InvalidInputError):
     """An upload that is none of the formats a credential can travel in."""
 

@@ -245,7 +245,7 @@ def _term(value: object) -> str:
 
 
 def _check_expanded(node: Any) -> None:
-    """Refuse relative ``@type`` and ``@id`` values left after expansion.
+    """Refuse what pyld would drop or write unsafely, after expansion.
 
     pyld resolves an undefined type name such as ``"FooCredential"`` against the
     (empty) base and later drops the triple as relative; the same happens to a
@@ -254,19 +254,33 @@ def _check_expanded(node: Any) -> None:
     if isinstance(node, list):
         for item in node:
             _check_expanded(item)
-        return
-    if not isinstance(node, dict):
-        return
-    if "@value" in node:
-        datatype = node.get("@type")
-        if datatype is not None and datatype != "@json" and not is_kept_iri(datatype):
-            raise UndefinedTermError(_term(datatype), reason="datatype is not an absolute IRI")
-        language = node.get("@language")
-        if language is not None and not _LANGUAGE_TAG.match(str(language)):
-            raise JsonLdProcessingError(
-                f"language tag {language!r} is not a well-formed BCP 47 tag", field="@language"
-            )
-        return
+    elif isinstance(node, dict):
+        if "@value" in node:
+            _check_value_object(node)
+            return
+        _check_node_identity(node)
+        for key, value in node.items():
+            if key in ("@id", "@type", "@context"):
+                continue
+            if not key.startswith("@") and not is_kept_iri(key):
+                raise UndefinedTermError(
+                    _term(key), reason="the property does not map to a valid IRI"
+                )
+            _check_expanded(value)
+
+
+def _check_value_object(node: dict[str, Any]) -> None:
+    datatype = node.get("@type")
+    if datatype is not None and datatype != "@json" and not is_kept_iri(datatype):
+        raise UndefinedTermError(_term(datatype), reason="datatype is not an absolute IRI")
+    language = node.get("@language")
+    if language is not None and not _LANGUAGE_TAG.match(str(language)):
+        raise JsonLdProcessingError(
+            f"language tag {language!r} is not a well-formed BCP 47 tag", field="@language"
+        )
+
+
+def _check_node_identity(node: dict[str, Any]) -> None:
     if "@id" in node and node["@id"] is None:
         # JSON-LD expands keyword-like values such as "@Profile" to null and drops them.
         raise JsonLdProcessingError(
@@ -282,12 +296,6 @@ def _check_expanded(node: Any) -> None:
     for type_ in node.get("@type", ()):
         if not is_kept_iri(type_):
             raise UndefinedTermError(_term(type_), reason="no @context defines this type")
-    for key, value in node.items():
-        if key in ("@id", "@type", "@context"):
-            continue
-        if not key.startswith("@") and not is_kept_iri(key):
-            raise UndefinedTermError(_term(key), reason="the property does not map to a valid IRI")
-        _check_expanded(value)
 
 
 # --- public entry points ---------------------------------------------------------------------
