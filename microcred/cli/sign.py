@@ -7,6 +7,7 @@ did not, 2 at least one input was unusable (unreadable, not a credential).
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -89,8 +90,17 @@ def _check_signable(document: Mapping[str, Any], controller: str) -> None:
 
 
 def cli_verifier(state: CliState) -> Verifier:
-    """The verifier the CLI uses: did:key offline; status lists are not fetched."""
-    return Verifier.offline()
+    """The verifier the CLI uses: did:key offline; did:web and status lists over HTTPS.
+
+    Fetches go through the SSRF guard (no private, loopback or link-local addresses).
+    MICROCRED_ALLOW_PRIVATE_FETCH=1 lifts it, and allows plain http, for development only
+    (the local demo serves its did:web and status lists on http://127.0.0.1:5000).
+    """
+    from verifier.factory import build_verifier
+
+    flag = os.environ.get("MICROCRED_ALLOW_PRIVATE_FETCH", "").strip().lower()
+    development = flag in {"1", "true", "yes", "on"}  # anything else: the safe default
+    return build_verifier(allow_private=development, allow_http=development)
 
 
 @cli.command()

@@ -1,0 +1,113 @@
+"""Bearer API-key authentication for ``/api/v1``.
+
+A request is authenticated once (the rate limiter's key function and the blueprint's
+``before_request`` share the result, kept in the request's WSGI environ: unlike ``g`` it
+can never outlive the request, even when an app context is shared). Failures are 401 with a
+``WWW-Authenticate: Bearer`` challenge (RFC 6750); a valid key yields a ``Principal``
+scoped to one training provider, and every service query filters by that provider.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from flask import request
+from werkzeug.exceptions import HTTPException
+
+from issuer.models import Issuer
+from issuer.services import api_keys
+from microcred.db import write_transaction
+from microcred.errors import http_error
+from microcred.extensions import db, remote_address
+
+REALM = "microcred"
+_ENVIRON_KEY = "microcred.authentication"
+
+_REFUSALS = {
+    "malformed": "The bearer token is not a microcred API key (expected mc_<prefix>_<secret>).",
+    "unknown": "The API key is not valid.",
+    "revoked": "The API key has been revoked; ask the provider's administrator for a new one.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: an API key of one training provider."""
+
+    issuer_id: int
+    api_key_id: int
+    api_key_name: str
+    actor: str
+
+    @property
+    def issuer(self) -> Issuer:
+        issuer = db.session.get(Issuer, self.issuer_id)
+        assert issuer is not None  # noqa: S101 - the key's issuer cannot vanish mid-request
+        return issuer
+
+
+def _unauthorized(description: str, *, error: str, challenge_error: str | None) -> HTTPException:
+    challenge = f'Bearer realm="{REALM}"'
+    if challenge_error:
+        challenge += f', error="{challenge_error}"'
+    return http_error(401, description, error=error, headers={"WWW-Authenticate": challenge})
+
+
+def _authenticate() -> Principal | HTTPException:
+    header = request.headers.get("Authorization", "").strip()
+    if not header:
+        return _unauthorized(
+            "This endpoint needs an API key: send 'Authorization: Bearer mc_…'.",
+            error="authentication_required",
+            challenge_error=None,
+        )
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return _unauthorized(
+            "The Authorization header must be 'Bearer <API key>'.",
+            error="malformed_authorization",
+            challenge_error="invalid_request",
+        )
+    result = api_keys.authenticate_token(token.strip())
+    if result.api_key is None:
+        refusal = result.refusal or "unknown"
+        return _unauthorized(
+            _REFUSALS[refusal], error=f"{refusal}_api_key", challenge_error="invalid_token"
+        )
+    key = result.api_key
+    principal = Principal(
+        issuer_id=key.issuer_id,
+        api_key_id=key.id,
+        api_key_name=key.name,
+        actor=f"api-key:{key.display_prefix}",
+    )
+    now = datetime.now(UTC)
+    if api_keys.needs_last_used_update(key, now):
+        with write_transaction(db.session):
+            api_keys.touch_last_used(key.id, now)
+    return principal
+
+
+def authenticate_request() -> Principal | HTTPException:
+    """The request's principal, or the 401 to answer with (computed once per request)."""
+    if _ENVIRON_KEY not in request.environ:
+        request.environ[_ENVIRON_KEY] = _authenticate()
+    result: Principal | HTTPException = request.environ[_ENVIRON_KEY]
+    return result
+
+
+def current_principal() -> Principal:
+    """The authenticated principal; raises the 401 if the request has none."""
+    result = authenticate_request()
+    if isinstance(result, HTTPException):
+        raise result
+    return result
+
+
+def rate_limit_key() -> str:
+    """Per API key when the key is valid, else per client address (guessing keys is not free)."""
+    result = authenticate_request()
+    if isinstance(result, Principal):
+        return f"api-key:{result.api_key_id}"
+    return f"ip:{remote_address()}"

@@ -1,0 +1,52 @@
+"""Persistence models of the issuing side (flask-sqlalchemy 3 / SQLAlchemy 2 typed mappings).
+
+Every row belongs to one training provider (``issuer_id``), directly or through its parent;
+services always filter by it, which is what keeps tenants apart.
+"""
+
+from issuer.models.catalog import ACHIEVEMENT_TYPES, Competency, MicroCertification
+from issuer.models.evidence import OUTCOMES, PLATFORMS, Assessment, Freelancer, GigProject
+from issuer.models.issued import (
+    MIN_STATUS_LIST_BITS,
+    STATUS_PURPOSES,
+    CredentialEvidence,
+    IssuedCredential,
+    StatusAllocation,
+    StatusList,
+)
+from issuer.models.operations import (
+    BULK_ITEM_STATES,
+    BULK_JOB_STATES,
+    AuditEvent,
+    BulkItem,
+    BulkJob,
+    IdempotencyRecord,
+)
+from issuer.models.tenancy import DID_METHODS, ApiKey, Issuer, SigningKey
+
+__all__ = [
+    "ACHIEVEMENT_TYPES",
+    "BULK_ITEM_STATES",
+    "BULK_JOB_STATES",
+    "DID_METHODS",
+    "MIN_STATUS_LIST_BITS",
+    "OUTCOMES",
+    "PLATFORMS",
+    "STATUS_PURPOSES",
+    "ApiKey",
+    "Assessment",
+    "AuditEvent",
+    "BulkItem",
+    "BulkJob",
+    "Competency",
+    "CredentialEvidence",
+    "Freelancer",
+    "GigProject",
+    "IdempotencyRecord",
+    "IssuedCredential",
+    "Issuer",
+    "MicroCertification",
+    "SigningKey",
+    "StatusAllocation",
+    "StatusList",
+]

@@ -1,0 +1,157 @@
+"""Issued credentials and the Bitstring Status Lists that revoke or suspend them.
+
+Issuance (filled in by the issuance service) writes one ``IssuedCredential`` holding the
+signed JSON exactly as signed, one ``CredentialEvidence`` row per backing project, and one
+``StatusAllocation`` per status purpose.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from issuer.ids import new_uuid
+from microcred.db import UtcDateTime, utcnow
+from microcred.extensions import db
+
+if TYPE_CHECKING:
+    from issuer.models.catalog import MicroCertification
+    from issuer.models.evidence import Freelancer, GigProject
+    from issuer.models.tenancy import Issuer, SigningKey
+
+STATUS_PURPOSES = ("revocation", "suspension")
+#: W3C Bitstring Status List: at least 16 KiB (131,072 entries) for herd privacy.
+MIN_STATUS_LIST_BITS = 131_072
+
+
+class IssuedCredential(db.Model):
+    """One signed credential. ``document`` is the signed JSON, byte for byte as issued."""
+
+    __tablename__ = "issued_credentials"
+    __table_args__ = (Index("ix_issued_credentials_issuer_issued", "issuer_id", "issued_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id", ondelete="CASCADE"))
+    freelancer_id: Mapped[str] = mapped_column(
+        ForeignKey("freelancers.id", ondelete="RESTRICT"), index=True
+    )
+    certification_id: Mapped[str] = mapped_column(
+        ForeignKey("certifications.id", ondelete="RESTRICT"), index=True
+    )
+    signing_key_id: Mapped[int] = mapped_column(ForeignKey("signing_keys.id", ondelete="RESTRICT"))
+    #: The credential's ``id`` (``urn:uuid:…``).
+    credential_id: Mapped[str] = mapped_column(String(200), unique=True)
+    #: Short code of the verification URL the QR code points to (``/v/<code>``).
+    short_code: Mapped[str] = mapped_column(String(16), unique=True)
+    suite: Mapped[str] = mapped_column(String(32))
+    #: Never rebuilt from columns: verifying the stored text must give the issued result.
+    document: Mapped[str] = mapped_column(Text)
+    valid_from: Mapped[datetime] = mapped_column(UtcDateTime)
+    valid_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    issued_by: Mapped[str] = mapped_column(String(100))
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revocation_reason: Mapped[str | None] = mapped_column(Text)
+    suspended: Mapped[bool] = mapped_column(Boolean, default=False)
+    suspended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: Set when issued although the evidence rule was not met: who decided, and why.
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    override_by: Mapped[str | None] = mapped_column(String(100))
+
+    issuer: Mapped[Issuer] = relationship()
+    freelancer: Mapped[Freelancer] = relationship()
+    certification: Mapped[MicroCertification] = relationship()
+    signing_key: Mapped[SigningKey] = relationship()
+    evidence: Mapped[list[CredentialEvidence]] = relationship(
+        back_populates="credential", cascade="all, delete-orphan"
+    )
+    status_allocations: Mapped[list[StatusAllocation]] = relationship(
+        back_populates="credential", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<IssuedCredential {self.credential_id}>"
+
+
+class CredentialEvidence(db.Model):
+    """Which gig projects back a credential (a project that backs one cannot be deleted)."""
+
+    __tablename__ = "credential_evidence"
+
+    credential_id: Mapped[str] = mapped_column(
+        ForeignKey("issued_credentials.id", ondelete="CASCADE"), primary_key=True
+    )
+    project_id: Mapped[str] = mapped_column(
+        ForeignKey("gig_projects.id", ondelete="RESTRICT"), primary_key=True, index=True
+    )
+
+    credential: Mapped[IssuedCredential] = relationship(back_populates="evidence")
+    project: Mapped[GigProject] = relationship()
+
+
+class StatusList(db.Model):
+    """One Bitstring Status List of an issuer, for one purpose; ``version`` bumps per change."""
+
+    __tablename__ = "status_lists"
+    __table_args__ = (
+        UniqueConstraint("issuer_id", "purpose", "number"),
+        CheckConstraint("purpose IN ('revocation', 'suspension')", name="purpose"),
+        CheckConstraint(f"size_bits >= {MIN_STATUS_LIST_BITS}", name="size_bits"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(16))
+    #: 1, 2, … within (issuer, purpose): part of the list's public URL.
+    number: Mapped[int] = mapped_column(Integer)
+    size_bits: Mapped[int] = mapped_column(Integer, default=MIN_STATUS_LIST_BITS)
+    bitstring: Mapped[bytes] = mapped_column(LargeBinary)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+    allocations: Mapped[list[StatusAllocation]] = relationship(
+        back_populates="status_list", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<StatusList {self.purpose} #{self.number} v{self.version}>"
+
+
+class StatusAllocation(db.Model):
+    """A credential's index in a status list.
+
+    UNIQUE (status_list_id, index) is what keeps indices unique when several processes
+    issue at once on PostgreSQL: a random index that is already taken fails the insert
+    and the allocator draws again.
+    """
+
+    __tablename__ = "status_allocations"
+    __table_args__ = (
+        UniqueConstraint("status_list_id", "index"),
+        UniqueConstraint("status_list_id", "credential_id"),
+        CheckConstraint('"index" >= 0', name="index"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status_list_id: Mapped[int] = mapped_column(ForeignKey("status_lists.id", ondelete="CASCADE"))
+    index: Mapped[int] = mapped_column(Integer)
+    credential_id: Mapped[str] = mapped_column(
+        ForeignKey("issued_credentials.id", ondelete="CASCADE"), index=True
+    )
+
+    status_list: Mapped[StatusList] = relationship(back_populates="allocations")
+    credential: Mapped[IssuedCredential] = relationship(back_populates="status_allocations")

@@ -1,0 +1,66 @@
+"""marshmallow schemas at the HTTP edge: camelCase JSON in and out, strict input."""
+
+from issuer.schemas.catalog import (
+    AlignmentSchema,
+    CertificationCreateSchema,
+    CertificationPageSchema,
+    CertificationSchema,
+    CertificationUpdateSchema,
+    CompetencySchema,
+    EvidenceRuleSchema,
+)
+from issuer.schemas.common import BaseSchema, PageArgsSchema, PaginationSchema, page_schema
+from issuer.schemas.evidence import (
+    AssessmentInSchema,
+    AssessmentSchema,
+    FreelancerCreateSchema,
+    FreelancerPageSchema,
+    FreelancerSchema,
+    FreelancerUpdateSchema,
+    ProgressArgsSchema,
+    ProgressSchema,
+    ProjectCreateSchema,
+    ProjectPageSchema,
+    ProjectSchema,
+    ProjectUpdateSchema,
+)
+from issuer.schemas.tenancy import (
+    AuditArgsSchema,
+    AuditEventPageSchema,
+    AuditEventSchema,
+    BrandingSchema,
+    IssuerSchema,
+    IssuerUpdateSchema,
+)
+
+__all__ = [
+    "AlignmentSchema",
+    "AssessmentInSchema",
+    "AssessmentSchema",
+    "AuditArgsSchema",
+    "AuditEventPageSchema",
+    "AuditEventSchema",
+    "BaseSchema",
+    "BrandingSchema",
+    "CertificationCreateSchema",
+    "CertificationPageSchema",
+    "CertificationSchema",
+    "CertificationUpdateSchema",
+    "CompetencySchema",
+    "EvidenceRuleSchema",
+    "FreelancerCreateSchema",
+    "FreelancerPageSchema",
+    "FreelancerSchema",
+    "FreelancerUpdateSchema",
+    "IssuerSchema",
+    "IssuerUpdateSchema",
+    "PageArgsSchema",
+    "PaginationSchema",
+    "ProgressArgsSchema",
+    "ProgressSchema",
+    "ProjectCreateSchema",
+    "ProjectPageSchema",
+    "ProjectSchema",
+    "ProjectUpdateSchema",
+    "page_schema",
+]

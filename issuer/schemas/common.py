@@ -1,0 +1,171 @@
+"""Building blocks of the API schemas: camelCase names, strict input, reusable fields.
+
+Input schemas reject unknown fields (``unknown=RAISE``) so a typo is reported rather than
+ignored; output-only fields are ``dump_only`` (sending them is an "unknown field" error)
+and secrets ``load_only``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from issuer.services.issuers import SLUG_PATTERN
+
+#: DID syntax (DID Core §3.1): did:<method>:<method-specific-id>.
+DID_PATTERN = re.compile(r"did:[a-z0-9]+:(?:[A-Za-z0-9._:-]|%[0-9A-Fa-f]{2})+")
+COLOR_PATTERN = re.compile(r"#[0-9a-fA-F]{6}")
+HANDLE_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])")
+#: Badge images and logos: a PNG/SVG data: URI or an https URL, at most 512 KiB of text.
+MAX_IMAGE_CHARS = 512 * 1024
+_IMAGE_PREFIXES = (
+    "data:image/png;base64,",
+    "data:image/svg+xml;base64,",
+    "data:image/svg+xml,",
+    "https://",
+)
+
+
+def camelcase(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+class BaseSchema(ma.Schema):
+    """camelCase JSON names for snake_case attributes; unknown fields are errors."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    error_messages = {"type": "Expected a JSON object."}  # noqa: RUF012 - marshmallow API
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        field_obj.data_key = camelcase(field_obj.data_key or field_name)
+
+
+class Trimmed(fields.String):
+    """A string with surrounding whitespace removed; blank means null where null is allowed
+    and is refused elsewhere."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if text:
+            return text
+        if self.allow_none:
+            return None
+        raise ma.ValidationError("Must not be blank.")
+
+
+def text(max_length: int, **kwargs: Any) -> Trimmed:
+    return Trimmed(validate=validate.Length(max=max_length), **kwargs)
+
+
+def required_text(max_length: int, **kwargs: Any) -> Trimmed:
+    return Trimmed(required=True, validate=validate.Length(min=1, max=max_length), **kwargs)
+
+
+def web_url(**kwargs: Any) -> fields.Url:
+    return fields.Url(
+        schemes={"http", "https"},
+        require_tld=False,
+        validate=validate.Length(max=500),
+        **kwargs,
+    )
+
+
+def _check_image(value: str) -> None:
+    if not value.startswith(_IMAGE_PREFIXES):
+        raise ma.ValidationError(
+            "Must be a data:image/png or data:image/svg+xml URI, or an https:// URL."
+        )
+    if len(value) > MAX_IMAGE_CHARS:
+        raise ma.ValidationError(f"Must be at most {MAX_IMAGE_CHARS} characters.")
+
+
+def _metadata(kwargs: dict[str, Any], **defaults: Any) -> dict[str, Any]:
+    return {**defaults, **kwargs.pop("metadata", {})}
+
+
+def image_field(**kwargs: Any) -> fields.String:
+    metadata = _metadata(kwargs, description="PNG/SVG data: URI or https URL", format="uri")
+    return fields.String(validate=_check_image, metadata=metadata, **kwargs)
+
+
+def did_field(**kwargs: Any) -> fields.String:
+    metadata = _metadata(kwargs, example="did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK")
+    return fields.String(
+        validate=[
+            validate.Length(max=500),
+            validate.Regexp(DID_PATTERN, error="Not a valid DID (did:method:identifier)."),
+        ],
+        metadata=metadata,
+        **kwargs,
+    )
+
+
+def slug_field(**kwargs: Any) -> fields.String:
+    return fields.String(
+        validate=validate.Regexp(
+            SLUG_PATTERN,
+            error="Use 1-63 lower-case letters, digits and hyphens, "
+            "starting and ending with a letter or digit.",
+        ),
+        **kwargs,
+    )
+
+
+def handle_field(**kwargs: Any) -> fields.String:
+    return fields.String(
+        validate=validate.Regexp(
+            HANDLE_PATTERN,
+            error="Use 3-40 lower-case letters, digits and hyphens, "
+            "starting and ending with a letter or digit.",
+        ),
+        **kwargs,
+    )
+
+
+def color_field(**kwargs: Any) -> fields.String:
+    return fields.String(
+        validate=validate.Regexp(COLOR_PATTERN, error="Use a #rrggbb colour."), **kwargs
+    )
+
+
+class NonEmptyUpdateSchema(BaseSchema):
+    """A PATCH body: every field optional, but at least one must be sent."""
+
+    @ma.validates_schema
+    def _not_empty(self, data: Mapping[str, Any], **kwargs: Any) -> None:
+        if not data:
+            raise ma.ValidationError("Send at least one field to change.", "_schema")
+
+
+# --- pagination ---------------------------------------------------------------------------
+
+
+class PageArgsSchema(BaseSchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class PaginationSchema(BaseSchema):
+    page = fields.Integer(dump_only=True)
+    per_page = fields.Integer(dump_only=True)
+    total = fields.Integer(dump_only=True, metadata={"description": "Items in all pages"})
+    pages = fields.Integer(dump_only=True)
+
+
+def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
+    """``{"items": [...], "pagination": {...}}`` for ``item_schema``, named for the spec."""
+    return type(
+        name,
+        (BaseSchema,),
+        {
+            "items": fields.List(fields.Nested(item_schema), dump_only=True),
+            "pagination": fields.Nested(PaginationSchema, dump_only=True),
+        },
+    )

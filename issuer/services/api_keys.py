@@ -1,0 +1,153 @@
+"""API keys: ``mc_<prefix>_<secret>`` bearer tokens, stored as prefix + SHA-256(secret).
+
+The secret has 256 bits of entropy, so a fast hash is enough: nobody can brute-force it,
+and unlike a password hash SHA-256 costs microseconds on every request. The plaintext is
+returned once, at creation, and never stored or logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+
+from issuer.models import ApiKey, Issuer
+from issuer.services import audit
+from microcred.errors import conflict, not_found, unprocessable
+from microcred.extensions import db
+
+TOKEN_PREFIX = "mc"  # noqa: S105 - the public prefix of every token, not a secret
+_PREFIX_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+_PREFIX_LENGTH = 8
+_SECRET_BYTES = 32  # 256 bits
+TOKEN_PATTERN = re.compile(r"mc_([a-z0-9]{8})_([A-Za-z0-9_-]{43})")
+
+#: last_used_at is refreshed at most this often, so reads do not turn into writes.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True, slots=True)
+class NewApiKey:
+    """A freshly created key and its plaintext token (shown to the user once)."""
+
+    api_key: ApiKey
+    token: str
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode("ascii")).hexdigest()
+
+
+def _new_prefix() -> str:
+    return "".join(secrets.choice(_PREFIX_ALPHABET) for _ in range(_PREFIX_LENGTH))
+
+
+def create_api_key(issuer: Issuer, *, name: str, actor: str) -> NewApiKey:
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise unprocessable("an API key name must be 1-100 characters", field="name")
+    prefix = _new_prefix()
+    while db.session.scalar(select(ApiKey.id).where(ApiKey.prefix == prefix)) is not None:
+        prefix = _new_prefix()  # 36^8 prefixes: a collision is rare, but cheap to avoid
+    secret = secrets.token_urlsafe(_SECRET_BYTES)
+    api_key = ApiKey(
+        issuer=issuer,
+        name=name,
+        prefix=prefix,
+        secret_hash=hash_secret(secret),
+        created_by=actor,
+    )
+    db.session.add(api_key)
+    db.session.flush()
+    audit.record(
+        issuer.id,
+        actor=actor,
+        action="api_key.create",
+        target_type="api_key",
+        target_id=api_key.display_prefix,
+        name=name,
+    )
+    return NewApiKey(api_key=api_key, token=f"{TOKEN_PREFIX}_{prefix}_{secret}")
+
+
+@dataclass(frozen=True, slots=True)
+class Authentication:
+    """The outcome of checking a token: the key, or why it was refused."""
+
+    api_key: ApiKey | None
+    refusal: str | None = None  # "malformed", "unknown", "revoked"
+
+
+def authenticate_token(token: str) -> Authentication:
+    match = TOKEN_PATTERN.fullmatch(token)
+    if match is None:
+        return Authentication(None, "malformed")
+    prefix, secret = match.groups()
+    api_key = db.session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+    if api_key is None or not hmac.compare_digest(api_key.secret_hash, hash_secret(secret)):
+        return Authentication(None, "unknown")
+    if api_key.revoked_at is not None:
+        return Authentication(None, "revoked")
+    return Authentication(api_key)
+
+
+def needs_last_used_update(api_key: ApiKey, now: datetime) -> bool:
+    return api_key.last_used_at is None or now - api_key.last_used_at >= LAST_USED_RESOLUTION
+
+
+def touch_last_used(api_key_id: int, now: datetime) -> None:
+    db.session.execute(update(ApiKey).where(ApiKey.id == api_key_id).values(last_used_at=now))
+
+
+def find_api_key(issuer: Issuer, prefix: str) -> ApiKey:
+    """An issuer's key by its prefix (``mc_ab12cd34`` or ``ab12cd34``); 404 otherwise."""
+    bare = prefix.removeprefix(f"{TOKEN_PREFIX}_")
+    api_key = db.session.scalar(
+        select(ApiKey).where(ApiKey.issuer_id == issuer.id, ApiKey.prefix == bare)
+    )
+    if api_key is None:
+        raise not_found(f"training provider {issuer.slug!r} has no API key {prefix!r}")
+    return api_key
+
+
+def list_api_keys(issuer: Issuer) -> list[ApiKey]:
+    return list(
+        db.session.scalars(select(ApiKey).where(ApiKey.issuer_id == issuer.id).order_by(ApiKey.id))
+    )
+
+
+def revoke_api_key(issuer: Issuer, prefix: str, *, actor: str) -> ApiKey:
+    api_key = find_api_key(issuer, prefix)
+    if api_key.revoked_at is None:
+        api_key.revoked_at = datetime.now(UTC)
+        audit.record(
+            issuer.id,
+            actor=actor,
+            action="api_key.revoke",
+            target_type="api_key",
+            target_id=api_key.display_prefix,
+        )
+    return api_key
+
+
+def rotate_api_key(issuer: Issuer, prefix: str, *, actor: str) -> NewApiKey:
+    """A new key with the same name; the old one is revoked in the same transaction."""
+    old = find_api_key(issuer, prefix)
+    if old.revoked_at is not None:
+        raise conflict(f"API key {old.display_prefix} is revoked; create a new key instead")
+    new = create_api_key(issuer, name=old.name, actor=actor)
+    revoke_api_key(issuer, prefix, actor=actor)
+    audit.record(
+        issuer.id,
+        actor=actor,
+        action="api_key.rotate",
+        target_type="api_key",
+        target_id=old.display_prefix,
+        replaced_by=new.api_key.display_prefix,
+    )
+    return new

@@ -1,0 +1,232 @@
+"""Micro-certifications and their competencies.
+
+Input comes already parsed by ``issuer.schemas`` (python attribute names, nested
+``evidence_rule`` and ``alignment`` mappings); these functions enforce the rules that need
+the database: unique slugs per provider, competency ids that belong to the certification,
+and no silent loss of assessments.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+
+from issuer.models import Assessment, Competency, Issuer, MicroCertification
+from issuer.services import audit
+from microcred.errors import conflict, not_found, unprocessable
+from microcred.extensions import db
+
+_SCALAR_FIELDS = (
+    "name",
+    "description",
+    "criteria_narrative",
+    "image",
+    "achievement_type",
+    "validity_days",
+)
+_ALIGNMENT_FIELDS = ("target_name", "target_url", "target_framework", "target_code")
+
+
+def slugify(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:63].rstrip("-") or "certification"
+
+
+def certifications_query(issuer: Issuer) -> Select[tuple[MicroCertification]]:
+    return (
+        select(MicroCertification)
+        .where(MicroCertification.issuer_id == issuer.id)
+        .order_by(MicroCertification.created_at, MicroCertification.id)
+    )
+
+
+def get_certification(issuer: Issuer, certification_id: str) -> MicroCertification:
+    """The provider's certification; another provider's id is answered like an unknown one."""
+    certification = db.session.scalar(
+        select(MicroCertification).where(
+            MicroCertification.id == certification_id,
+            MicroCertification.issuer_id == issuer.id,
+        )
+    )
+    if certification is None:
+        raise not_found(f"no micro-certification with id {certification_id!r}")
+    return certification
+
+
+def create_certification(
+    issuer: Issuer, data: Mapping[str, Any], *, actor: str
+) -> MicroCertification:
+    slug = data.get("slug") or slugify(data["name"])
+    _require_free_slug(issuer, slug)
+    certification = MicroCertification(issuer_id=issuer.id, slug=slug)
+    _apply_fields(certification, data)
+    _apply_rule(certification, data.get("evidence_rule") or {})
+    _apply_competencies(certification, data["competencies"])
+    db.session.add(certification)
+    db.session.flush()
+    audit.record(
+        issuer.id,
+        actor=actor,
+        action="certification.create",
+        target_type="certification",
+        target_id=certification.id,
+        slug=slug,
+    )
+    return certification
+
+
+def update_certification(
+    issuer: Issuer, certification_id: str, data: Mapping[str, Any], *, actor: str
+) -> MicroCertification:
+    certification = get_certification(issuer, certification_id)
+    if certification.retired:
+        raise conflict(
+            f"micro-certification {certification.id!r} is retired and cannot be changed",
+            error="certification_retired",
+        )
+    if "slug" in data and data["slug"] != certification.slug:
+        _require_free_slug(issuer, data["slug"])
+        certification.slug = data["slug"]
+    _apply_fields(certification, data)
+    if "evidence_rule" in data:
+        _apply_rule(certification, data["evidence_rule"] or {})
+    if "competencies" in data:
+        _apply_competencies(certification, data["competencies"])
+    _check_rule_fits(certification)
+    certification.updated_at = datetime.now(UTC)
+    db.session.flush()
+    audit.record(
+        issuer.id,
+        actor=actor,
+        action="certification.update",
+        target_type="certification",
+        target_id=certification.id,
+        fields=sorted(data),
+    )
+    return certification
+
+
+def retire_certification(
+    issuer: Issuer, certification_id: str, *, actor: str
+) -> MicroCertification:
+    """Retired certifications stay readable (issued credentials name them) but issue no more."""
+    certification = get_certification(issuer, certification_id)
+    if certification.retired_at is None:
+        certification.retired_at = datetime.now(UTC)
+        audit.record(
+            issuer.id,
+            actor=actor,
+            action="certification.retire",
+            target_type="certification",
+            target_id=certification.id,
+        )
+    return certification
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _require_free_slug(issuer: Issuer, slug: str) -> None:
+    taken = db.session.scalar(
+        select(MicroCertification.id).where(
+            MicroCertification.issuer_id == issuer.id, MicroCertification.slug == slug
+        )
+    )
+    if taken is not None:
+        raise conflict(
+            f"a micro-certification with slug {slug!r} already exists ({taken})",
+            field="slug",
+            error="duplicate_slug",
+        )
+
+
+def _apply_fields(certification: MicroCertification, data: Mapping[str, Any]) -> None:
+    for field in _SCALAR_FIELDS:
+        if field in data:
+            setattr(certification, field, data[field])
+
+
+def _apply_rule(certification: MicroCertification, rule: Mapping[str, Any]) -> None:
+    certification.min_projects_per_competency = rule.get("min_projects_per_competency") or 1
+    certification.min_competencies = rule.get("min_competencies")
+
+
+def _check_rule_fits(certification: MicroCertification) -> None:
+    wanted = certification.min_competencies
+    if wanted is not None and wanted > len(certification.competencies):
+        raise unprocessable(
+            f"the evidence rule asks for {wanted} competencies but the certification has "
+            f"only {len(certification.competencies)}",
+            field="evidenceRule.minCompetencies",
+        )
+
+
+def _apply_competencies(
+    certification: MicroCertification, items: Sequence[Mapping[str, Any]]
+) -> None:
+    """Replace the competency list; items with an ``id`` update that competency in place."""
+    existing = {c.id: c for c in certification.competencies}
+    names: set[str] = set()
+    kept: list[Competency] = []
+    for position, item in enumerate(items):
+        label = f"competencies[{position}]"
+        name_key = item["name"].strip().casefold()
+        if name_key in names:
+            raise unprocessable(f"two competencies are named {item['name']!r}", field=label)
+        names.add(name_key)
+        competency = _competency_for(item, existing, kept, label)
+        competency.position = position
+        competency.name = item["name"]
+        competency.description = item.get("description")
+        alignment = item.get("alignment") or {}
+        for field in _ALIGNMENT_FIELDS:
+            setattr(competency, field, alignment.get(field))
+        kept.append(competency)
+    removed = [c for cid, c in existing.items() if all(k.id != cid for k in kept)]
+    _refuse_losing_assessments(removed)
+    certification.competencies = kept
+    _check_rule_fits(certification)
+
+
+def _competency_for(
+    item: Mapping[str, Any],
+    existing: Mapping[str, Competency],
+    kept: Sequence[Competency],
+    label: str,
+) -> Competency:
+    competency_id = item.get("id")
+    if competency_id is None:
+        return Competency()
+    competency = existing.get(competency_id)
+    if competency is None:
+        raise unprocessable(
+            f"{competency_id!r} is not a competency of this micro-certification; omit the id "
+            "to add a new competency",
+            field=f"{label}.id",
+        )
+    if any(k is competency for k in kept):
+        raise unprocessable(f"competency {competency_id!r} is listed twice", field=f"{label}.id")
+    return competency
+
+
+def _refuse_losing_assessments(removed: Sequence[Competency]) -> None:
+    ids = [c.id for c in removed if c.id is not None]
+    if not ids:
+        return
+    assessed = db.session.execute(
+        select(Assessment.competency_id, func.count())
+        .where(Assessment.competency_id.in_(ids))
+        .group_by(Assessment.competency_id)
+    ).all()
+    if assessed:
+        names = ", ".join(repr(next(c.name for c in removed if c.id == cid)) for cid, _ in assessed)
+        raise conflict(
+            f"cannot remove competencies that gig projects were assessed against ({names}); "
+            "keep them (send their ids) or retire the certification and create a new one",
+            field="competencies",
+            error="competency_has_assessments",
+        )

@@ -1,0 +1,132 @@
+"""The evidence rule: does a freelancer's assessed gig work meet a micro-certification?
+
+``evaluate`` is a pure function of the certification and the accepted assessments, so
+issuance, the progress endpoint and tests share one definition. Rule: a competency is met
+when at least ``min_projects_per_competency`` distinct projects were assessed *accepted*
+for it; the certification is met when ``required_competencies`` competencies are met (all
+of them unless the rule says otherwise).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from issuer.models import Assessment, Freelancer, GigProject, Issuer, MicroCertification
+from issuer.services.certifications import get_certification
+from issuer.services.freelancers import get_freelancer
+from microcred.extensions import db
+
+
+@dataclass(frozen=True, slots=True)
+class CompetencyProgress:
+    competency_id: str
+    name: str
+    accepted_project_ids: tuple[str, ...]
+    required: int
+
+    @property
+    def accepted(self) -> int:
+        return len(self.accepted_project_ids)
+
+    @property
+    def met(self) -> bool:
+        return self.accepted >= self.required
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceEvaluation:
+    certification_id: str
+    freelancer_id: str
+    min_projects_per_competency: int
+    required_competencies: int
+    competencies: tuple[CompetencyProgress, ...]
+
+    @property
+    def competencies_met(self) -> int:
+        return sum(1 for c in self.competencies if c.met)
+
+    @property
+    def met(self) -> bool:
+        return bool(self.competencies) and self.competencies_met >= self.required_competencies
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """Human sentences saying what is still needed (empty when the rule is met)."""
+        if not self.competencies:
+            return ("the micro-certification has no competencies",)
+        if self.met:
+            return ()
+        lacking = [
+            f"{c.name}: {c.required - c.accepted} more accepted gig project"
+            f"{'s' if c.required - c.accepted > 1 else ''} needed "
+            f"(has {c.accepted} of {c.required})"
+            for c in self.competencies
+            if not c.met
+        ]
+        if self.required_competencies < len(self.competencies):
+            short = self.required_competencies - self.competencies_met
+            lacking.insert(
+                0,
+                f"{short} more competenc{'ies' if short > 1 else 'y'} must be met "
+                f"({self.competencies_met} of {self.required_competencies} required)",
+            )
+        return tuple(lacking)
+
+    @property
+    def backing_project_ids(self) -> tuple[str, ...]:
+        """Projects accepted for at least one met competency: the credential's evidence."""
+        ids = {p for c in self.competencies if c.met for p in c.accepted_project_ids}
+        return tuple(sorted(ids))
+
+
+def evaluate(
+    certification: MicroCertification,
+    freelancer_id: str,
+    accepted: Mapping[str, Sequence[str]],
+) -> EvidenceEvaluation:
+    """Evaluate the rule given ``accepted``: competency id → accepted project ids."""
+    required = certification.min_projects_per_competency
+    progress = tuple(
+        CompetencyProgress(
+            competency_id=c.id,
+            name=c.name,
+            accepted_project_ids=tuple(sorted(set(accepted.get(c.id, ())))),
+            required=required,
+        )
+        for c in certification.competencies
+    )
+    return EvidenceEvaluation(
+        certification_id=certification.id,
+        freelancer_id=freelancer_id,
+        min_projects_per_competency=required,
+        required_competencies=certification.required_competencies,
+        competencies=progress,
+    )
+
+
+def accepted_projects(
+    freelancer: Freelancer, certification: MicroCertification
+) -> dict[str, list[str]]:
+    rows = db.session.execute(
+        select(Assessment.competency_id, GigProject.id)
+        .join(GigProject, Assessment.project_id == GigProject.id)
+        .where(
+            GigProject.freelancer_id == freelancer.id,
+            Assessment.outcome == "accepted",
+            Assessment.competency_id.in_([c.id for c in certification.competencies]),
+        )
+    ).all()
+    by_competency: dict[str, list[str]] = defaultdict(list)
+    for competency_id, project_id in rows:
+        by_competency[competency_id].append(project_id)
+    return by_competency
+
+
+def progress(issuer: Issuer, freelancer_id: str, certification_id: str) -> EvidenceEvaluation:
+    freelancer = get_freelancer(issuer, freelancer_id)
+    certification = get_certification(issuer, certification_id)
+    return evaluate(certification, freelancer.id, accepted_projects(freelancer, certification))

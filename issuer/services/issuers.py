@@ -1,0 +1,118 @@
+"""Training providers (issuers): creation with a first key, DID and API key; look-up."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from credentials.did import did_web_for
+from credentials.errors import InvalidInputError
+from credentials.keys import Ed25519SigningKey
+from issuer.models import Issuer
+from issuer.services import api_keys, audit
+from issuer.services.signing_keys import new_signing_key
+from microcred.errors import conflict, not_found
+from microcred.extensions import db
+
+#: Lower-case letters, digits and inner hyphens; it becomes a did:web path segment and a URL.
+SLUG_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+
+#: Profile fields that may be changed after creation.
+PROFILE_FIELDS = (
+    "name",
+    "url",
+    "email",
+    "description",
+    "logo_image",
+    "primary_color",
+    "accent_color",
+    "signatory_name",
+    "signatory_title",
+)
+
+
+def validate_slug(slug: str, *, field: str = "slug") -> str:
+    if not isinstance(slug, str) or not SLUG_PATTERN.fullmatch(slug):
+        raise InvalidInputError(
+            f"invalid slug {slug!r}: use 1-63 lower-case letters, digits and hyphens, "
+            "starting and ending with a letter or digit",
+            field=field,
+        )
+    return slug
+
+
+@dataclass(frozen=True, slots=True)
+class NewIssuer:
+    issuer: Issuer
+    api_key_token: str
+
+
+def create_issuer(
+    slug: str,
+    *,
+    name: str,
+    base_url: str,
+    passphrase: bytes,
+    did_method: str = "web",
+    actor: str = audit.CLI_ACTOR,
+    profile: Mapping[str, Any] | None = None,
+    api_key_name: str = "default",
+) -> NewIssuer:
+    """A provider with its first signing key, its DID and a first API key."""
+    validate_slug(slug)
+    if not name.strip():
+        raise InvalidInputError("a training provider needs a name", field="name")
+    if did_method not in ("web", "key"):
+        raise InvalidInputError(f"unknown DID method {did_method!r}", field="did_method")
+    if db.session.scalar(select(Issuer.id).where(Issuer.slug == slug)) is not None:
+        raise conflict(f"a training provider with slug {slug!r} already exists", field="slug")
+    key = Ed25519SigningKey.generate()
+    if did_method == "web":
+        did, fragment = did_web_for(base_url, "issuers", slug), "key-1"
+    else:
+        did, fragment = key.did_key, key.public_key_multibase
+    issuer = Issuer(slug=slug, name=name.strip(), did=did, did_method=did_method)
+    for field, value in (profile or {}).items():
+        if field in PROFILE_FIELDS:
+            setattr(issuer, field, value)
+    db.session.add(issuer)
+    new_signing_key(issuer, key, fragment=fragment, passphrase=passphrase)
+    db.session.flush()
+    audit.record(
+        issuer.id, actor=actor, action="issuer.create", target_type="issuer", target_id=slug
+    )
+    new_key = api_keys.create_api_key(issuer, name=api_key_name, actor=actor)
+    return NewIssuer(issuer=issuer, api_key_token=new_key.token)
+
+
+def get_issuer(slug: str) -> Issuer:
+    issuer = db.session.scalar(select(Issuer).where(Issuer.slug == slug))
+    if issuer is None:
+        raise not_found(f"no training provider with slug {slug!r}")
+    return issuer
+
+
+def list_issuers() -> list[Issuer]:
+    return list(db.session.scalars(select(Issuer).order_by(Issuer.slug)))
+
+
+def update_profile(issuer: Issuer, changes: Mapping[str, Any], *, actor: str) -> Issuer:
+    changed = {}
+    for field, value in changes.items():
+        if field in PROFILE_FIELDS and getattr(issuer, field) != value:
+            setattr(issuer, field, value)
+            changed[field] = value
+    if changed:
+        audit.record(
+            issuer.id,
+            actor=actor,
+            action="issuer.update",
+            target_type="issuer",
+            target_id=issuer.slug,
+            fields=sorted(changed),
+        )
+    return issuer

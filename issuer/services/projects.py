@@ -1,0 +1,197 @@
+"""Gig projects (evidence) and the provider's per-competency assessments of them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+
+from issuer.models import (
+    Assessment,
+    Competency,
+    CredentialEvidence,
+    Freelancer,
+    GigProject,
+    Issuer,
+    MicroCertification,
+)
+from issuer.services import audit
+from issuer.services.freelancers import get_freelancer
+from microcred.errors import conflict, not_found, unprocessable
+from microcred.extensions import db
+
+_FIELDS = (
+    "platform",
+    "title",
+    "url",
+    "client_name",
+    "started_on",
+    "finished_on",
+    "deliverables",
+    "client_rating",
+    "client_feedback",
+)
+
+
+def projects_query(freelancer: Freelancer) -> Select[tuple[GigProject]]:
+    return (
+        select(GigProject)
+        .where(GigProject.freelancer_id == freelancer.id)
+        .order_by(GigProject.created_at, GigProject.id)
+    )
+
+
+def get_project(issuer: Issuer, project_id: str) -> GigProject:
+    project = db.session.scalar(
+        select(GigProject).where(GigProject.id == project_id, GigProject.issuer_id == issuer.id)
+    )
+    if project is None:
+        raise not_found(f"no gig project with id {project_id!r}")
+    return project
+
+
+def create_project(
+    issuer: Issuer, freelancer_id: str, data: Mapping[str, Any], *, actor: str
+) -> GigProject:
+    freelancer = get_freelancer(issuer, freelancer_id)
+    project = GigProject(issuer_id=issuer.id, freelancer=freelancer)
+    _apply(project, data)
+    db.session.add(project)
+    db.session.flush()
+    audit.record(
+        issuer.id,
+        actor=actor,
+        action="project.create",
+        target_type="project",
+        target_id=project.id,
+        freelancer=freelancer.id,
+    )
+    return project
+
+
+def update_project(
+    issuer: Issuer, project_id: str, data: Mapping[str, Any], *, actor: str
+) -> GigProject:
+    project = get_project(issuer, project_id)
+    _apply(project, data)
+    project.updated_at = datetime.now(UTC)
+    db.session.flush()
+    audit.record(
+        issuer.id,
+        actor=actor,
+        action="project.update",
+        target_type="project",
+        target_id=project.id,
+        fields=sorted(data),
+    )
+    return project
+
+
+def delete_project(issuer: Issuer, project_id: str, *, actor: str) -> None:
+    project = get_project(issuer, project_id)
+    backing = db.session.scalar(
+        select(CredentialEvidence.credential_id).where(CredentialEvidence.project_id == project.id)
+    )
+    if backing is not None:
+        raise conflict(
+            f"gig project {project.id!r} is evidence for an issued credential and cannot be "
+            "deleted; credentials keep their evidence",
+            error="project_backs_credential",
+        )
+    db.session.delete(project)
+    audit.record(
+        issuer.id, actor=actor, action="project.delete", target_type="project", target_id=project_id
+    )
+
+
+def _apply(project: GigProject, data: Mapping[str, Any]) -> None:
+    for field in _FIELDS:
+        if field in data:
+            setattr(project, field, data[field])
+    if project.started_on and project.finished_on and project.finished_on < project.started_on:
+        raise unprocessable(
+            f"finishedOn ({project.finished_on}) is before startedOn ({project.started_on})",
+            field="finishedOn",
+        )
+
+
+# --- assessments --------------------------------------------------------------------------
+
+
+def set_assessments(
+    issuer: Issuer,
+    project_id: str,
+    items: Sequence[Mapping[str, Any]],
+    *,
+    reviewer: str,
+    actor: str,
+) -> GigProject:
+    """Replace the project's assessments with ``items`` (one per competency).
+
+    Competencies must belong to one of this provider's certifications; an assessment whose
+    outcome, note and reviewer are unchanged keeps its original ``assessed_at``.
+    """
+    project = get_project(issuer, project_id)
+    wanted = [item["competency_id"] for item in items]
+    _check_competencies(issuer, wanted)
+    current = {a.competency_id: a for a in project.assessments}
+    now = datetime.now(UTC)
+    kept: list[Assessment] = []
+    changed = len(items) != len(current)
+    for item in items:
+        assessment = current.get(item["competency_id"]) or Assessment(
+            competency_id=item["competency_id"]
+        )
+        fields = {
+            "outcome": item["outcome"],
+            "note": item.get("note"),
+            "reviewer": item.get("reviewer") or reviewer,
+        }
+        if any(getattr(assessment, k) != v for k, v in fields.items()):
+            for key, value in fields.items():
+                setattr(assessment, key, value)
+            assessment.assessed_at = now
+            changed = True
+        kept.append(assessment)
+    project.assessments = kept
+    db.session.flush()
+    if not changed:
+        return project
+    audit.record(
+        issuer.id,
+        actor=actor,
+        action="project.assess",
+        target_type="project",
+        target_id=project.id,
+        outcomes={item["competency_id"]: item["outcome"] for item in items},
+    )
+    return project
+
+
+def _check_competencies(issuer: Issuer, competency_ids: Sequence[str]) -> None:
+    seen: set[str] = set()
+    for position, competency_id in enumerate(competency_ids):
+        if competency_id in seen:
+            raise unprocessable(
+                f"competency {competency_id!r} is assessed twice",
+                field=f"[{position}].competencyId",
+            )
+        seen.add(competency_id)
+    known = set(
+        db.session.scalars(
+            select(Competency.id)
+            .join(MicroCertification)
+            .where(
+                MicroCertification.issuer_id == issuer.id,
+                Competency.id.in_(list(seen)),
+            )
+        )
+    )
+    for position, competency_id in enumerate(competency_ids):
+        if competency_id not in known:
+            raise unprocessable(
+                f"{competency_id!r} is not a competency of any of your micro-certifications",
+                field=f"[{position}].competencyId",
+            )

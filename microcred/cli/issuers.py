@@ -1,0 +1,280 @@
+"""Administration of training providers: ``issuers``, ``api-keys`` and ``signing-keys``.
+
+These run on the server with direct database access (actor ``cli`` in the audit log).
+Secrets — API keys — are printed once, when created, and never again.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from issuer.models import ApiKey, Issuer, SigningKey
+from issuer.services import api_keys, issuers, signing_keys
+from issuer.services.audit import CLI_ACTOR
+from microcred.cli import cli
+from microcred.cli.service import operation, pass_state
+from microcred.cli.state import CliState
+
+_issuer_option = click.option(
+    "--issuer", "slug", required=True, metavar="SLUG", help="The training provider's slug."
+)
+_json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+def _when(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def issuer_summary(issuer: Issuer, base_url: str) -> dict[str, Any]:
+    active = next((k for k in issuer.signing_keys if k.is_active), None)
+    return {
+        "slug": issuer.slug,
+        "name": issuer.name,
+        "did": issuer.did,
+        "did_method": issuer.did_method,
+        "did_document_url": f"{base_url}/issuers/{issuer.slug}/did.json"
+        if issuer.did_method == "web"
+        else None,
+        "verification_method": active.verification_method if active else None,
+        "created_at": _when(issuer.created_at),
+    }
+
+
+def api_key_summary(key: ApiKey) -> dict[str, Any]:
+    return {
+        "prefix": key.display_prefix,
+        "name": key.name,
+        "created_at": _when(key.created_at),
+        "last_used_at": _when(key.last_used_at),
+        "revoked_at": _when(key.revoked_at),
+    }
+
+
+def signing_key_summary(key: SigningKey) -> dict[str, Any]:
+    return {
+        "id": key.fragment,
+        "verification_method": key.verification_method,
+        "public_key_multibase": key.public_key_multibase,
+        "state": key.state,
+        "created_at": _when(key.created_at),
+        "retired_at": _when(key.retired_at),
+        "revoked_at": _when(key.revoked_at),
+        "revocation_reason": key.revocation_reason,
+    }
+
+
+def _print_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2))
+
+
+# --- issuers ------------------------------------------------------------------------------
+
+
+@cli.group("issuers")
+def issuers_group() -> None:
+    """Create and list training providers (issuers)."""
+
+
+@issuers_group.command("create")
+@click.argument("slug")
+@click.option("--name", required=True, help="Display name, e.g. 'Northwind Skills Academy'.")
+@click.option("--did-key", is_flag=True, help="Use a did:key (development) instead of did:web.")
+@click.option("--url", default=None, help="The provider's web site.")
+@click.option("--email", default=None, help="Contact address.")
+@_json_option
+@pass_state
+def create_issuer(
+    state: CliState,
+    *,
+    slug: str,
+    name: str,
+    did_key: bool,
+    url: str | None,
+    email: str | None,
+    as_json: bool,
+) -> None:
+    """Create training provider SLUG with a signing key, its DID and a first API key."""
+    with operation(state) as app:
+        created = issuers.create_issuer(
+            slug,
+            name=name,
+            base_url=app.config["MICROCRED_BASE_URL"],
+            passphrase=app.config["MICROCRED_KEY_PASSPHRASE"],
+            did_method="key" if did_key else "web",
+            actor=CLI_ACTOR,
+            profile={"url": url, "email": email},
+        )
+        summary = issuer_summary(created.issuer, app.config["MICROCRED_BASE_URL"])
+    if as_json:
+        _print_json({**summary, "api_key": created.api_key_token})
+        return
+    click.echo(f"created training provider {summary['name']!r} ({summary['slug']})")
+    click.echo(f"DID:          {summary['did']}")
+    if summary["did_document_url"]:
+        click.echo(f"DID document: {summary['did_document_url']}")
+    click.echo(f"API key:      {created.api_key_token}")
+    click.echo("The API key is shown only now; store it somewhere safe.")
+
+
+@issuers_group.command("list")
+@_json_option
+@pass_state
+def list_issuers(state: CliState, as_json: bool) -> None:
+    """List training providers."""
+    with operation(state) as app:
+        rows = [issuer_summary(i, app.config["MICROCRED_BASE_URL"]) for i in issuers.list_issuers()]
+    if as_json:
+        _print_json(rows)
+        return
+    if not rows:
+        click.echo("no training providers yet (create one with 'microcred issuers create')")
+    for row in rows:
+        click.echo(f"{row['slug']:<28} {row['did']}")
+
+
+# --- API keys -----------------------------------------------------------------------------
+
+
+@cli.group("api-keys")
+def api_keys_group() -> None:
+    """Create, list, revoke and rotate a provider's API keys."""
+
+
+@api_keys_group.command("create")
+@_issuer_option
+@click.option("--name", required=True, help="What the key is for, e.g. 'lms-integration'.")
+@_json_option
+@pass_state
+def create_api_key(state: CliState, slug: str, name: str, as_json: bool) -> None:
+    """Create an API key; the key is printed once."""
+    with operation(state):
+        new = api_keys.create_api_key(issuers.get_issuer(slug), name=name, actor=CLI_ACTOR)
+        summary = api_key_summary(new.api_key)
+    _print_new_key(summary, new.token, as_json)
+
+
+@api_keys_group.command("list")
+@_issuer_option
+@_json_option
+@pass_state
+def list_api_keys(state: CliState, slug: str, as_json: bool) -> None:
+    """List API keys (prefix, name, created, last used, revoked)."""
+    with operation(state):
+        rows = [api_key_summary(k) for k in api_keys.list_api_keys(issuers.get_issuer(slug))]
+    if as_json:
+        _print_json(rows)
+        return
+    for row in rows:
+        status = f"revoked {row['revoked_at']}" if row["revoked_at"] else "active"
+        used = row["last_used_at"] or "never used"
+        click.echo(f"{row['prefix']:<14} {row['name']:<20} {status:<40} last used: {used}")
+
+
+@api_keys_group.command("revoke")
+@_issuer_option
+@click.argument("prefix")
+@pass_state
+def revoke_api_key(state: CliState, slug: str, prefix: str) -> None:
+    """Revoke the API key with PREFIX (mc_xxxxxxxx); it stops working at once."""
+    with operation(state):
+        key = api_keys.revoke_api_key(issuers.get_issuer(slug), prefix, actor=CLI_ACTOR)
+        shown = key.display_prefix
+    click.echo(f"revoked API key {shown}")
+
+
+@api_keys_group.command("rotate")
+@_issuer_option
+@click.argument("prefix")
+@_json_option
+@pass_state
+def rotate_api_key(state: CliState, slug: str, prefix: str, as_json: bool) -> None:
+    """Replace the API key with PREFIX by a new one (the old one is revoked)."""
+    with operation(state):
+        new = api_keys.rotate_api_key(issuers.get_issuer(slug), prefix, actor=CLI_ACTOR)
+        summary = api_key_summary(new.api_key)
+    _print_new_key(summary, new.token, as_json, replaced=prefix)
+
+
+def _print_new_key(
+    summary: dict[str, Any], token: str, as_json: bool, *, replaced: str | None = None
+) -> None:
+    if as_json:
+        _print_json({**summary, "api_key": token})
+        return
+    if replaced:
+        click.echo(f"revoked {replaced}")
+    click.echo(f"API key {summary['prefix']} ({summary['name']}): {token}")
+    click.echo("The API key is shown only now; store it somewhere safe.")
+
+
+# --- signing keys -------------------------------------------------------------------------
+
+
+@cli.group("signing-keys")
+def signing_keys_group() -> None:
+    """List, rotate and revoke a provider's Ed25519 signing keys."""
+
+
+@signing_keys_group.command("list")
+@_issuer_option
+@_json_option
+@pass_state
+def list_signing_keys(state: CliState, slug: str, as_json: bool) -> None:
+    """List signing keys: active (signs), retired (still verifies), revoked (removed)."""
+    with operation(state):
+        rows = [
+            signing_key_summary(k) for k in signing_keys.list_signing_keys(issuers.get_issuer(slug))
+        ]
+    if as_json:
+        _print_json(rows)
+        return
+    for row in rows:
+        click.echo(f"{row['id']:<12} {row['state']:<8} {row['verification_method']}")
+
+
+@signing_keys_group.command("rotate")
+@_issuer_option
+@_json_option
+@pass_state
+def rotate_signing_key(state: CliState, slug: str, as_json: bool) -> None:
+    """Activate a new signing key; the old one is retired but stays in the DID document,
+    so credentials it signed keep verifying."""
+    with operation(state) as app:
+        key = signing_keys.rotate_signing_key(
+            issuers.get_issuer(slug),
+            passphrase=app.config["MICROCRED_KEY_PASSPHRASE"],
+            actor=CLI_ACTOR,
+        )
+        summary = signing_key_summary(key)
+    if as_json:
+        _print_json(summary)
+        return
+    click.echo(f"new active signing key {summary['id']}: {summary['verification_method']}")
+
+
+@signing_keys_group.command("revoke")
+@_issuer_option
+@click.argument("key_id")
+@click.option("--reason", required=True, help="Why, e.g. 'laptop stolen' (kept in the audit log).")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_state
+def revoke_signing_key(state: CliState, slug: str, key_id: str, reason: str, yes: bool) -> None:
+    """Revoke a compromised key: it leaves the DID document and credentials it signed stop
+    verifying. Revoking the active key rotates first."""
+    if not yes:
+        click.confirm(
+            f"Credentials signed with {key_id} will no longer verify. Revoke it?", abort=True
+        )
+    with operation(state) as app:
+        key = signing_keys.revoke_signing_key(
+            issuers.get_issuer(slug),
+            key_id,
+            reason=reason,
+            passphrase=app.config["MICROCRED_KEY_PASSPHRASE"],
+            actor=CLI_ACTOR,
+        )
+        shown = key.fragment
+    click.echo(f"revoked signing key {shown}; it is no longer in the DID document")

@@ -1,0 +1,138 @@
+"""``microcred init | serve | demo``: set up, run and seed the service.
+
+Also the helpers the administration verbs share: running one operation in the app
+context and one transaction, and turning refusals into one ``error: …`` line with exit
+code 1 (conflicts, refused operations) or 2 (bad or unknown arguments) — never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from flask import Flask
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
+
+from credentials.errors import InvalidInputError, MicrocredError
+from microcred.cli import cli
+from microcred.cli.state import CliState
+from microcred.db import write_transaction
+from microcred.extensions import db
+
+pass_state = click.make_pass_decorator(CliState)
+
+GUNICORN_COMMAND = "gunicorn -c microcred/gunicorn_conf.py microcred.wsgi:app"
+_USAGE_STATUSES = frozenset({400, 404, 422})
+
+
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    """Print refusals as ``error: …`` and exit 1 (refused) or 2 (bad or unknown input)."""
+    try:
+        yield
+    except HTTPException as exc:
+        click.echo(f"error: {exc.description}", err=True)
+        raise SystemExit(2 if exc.code in _USAGE_STATUSES else 1) from None
+    except MicrocredError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        raise SystemExit(2 if isinstance(exc, InvalidInputError) else 1) from None
+    except IntegrityError:
+        # Lost a race with a concurrent command (same slug, same key): nothing was written.
+        click.echo("error: the change conflicts with data written meanwhile; retry", err=True)
+        raise SystemExit(1) from None
+
+
+def load_app(state: CliState, *, quiet_logs: bool = True) -> Flask:
+    # Alembic's INFO lines would bury the command's output: warnings only (except for
+    # `serve`, whose request log is the point).
+    if quiet_logs and not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    with reported_errors():
+        return state.app()
+
+
+@contextmanager
+def operation(state: CliState) -> Iterator[Flask]:
+    """The app, inside its context and one write transaction, with errors reported."""
+    app = load_app(state)
+    with reported_errors(), app.app_context(), write_transaction(db.session):
+        yield app
+
+
+@cli.command()
+@pass_state
+def init(state: CliState) -> None:
+    """Create the instance folder and key store, and migrate the database to the latest schema.
+
+    Safe to run again: existing data is kept.
+    """
+    from flask_migrate import upgrade
+
+    from microcred.app import MIGRATIONS_DIR
+
+    app = load_app(state)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    keys_dir = Path(app.config["MICROCRED_KEYS_DIR"])
+    keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with reported_errors(), app.app_context():
+        upgrade(directory=str(MIGRATIONS_DIR))
+        database = db.engine.url.render_as_string(hide_password=True)
+    click.echo(f"instance folder: {app.instance_path}")
+    click.echo(f"key store:       {keys_dir}")
+    click.echo(f"database:        {database} (up to date)")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--debug", is_flag=True, help="Flask debug mode (never on a public interface).")
+@pass_state
+def serve(state: CliState, host: str, port: int, debug: bool) -> None:
+    """Run the development server. Production runs under gunicorn (see below)."""
+    app = load_app(state, quiet_logs=False)
+    base = app.config["MICROCRED_BASE_URL"]
+    click.echo(f"microcred development server on http://{host}:{port}")
+    click.echo(f"  API reference:  {base}/api/v1/docs")
+    click.echo(f"  OpenAPI:        {base}/api/v1/openapi.json")
+    click.echo(f"production: {GUNICORN_COMMAND}")
+    app.run(host=host, port=port, debug=debug, use_reloader=False, load_dotenv=False)
+
+
+@cli.command()
+@pass_state
+def demo(state: CliState) -> None:
+    """Seed a demo training provider, micro-certification, freelancer and gig projects.
+
+    Idempotent: a second run finds the same records. Each run prints a new demo API key
+    (keys are stored hashed, so an old one cannot be shown again; it is revoked).
+    """
+    from issuer.demo import seed_demo
+
+    with operation(state) as app:
+        data = seed_demo(
+            base_url=app.config["MICROCRED_BASE_URL"],
+            passphrase=app.config["MICROCRED_KEY_PASSPHRASE"],
+        )
+        base = app.config["MICROCRED_BASE_URL"]
+        lines = [
+            f"training provider: {data.issuer.name} ({data.issuer.slug})",
+            f"  DID:             {data.issuer.did}",
+            f"micro-certification: {data.certification.name} ({data.certification.id})",
+            f"freelancer:        {data.freelancer.name} ({data.freelancer.id})",
+            f"evidence rule met: {'yes' if data.evaluation.met else 'no'}",
+            "",
+            "Try:",
+            f"  API reference    {base}/api/v1/docs",
+            f"  DID document     {base}/issuers/{data.issuer.slug}/did.json",
+            f"  public profile   {base}/p/{data.freelancer.handle}",
+            "",
+            f"demo API key (shown once): {data.api_key}",
+            f'  curl -H "Authorization: Bearer {data.api_key}" \\',
+            f'    "{base}/api/v1/freelancers/{data.freelancer.id}/progress'
+            f'?certification={data.certification.id}"',
+        ]
+    click.echo("\n".join(lines))

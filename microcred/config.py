@@ -1,0 +1,195 @@
+"""Configuration from the environment (12-factor), checked before the app serves anything.
+
+``load_config(environ)`` turns environment variables into Flask config keys; the app
+factory applies test/CLI overrides on top and then calls ``finalize_config``, which
+normalises values and, in production, refuses unsafe settings with a ConfigurationError
+that names the variable to fix.
+
+Variables (default in brackets):
+
+- MICROCRED_ENV: development, production or testing [development]
+- DATABASE_URL: SQLAlchemy URL; postgres:// and postgresql:// use psycopg 3
+  [SQLite file microcred.db in the instance folder]
+- MICROCRED_BASE_URL: public base URL in ids, QR codes, did:web [http://127.0.0.1:5000]
+- SECRET_KEY: Flask secret [development value; refused in production]
+- MICROCRED_KEY_PASSPHRASE: encrypts issuers' private keys at rest
+  [development value; refused in production]
+- MICROCRED_KEYS_DIR: file key store [./keys]
+- MICROCRED_ALLOW_PRIVATE_FETCH: did:web/status fetches may reach loopback; development
+  only [false]
+- RATELIMIT_STORAGE_URI: memory:// for one process, redis://… for several [memory://]
+- RATELIMIT_ENABLED: rate limiting on or off [true; false when testing]
+- MICROCRED_PUBLIC_RATELIMIT: per client address on public endpoints [300 per minute]
+- MICROCRED_API_RATELIMIT: per API key on /api/v1 [1200 per minute]
+- MAX_CONTENT_LENGTH: largest request body, uploads included, in bytes [10 MiB]
+- MICROCRED_API_MAX_BODY: largest JSON body on /api/v1, in bytes [1 MiB]
+- MICROCRED_TRUSTED_PROXIES: reverse proxies in front whose X-Forwarded-* to trust [0]
+- MICROCRED_IDEMPOTENCY_TTL_HOURS: how long Idempotency-Key responses are kept [24]
+- MICROCRED_INSTANCE_PATH: the instance folder [./instance next to the package]
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, MutableMapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from credentials.errors import ConfigurationError
+from credentials.keys import PASSPHRASE_ENV, key_passphrase
+from microcred.db import engine_options, normalize_database_url
+
+ENVIRONMENTS = ("development", "production", "testing")
+
+#: Used outside production when SECRET_KEY is unset; production refuses it.
+DEV_SECRET_KEY = "microcred-development-secret-key-do-not-use-in-production"  # noqa: S105
+MIN_SECRET_KEY_LENGTH = 32
+
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+DEFAULT_DATABASE_URL = "sqlite:///microcred.db"  # relative: flask-sqlalchemy puts it in instance/
+MIB = 1024 * 1024
+
+_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off", ""})
+
+
+def env_flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigurationError(f"{name} must be true or false, not {raw!r}", field=name)
+
+
+def env_int(environ: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -> int:
+    raw = environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be an integer, not {raw!r}", field=name) from None
+    if value < minimum:
+        raise ConfigurationError(f"{name} must be at least {minimum}, not {value}", field=name)
+    return value
+
+
+def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Flask config keys from environment variables (nothing is validated for production yet)."""
+    env = environ.get("MICROCRED_ENV", "development").strip().lower() or "development"
+    testing = env == "testing"
+    return {
+        "MICROCRED_ENV": env,
+        "TESTING": testing,
+        "SECRET_KEY": environ.get("SECRET_KEY") or None,
+        "MICROCRED_KEY_PASSPHRASE": environ.get(PASSPHRASE_ENV) or None,
+        "SQLALCHEMY_DATABASE_URI": environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+        "MICROCRED_BASE_URL": environ.get("MICROCRED_BASE_URL") or DEFAULT_BASE_URL,
+        "MICROCRED_KEYS_DIR": environ.get("MICROCRED_KEYS_DIR") or "keys",
+        "MICROCRED_ALLOW_PRIVATE_FETCH": env_flag(
+            environ, "MICROCRED_ALLOW_PRIVATE_FETCH", default=False
+        ),
+        "RATELIMIT_ENABLED": env_flag(environ, "RATELIMIT_ENABLED", default=not testing),
+        "RATELIMIT_STORAGE_URI": environ.get("RATELIMIT_STORAGE_URI") or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_KEY_PREFIX": "microcred",
+        "MICROCRED_PUBLIC_RATELIMIT": environ.get("MICROCRED_PUBLIC_RATELIMIT") or "300 per minute",
+        "MICROCRED_API_RATELIMIT": environ.get("MICROCRED_API_RATELIMIT") or "1200 per minute",
+        "MAX_CONTENT_LENGTH": env_int(environ, "MAX_CONTENT_LENGTH", 10 * MIB, minimum=1024),
+        "MICROCRED_API_MAX_BODY": env_int(environ, "MICROCRED_API_MAX_BODY", MIB, minimum=1024),
+        "MICROCRED_TRUSTED_PROXIES": env_int(environ, "MICROCRED_TRUSTED_PROXIES", 0),
+        "MICROCRED_IDEMPOTENCY_TTL_HOURS": env_int(
+            environ, "MICROCRED_IDEMPOTENCY_TTL_HOURS", 24, minimum=1
+        ),
+        # flask-smorest: the OpenAPI document lives at /api/v1/openapi.json.
+        "API_TITLE": "microcred issuer API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.1.0",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "SQLALCHEMY_RECORD_QUERIES": False,
+    }
+
+
+def finalize_config(config: MutableMapping[str, Any]) -> None:
+    """Normalise the merged config and enforce the production rules (raises ConfigurationError)."""
+    env = str(config.get("MICROCRED_ENV", "development"))
+    if env not in ENVIRONMENTS:
+        raise ConfigurationError(
+            f"MICROCRED_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}",
+            field="MICROCRED_ENV",
+        )
+    production = env == "production"
+    if production:
+        _check_secret_key(config.get("SECRET_KEY"))
+    config["SECRET_KEY"] = config.get("SECRET_KEY") or DEV_SECRET_KEY
+    config["MICROCRED_KEY_PASSPHRASE"] = _passphrase(config.get("MICROCRED_KEY_PASSPHRASE"), env)
+    config["MICROCRED_BASE_URL"] = _check_base_url(str(config["MICROCRED_BASE_URL"]), production)
+    if production and config.get("MICROCRED_ALLOW_PRIVATE_FETCH"):
+        raise ConfigurationError(
+            "MICROCRED_ALLOW_PRIVATE_FETCH is for development only; unset it in production",
+            field="MICROCRED_ALLOW_PRIVATE_FETCH",
+        )
+    uri = normalize_database_url(str(config["SQLALCHEMY_DATABASE_URI"]))
+    config["SQLALCHEMY_DATABASE_URI"] = uri
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(uri))
+    config["MICROCRED_KEYS_DIR"] = str(Path(str(config["MICROCRED_KEYS_DIR"])).resolve())
+
+
+def _check_secret_key(value: object) -> None:
+    if not value:
+        raise ConfigurationError(
+            "SECRET_KEY must be set in production (a random string of at least "
+            f"{MIN_SECRET_KEY_LENGTH} characters)",
+            field="SECRET_KEY",
+        )
+    if value == DEV_SECRET_KEY:
+        raise ConfigurationError(
+            "SECRET_KEY is the published development value; set a random secret in production",
+            field="SECRET_KEY",
+        )
+    if not isinstance(value, str) or len(value) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigurationError(
+            f"SECRET_KEY is too short for production; use at least {MIN_SECRET_KEY_LENGTH} "
+            "random characters",
+            field="SECRET_KEY",
+        )
+
+
+def _passphrase(value: object, env: str) -> bytes:
+    if isinstance(value, bytes):
+        value = value.decode("utf-8")
+    environ = {PASSPHRASE_ENV: value} if isinstance(value, str) and value else {}
+    return key_passphrase(environ, production=env == "production")
+
+
+def _check_base_url(url: str, production: bool) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(
+            f"MICROCRED_BASE_URL must be an absolute http(s) URL, not {url!r}",
+            field="MICROCRED_BASE_URL",
+        )
+    if parts.query or parts.fragment:
+        raise ConfigurationError(
+            "MICROCRED_BASE_URL must not have a query or fragment", field="MICROCRED_BASE_URL"
+        )
+    if production and parts.scheme == "http" and parts.hostname not in _LOCAL_HOSTS:
+        raise ConfigurationError(
+            f"MICROCRED_BASE_URL {url!r} uses http:// for a public host; production needs "
+            "https:// (did:web resolves over HTTPS only)",
+            field="MICROCRED_BASE_URL",
+        )
+    return url.rstrip("/")
+
+
+def instance_path_from_env(environ: Mapping[str, str] | None = None) -> str | None:
+    """An absolute instance folder from MICROCRED_INSTANCE_PATH, if set."""
+    raw = (environ if environ is not None else os.environ).get("MICROCRED_INSTANCE_PATH")
+    return str(Path(raw).resolve()) if raw else None

@@ -1,0 +1,368 @@
+"""One error shape for every failure, and the handlers that produce it.
+
+API routes (and anything that asks for JSON) answer::
+
+    {"code": 422, "message": "Unprocessable Entity",
+     "description": "1 field failed validation: bogus: unknown field",
+     "error": "validation_failed", "field": "bogus",
+     "errors": {"bogus": ["Unknown field."]}}
+
+``code`` is the HTTP status, ``message`` its reason phrase, ``description`` a sentence
+naming the problem, ``error`` a stable machine code; ``field``/``errors``/``details`` appear
+when they apply. HTML pages get the same facts as a page. A traceback never reaches the
+client: unexpected exceptions are logged server-side and answered with a generic 500.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+
+import marshmallow as ma
+from flask import current_app, has_request_context, render_template, request
+from jinja2 import TemplateNotFound
+from markupsafe import escape
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException, default_exceptions
+
+from credentials.errors import MicrocredError
+
+if TYPE_CHECKING:
+    from flask import Flask, Response
+
+logger = logging.getLogger(__name__)
+
+#: Paths whose errors are always JSON (as are paths ending in .json); elsewhere JSON when
+#: the client prefers it. Extend with config MICROCRED_JSON_ERROR_PREFIXES.
+DEFAULT_JSON_PREFIXES = ("/api/", "/credentials/")
+
+_ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "rate_limited",
+    500: "internal_error",
+}
+
+_PROBLEM_ATTR = "microcred_problem"
+
+
+class ErrorSchema(ma.Schema):
+    """The error body (documentation only: handlers build it directly)."""
+
+    code = ma.fields.Integer(required=True, metadata={"description": "HTTP status code"})
+    message = ma.fields.String(required=True, metadata={"description": "HTTP reason phrase"})
+    description = ma.fields.String(
+        required=True, metadata={"description": "What went wrong, naming the problem"}
+    )
+    error = ma.fields.String(
+        required=True, metadata={"description": "Stable machine-readable error code"}
+    )
+    field = ma.fields.String(metadata={"description": "The offending field, when there is one"})
+    errors = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.List(ma.fields.String()),
+        metadata={"description": "Every invalid field with its messages"},
+    )
+    details = ma.fields.Dict(metadata={"description": "Extra facts about the error"})
+
+
+# --- raising errors ------------------------------------------------------------------------
+
+
+def http_error(
+    status: int,
+    description: str,
+    *,
+    error: str | None = None,
+    field: str | None = None,
+    errors: Mapping[str, list[str]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> HTTPException:
+    """An HTTP exception carrying our problem fields; ``raise http_error(...)``."""
+    exc_class = default_exceptions.get(status, HTTPException)
+    exc = exc_class(description=description)
+    if exc_class is HTTPException:
+        exc.code = status
+    setattr(
+        exc,
+        _PROBLEM_ATTR,
+        {"error": error, "field": field, "errors": errors, "headers": dict(headers or {})},
+    )
+    return exc
+
+
+def not_found(description: str, *, error: str = "not_found") -> HTTPException:
+    return http_error(404, description, error=error)
+
+
+def conflict(
+    description: str, *, error: str = "conflict", field: str | None = None
+) -> HTTPException:
+    return http_error(409, description, error=error, field=field)
+
+
+def unprocessable(
+    description: str, *, error: str = "validation_failed", field: str | None = None
+) -> HTTPException:
+    errors = {field: [description]} if field else None
+    return http_error(422, description, error=error, field=field, errors=errors)
+
+
+# --- building bodies -----------------------------------------------------------------------
+
+
+def problem_body(
+    status: int,
+    description: str,
+    *,
+    error: str | None = None,
+    field: str | None = None,
+    errors: Mapping[str, list[str]] | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Error"
+    body: dict[str, Any] = {
+        "code": status,
+        "message": phrase,
+        "description": description,
+        "error": error or _ERROR_CODES.get(status) or phrase.lower().replace(" ", "_"),
+    }
+    if field:
+        body["field"] = field
+    if errors:
+        body["errors"] = dict(errors)
+    if details:
+        body["details"] = dict(details)
+    return body
+
+
+def flatten_messages(messages: object, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested messages as ``{"competencies[0].name": ["..."]}``."""
+    out: dict[str, list[str]] = {}
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            if key == "_schema":
+                name = prefix or "body"
+            elif isinstance(key, int):
+                name = f"{prefix}[{key}]"
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
+            for sub, texts in flatten_messages(value, name).items():
+                out.setdefault(sub, []).extend(texts)
+    elif isinstance(messages, list | tuple):
+        texts = [str(m) for m in messages if not isinstance(m, Mapping | list | tuple)]
+        if texts:
+            out.setdefault(prefix or "body", []).extend(texts)
+        for item in messages:
+            if isinstance(item, Mapping | list | tuple):
+                for sub, sub_texts in flatten_messages(item, prefix).items():
+                    out.setdefault(sub, []).extend(sub_texts)
+    elif messages is not None:
+        out.setdefault(prefix or "body", []).append(str(messages))
+    return out
+
+
+def validation_problem(messages: Mapping[str, Any]) -> dict[str, Any]:
+    """A 422 body from webargs messages (``{location: {field: [...]}}``)."""
+    errors: dict[str, list[str]] = {}
+    for value in messages.values():
+        for name, texts in flatten_messages(value).items():
+            errors.setdefault(name, []).extend(texts)
+    parts = [f"{name}: {_describe(texts[0]).rstrip('.')}" for name, texts in errors.items()]
+    count = len(errors)
+    noun = "field" if count == 1 else "fields"
+    description = f"{count} {noun} failed validation: " + "; ".join(parts) + "."
+    return problem_body(
+        422,
+        description,
+        error="validation_failed",
+        field=next(iter(errors), None),
+        errors=errors,
+    )
+
+
+def _describe(message: str) -> str:
+    return "unknown field (not accepted here)" if message == "Unknown field." else message
+
+
+# --- choosing the representation ----------------------------------------------------------
+
+
+def wants_json() -> bool:
+    if not has_request_context():
+        return True
+    prefixes = tuple(current_app.config.get("MICROCRED_JSON_ERROR_PREFIXES", DEFAULT_JSON_PREFIXES))
+    if request.path.startswith(prefixes) or request.path.endswith(".json"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def error_response(body: Mapping[str, Any], headers: Mapping[str, str] | None = None) -> Response:
+    status = int(body["code"])
+    if wants_json():
+        response = current_app.json.response(body)  # same serialisation as every success
+        response.status_code = status
+    else:
+        response = current_app.response_class(
+            _render_html(body), status=status, mimetype="text/html"
+        )
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _render_html(body: Mapping[str, Any]) -> str:
+    try:
+        return render_template("error.html", error=body)
+    except TemplateNotFound:
+        return (
+            f"<!doctype html><title>{body['code']} {escape(body['message'])}</title>"
+            f"<h1>{body['code']} {escape(body['message'])}</h1>"
+            f"<p>{escape(body['description'])}</p>"
+        )
+
+
+# --- handlers -----------------------------------------------------------------------------
+
+
+def handle_http_exception(exc: HTTPException) -> Response:
+    if exc.response is not None:
+        return exc.response
+    status = exc.code or 500
+    extra: dict[str, Any] = getattr(exc, _PROBLEM_ATTR, None) or {}
+    headers = _passthrough_headers(exc)
+    headers.update(extra.get("headers") or {})
+    webargs_data = getattr(exc, "data", None) or {}
+    if webargs_data.get("headers"):
+        headers.update(webargs_data["headers"])
+
+    if status == 422 and "messages" in webargs_data:
+        return error_response(validation_problem(webargs_data["messages"]), headers)
+    if status == 400 and "messages" in webargs_data:
+        return error_response(_invalid_json_problem(getattr(exc, "exc", None)), headers)
+    description = str(exc.description) if extra else _describe_http(exc)
+    body = problem_body(
+        status,
+        description,
+        error=extra.get("error"),
+        field=extra.get("field"),
+        errors=extra.get("errors"),
+    )
+    if status >= 500:
+        logger.error("HTTP %s on %s %s: %s", status, request.method, request.path, description)
+    return error_response(body, headers)
+
+
+def _passthrough_headers(exc: HTTPException) -> dict[str, str]:
+    # Keep what the exception says about itself (Allow on 405, WWW-Authenticate on 401);
+    # drop its Content-Type, which describes werkzeug's HTML body rather than ours.
+    return {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+
+
+def _invalid_json_problem(cause: object) -> dict[str, Any]:
+    detail = ""
+    if isinstance(cause, json.JSONDecodeError):
+        detail = f": {cause.msg} at line {cause.lineno} column {cause.colno}"
+    elif isinstance(cause, UnicodeDecodeError):
+        detail = ": the body is not UTF-8"
+    return problem_body(
+        400, f"The request body is not valid JSON{detail}.", error="malformed_json", field="body"
+    )
+
+
+def _describe_http(exc: HTTPException) -> str:
+    """A sentence for werkzeug's own exceptions, naming what the request got wrong."""
+    status = exc.code or 500
+    if status >= 500:
+        return "The server could not complete the request; the problem has been logged."
+    if status == 404 and exc.description == type(exc).description:
+        return f"No resource at {request.path}."
+    if status == 405:
+        allowed = ", ".join(sorted(getattr(exc, "valid_methods", None) or []))
+        return f"Method {request.method} is not allowed on {request.path}; allowed: {allowed}."
+    if status == 413:
+        limit = request.max_content_length
+        size = f"the limit of {limit} bytes" if limit else "the server's limit"
+        return f"The request body is larger than {size}."
+    if status == 429:
+        return f"Rate limit exceeded ({exc.description}); retry after the Retry-After delay."
+    return str(exc.description or HTTPStatus(status).phrase)
+
+
+def handle_microcred_error(exc: MicrocredError) -> Response:
+    status = exc.http_status
+    diagnostics = exc.diagnostics()
+    if status == 500:
+        # Key store and configuration faults are the operator's to fix: log, don't expose.
+        logger.error("%s on %s %s: %s", exc.code, request.method, request.path, exc.message)
+        body = problem_body(
+            500,
+            "The server could not complete the request; the problem has been logged.",
+            error=exc.code,
+        )
+        return error_response(body)
+    errors = {exc.field: [exc.message]} if exc.field else None
+    body = problem_body(
+        status,
+        exc.message,
+        error=exc.code,
+        field=exc.field,
+        errors=errors,
+        details=diagnostics.get("details"),
+    )
+    return error_response(body)
+
+
+def handle_integrity_error(exc: IntegrityError) -> Response:
+    # Services check the rules they know about first; this is the safety net for races
+    # (two requests creating the same slug at once): the loser gets a 409, not a 500.
+    _rollback()
+    logger.info("integrity error on %s %s: %s", request.method, request.path, exc.orig)
+    body = problem_body(
+        409,
+        "The request conflicts with existing data (a uniqueness or reference rule); "
+        "reload and retry.",
+        error="conflict",
+    )
+    return error_response(body)
+
+
+def handle_unexpected(exc: Exception) -> Response:
+    _rollback()
+    logger.exception("unhandled error on %s %s", request.method, request.path)
+    body = problem_body(
+        500,
+        "The server could not complete the request; the problem has been logged.",
+        error="internal_error",
+    )
+    return error_response(body)
+
+
+def _rollback() -> None:
+    db = current_app.extensions.get("sqlalchemy")
+    if db is not None:
+        try:
+            db.session.rollback()
+        except Exception:  # the session may be unusable; the request ends anyway
+            logger.exception("rollback after an error failed")
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(MicrocredError, handle_microcred_error)
+    app.register_error_handler(IntegrityError, handle_integrity_error)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,69 @@
+"""Alembic environment for Flask-Migrate (``microcred init`` runs ``upgrade``).
+
+Custom types render as their plain SQLAlchemy equivalents, so revision files depend on
+nothing in the application: a migration written today still runs after models move.
+"""
+
+import logging
+from logging.config import fileConfig
+from typing import Any
+
+from alembic import context
+from flask import current_app
+
+from microcred.db import UtcDateTime
+
+config = context.config
+# Configure alembic's own logging only when nothing else did (the CLI); under the app or
+# pytest the existing handlers stay in place.
+if config.config_file_name is not None and not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+logger = logging.getLogger("alembic.env")
+
+migrate_ext = current_app.extensions["migrate"]
+target_db = migrate_ext.db
+
+
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+    if type_ == "type" and isinstance(obj, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
+def get_metadata() -> Any:
+    return target_db.metadatas[None] if hasattr(target_db, "metadatas") else target_db.metadata
+
+
+def run_migrations_offline() -> None:
+    context.configure(
+        url=target_db.engine.url.render_as_string(hide_password=False),
+        target_metadata=get_metadata(),
+        literal_binds=True,
+        render_item=render_item,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    def process_revision_directives(context: Any, revision: Any, directives: Any) -> None:
+        # An autogenerate without changes writes no empty revision.
+        if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
+            directives[:] = []
+            logger.info("No changes in schema detected.")
+
+    conf_args = dict(migrate_ext.configure_args)
+    conf_args.setdefault("process_revision_directives", process_revision_directives)
+    conf_args.setdefault("compare_type", True)
+    conf_args.setdefault("render_item", render_item)
+
+    with target_db.engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,127 @@
+"""The app as a whole: health check, OpenAPI document, docs page, rate limits."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.issuer.factories import Factory
+
+ERROR_SHAPE = {"code", "message", "description", "error", "field", "errors", "details"}
+
+
+def test_healthz(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_openapi_document(client: FlaskClient) -> None:
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert spec["openapi"] == "3.1.0"
+    assert spec["servers"] == [{"url": "https://microcred.example"}]
+    assert spec["components"]["securitySchemes"]["bearerAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "mc_<prefix>_<secret>",
+        "description": spec["components"]["securitySchemes"]["bearerAuth"]["description"],
+    }
+    assert set(spec["components"]["schemas"]["Error"]["properties"]) == ERROR_SHAPE
+    operations = [
+        (path, method, op)
+        for path, item in spec["paths"].items()
+        for method, op in item.items()
+        if method in {"get", "post", "put", "patch", "delete"}
+    ]
+    assert len(operations) == 19
+    for path, method, op in operations:
+        where = f"{method.upper()} {path}"
+        assert op["security"] == [{"bearerAuth": []}], where
+        assert op.get("summary"), where
+        responses = op["responses"]
+        assert responses["401"] == {"$ref": "#/components/responses/UNAUTHORIZED"}, where
+        assert "429" in responses, where
+        assert "default" in responses, where
+        if "{" in path:
+            assert "404" in responses, where
+        if "requestBody" in op:
+            assert {"400", "413", "415", "422"} <= set(responses), where
+        if method != "get":
+            assert any(p["name"] == "Idempotency-Key" for p in op.get("parameters", [])), where
+        for status, response in responses.items():
+            if status.startswith(("4", "5")) or status == "default":
+                assert "$ref" in response, where
+    for name in ("UNAUTHORIZED", "NOT_FOUND", "UNPROCESSABLE_ENTITY", "DEFAULT_ERROR"):
+        content = spec["components"]["responses"][name]["content"]["application/json"]
+        assert content["schema"] == {"$ref": "#/components/schemas/Error"}
+
+
+def test_openapi_uses_camel_case_and_marks_server_fields_read_only(client: FlaskClient) -> None:
+    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    certification = schemas["Certification"]["properties"]
+    assert "criteriaNarrative" in certification
+    assert certification["id"]["readOnly"] is True
+    for schema in schemas.values():
+        for name in schema.get("properties", {}):
+            assert "_" not in name, name
+
+
+def test_docs_page_lists_every_operation_without_external_assets(client: FlaskClient) -> None:
+    spec = client.get("/api/v1/openapi.json").get_json()
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    html = response.get_data(as_text=True)
+    for path, item in spec["paths"].items():
+        for method in item:
+            if method in {"get", "post", "put", "patch", "delete"}:
+                assert f'<span class="path">{path}</span>' in html
+                assert f'<span class="method {method.upper()}">' in html
+    for name in spec["components"]["schemas"]:
+        assert f'id="schema-{name}"' in html
+    assert "<script" not in html
+    assert not re.search(r'(src|href)="(https?:)?//', html), "no external assets"
+    assert "Idempotency-Key (header)" in html
+
+
+def test_docs_page_escapes_text(client: FlaskClient) -> None:
+    from issuer.api.docs import inline_code
+
+    assert str(inline_code("use `a<b>` & <script>")) == (
+        "use <code>a&lt;b&gt;</code> &amp; &lt;script&gt;"
+    )
+
+
+def test_public_endpoints_are_rate_limited_per_address(make_app: Callable[..., Flask]) -> None:
+    app = make_app(RATELIMIT_ENABLED=True, MICROCRED_PUBLIC_RATELIMIT="2 per minute")
+    provider = Factory(app).provider()
+    client = app.test_client()
+    url = f"/issuers/{provider.slug}/did.json"
+    assert [client.get(url).status_code for _ in range(2)] == [200, 200]
+    limited = client.get(url)
+    assert limited.status_code == 429
+    body = limited.get_json()
+    assert body["code"] == 429
+    assert body["error"] == "rate_limited"
+    assert "2 per 1 minute" in body["description"]
+    assert 0 < int(limited.headers["Retry-After"]) <= 60
+    other = client.get(url, environ_overrides={"REMOTE_ADDR": "198.51.100.7"})
+    assert other.status_code == 200
+
+
+def test_api_is_rate_limited_per_key(make_app: Callable[..., Flask]) -> None:
+    app = make_app(RATELIMIT_ENABLED=True, MICROCRED_API_RATELIMIT="3 per minute")
+    make = Factory(app)
+    first, second = make.provider(), make.provider()
+    client = app.test_client()
+    statuses = [client.get("/api/v1/issuer", headers=first.headers).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    # The limit is shared by all endpoints of the API…
+    limited = client.get("/api/v1/freelancers", headers=first.headers)
+    assert limited.status_code == 429
+    assert "Retry-After" in limited.headers
+    # …and counted per key: another provider's key is unaffected.
+    assert client.get("/api/v1/issuer", headers=second.headers).status_code == 200

@@ -1,0 +1,54 @@
+"""The Alembic migrations build exactly the models' schema; connection settings per backend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import flask_migrate
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask import Flask
+from sqlalchemy import inspect, text
+
+from microcred.app import MIGRATIONS_DIR, create_app
+from microcred.extensions import db
+from tests.conftest import Database, app_config
+
+
+def test_migrated_schema_matches_the_models(app: Flask, database: Database) -> None:
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "compare_server_default": True}
+        )
+        differences = compare_metadata(context, db.metadata)
+    assert differences == [], f"{database.backend}: write a migration for {differences}"
+
+
+def test_migrations_run_down_and_up_again(tmp_path: Path) -> None:
+    app = create_app(app_config(f"sqlite:///{tmp_path / 'roundtrip.db'}", tmp_path))
+    with app.app_context():
+        flask_migrate.upgrade(directory=str(MIGRATIONS_DIR))
+        assert "issued_credentials" in inspect(db.engine).get_table_names()
+        flask_migrate.downgrade(directory=str(MIGRATIONS_DIR), revision="base")
+        assert inspect(db.engine).get_table_names() == ["alembic_version"]
+        flask_migrate.upgrade(directory=str(MIGRATIONS_DIR))
+        assert "status_allocations" in inspect(db.engine).get_table_names()
+        db.engine.dispose()
+
+
+def test_status_index_uniqueness_is_a_database_constraint(app: Flask) -> None:
+    with app.app_context():
+        constraints = inspect(db.engine).get_unique_constraints("status_allocations")
+    assert ["status_list_id", "index"] in [c["column_names"] for c in constraints]
+
+
+def test_connection_settings(app: Flask, database: Database) -> None:
+    with app.app_context():
+        if database.backend == "sqlite":
+            assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+            assert db.session.execute(text("PRAGMA busy_timeout")).scalar() == 10_000
+        else:
+            assert db.engine.dialect.driver == "psycopg"
+            assert db.engine.pool._pre_ping is True
+        db.session.remove()
