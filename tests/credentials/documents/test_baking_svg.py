@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -141,13 +140,11 @@ def test_spec_example_vc_jwt_in_the_verify_attribute() -> None:
 
 
 def test_billion_laughs_is_refused_quickly() -> None:
-    started = time.monotonic()
-
+    # Refused at the DOCTYPE, before any entity is declared, so nothing is ever expanded.
     with pytest.raises(UnsupportedMediaError, match="DOCTYPE"):
         extract_svg((ASSETS / "svg_billion_laughs.svg").read_bytes())
     with pytest.raises(UnsupportedMediaError, match="DOCTYPE"):
         bake_svg((ASSETS / "svg_billion_laughs.svg").read_bytes(), CREDENTIAL)
-    assert time.monotonic() - started < 1.0
 
 
 def test_external_entity_is_refused() -> None:

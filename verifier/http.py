@@ -1,0 +1,403 @@
+"""Fetching JSON documents named by credentials (did:web documents, status lists) safely.
+
+The URL comes from whoever wrote the credential, so every fetch is treated as hostile:
+
+1. Only ``https`` (``http`` only when explicitly allowed, for development), no user
+   information, ASCII only on the wire.
+2. The host is resolved once and every address is vetted (``verifier.addresses``); the
+   connection goes to the vetted address, with the host name kept for SNI, certificate
+   checking and the ``Host`` header, so DNS rebinding cannot redirect it.
+3. TLS is verified against the system CA store (or ``ca_certs``); no proxy is consulted.
+4. No redirect is followed; any non-2xx answer fails naming the status.
+5. Time is bounded per operation (connect, read) and in total: a watchdog shuts the socket
+   down at the deadline, so a server dripping one byte at a time cannot hold us.
+6. The body is bounded (``Content-Length`` checked first, then counted while streaming;
+   compressed bodies are refused so no decompression bomb is possible) and must be strict
+   JSON (``credentials.verify.load_credential``): one object, no duplicate keys, no NaN.
+
+Every failure is a ``ResolutionError`` (``ForbiddenAddressError`` for step 2) whose
+message names the URL.
+"""
+
+from __future__ import annotations
+
+import http.client
+import re
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import urllib3
+from urllib3.connection import HTTPConnection
+from urllib3.util.ssl_match_hostname import CertificateError
+
+from credentials.errors import MicrocredError, ResolutionError
+from credentials.verify import load_credential
+from verifier import addresses
+from verifier.deadline import Deadline, PinnedHTTPConnection, PinnedHTTPSConnection
+
+DEFAULT_ACCEPT = "application/json, application/did+json, application/ld+json"
+DEFAULT_USER_AGENT = "microcred-verifier/0.1"
+MAX_URL_LENGTH = 2048
+_CHUNK = 64 * 1024
+_DEFAULT_PORTS = {"https": 443, "http": 80}
+_DNS_NAME = re.compile(
+    r"(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.?"
+)
+# Printable ASCII that may stay as it is in a path or query; everything else is %-encoded.
+_URL_SAFE = "/:@!$&'()*+,;=-._~?%"
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """A fetched JSON object and what the HTTP cache needs to know about it."""
+
+    url: str
+    status: int
+    headers: Mapping[str, str]
+    data: dict[str, Any]
+    fetched_at: datetime
+    size: int = 0
+    address: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    url: str
+    scheme: str
+    host: str  # ASCII host (IDNA), without brackets
+    port: int
+    host_header: str
+    path: str  # path and query, ASCII
+
+
+def parse_url(url: object, *, allow_http: bool = False) -> Target:
+    """Step 1: the URL as it will be requested, or ResolutionError saying what is wrong."""
+    if not isinstance(url, str) or not url:
+        raise ResolutionError(f"URL must be a non-empty string, not {url!r}")
+    if len(url) > MAX_URL_LENGTH:
+        raise ResolutionError(f"URL is longer than {MAX_URL_LENGTH} characters: {url[:80]}…")
+    if any(ord(c) < 0x21 or ord(c) == 0x7F or c == "\\" for c in url):
+        # urlsplit silently drops tabs and newlines; refuse instead of guessing.
+        raise ResolutionError(f"URL {url!r} contains whitespace, control characters or '\\'")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise ResolutionError(f"URL {url!r} is malformed: {exc}") from None
+    scheme = parts.scheme.lower()
+    allowed = ("https", "http") if allow_http else ("https",)
+    if scheme not in allowed:
+        raise ResolutionError(
+            f"refusing to fetch {url}: only {' and '.join(allowed)} URLs are fetched",
+            details={"url": url},
+        )
+    if "@" in parts.netloc:
+        raise ResolutionError(
+            f"refusing to fetch {url}: user information in URLs is not allowed",
+            details={"url": url},
+        )
+    host = _ascii_host(parts.hostname or "", url)
+    if port == 0:
+        raise ResolutionError(f"URL {url!r} has port 0", details={"url": url})
+    shown_host = f"[{host}]" if ":" in host else host
+    try:
+        path = quote(parts.path or "/", safe=_URL_SAFE)
+        if parts.query:
+            path += "?" + quote(parts.query, safe=_URL_SAFE)
+    except UnicodeError:  # lone surrogates cannot be sent
+        raise ResolutionError(f"URL {url!r} is not valid Unicode", details={"url": url}) from None
+    return Target(
+        url=url,
+        scheme=scheme,
+        host=host,
+        port=port or _DEFAULT_PORTS[scheme],
+        host_header=shown_host if port is None else f"{shown_host}:{port}",
+        path=path,
+    )
+
+
+class SafeFetcher:
+    """Fetches one JSON object over HTTPS with the SSRF guard and bounds described above."""
+
+    def __init__(
+        self,
+        *,
+        allow_private: bool = False,
+        allow_http: bool = False,
+        connect_timeout: float = 3.0,
+        read_timeout: float = 5.0,
+        total_timeout: float = 8.0,
+        max_bytes: int = 1_048_576,
+        user_agent: str = DEFAULT_USER_AGENT,
+        ca_certs: str | None = None,
+    ) -> None:
+        self.allow_private = allow_private
+        self.allow_http = allow_http
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.total_timeout = total_timeout
+        self.max_bytes = max_bytes
+        self.user_agent = user_agent
+        self.ca_certs = ca_certs
+
+    def __repr__(self) -> str:
+        return (
+            f"SafeFetcher(allow_private={self.allow_private}, allow_http={self.allow_http}, "
+            f"total_timeout={self.total_timeout}, max_bytes={self.max_bytes})"
+        )
+
+    def fetch_json(self, url: str, *, accept: str = DEFAULT_ACCEPT) -> FetchResult:
+        """GET ``url`` and parse the body as one strict JSON object."""
+        target = parse_url(url, allow_http=self.allow_http)
+        deadline = Deadline(url=target.url, total=self.total_timeout)
+        found = addresses.resolve(target.host, target.port, timeout=deadline.remaining())
+        addresses.vet(target.url, target.host, found, allow_private=self.allow_private)
+        refused: list[ResolutionError] = []
+        # Like a browser, try each (vetted) address until one accepts the connection.
+        for address in found:
+            conn = self._connect(target, address, deadline, refused)
+            if conn is not None:
+                return self._fetch_over(conn, target, address, accept, deadline)
+        raise refused[-1]
+
+    # --- steps 3-6: one connection to a vetted address --------------------------------------
+
+    def _connect(
+        self,
+        target: Target,
+        address: addresses.IPAddress,
+        deadline: Deadline,
+        refused: list[ResolutionError],
+    ) -> HTTPConnection | None:
+        """A connected (TCP + TLS) connection, or None after noting why in ``refused``."""
+        conn = self._connection(target, address, deadline)
+        try:
+            conn.connect()
+        except _TRANSPORT_ERRORS as exc:
+            conn.close()
+            deadline.close()
+            error = _transport_error(
+                target, address, exc, deadline, ("connect", self.connect_timeout)
+            )
+            if deadline.fired or _is_tls_failure(exc):
+                raise error from None
+            refused.append(error)
+            return None
+        return conn
+
+    def _fetch_over(
+        self,
+        conn: HTTPConnection,
+        target: Target,
+        address: addresses.IPAddress,
+        accept: str,
+        deadline: Deadline,
+    ) -> FetchResult:
+        try:
+            return self._exchange(conn, target, address, accept, deadline)
+        except MicrocredError:
+            raise
+        except _TRANSPORT_ERRORS as exc:
+            raise _transport_error(
+                target, address, exc, deadline, ("read", self.read_timeout)
+            ) from None
+        finally:
+            conn.close()
+            deadline.close()
+
+    def _connection(
+        self, target: Target, address: addresses.IPAddress, deadline: Deadline
+    ) -> HTTPConnection:
+        timeout = min(self.connect_timeout, deadline.remaining())
+        if target.scheme == "http":
+            plain = PinnedHTTPConnection(str(address), target.port, timeout=timeout)
+            plain.deadline = deadline
+            return plain
+        conn = PinnedHTTPSConnection(
+            str(address),
+            target.port,
+            timeout=timeout,
+            cert_reqs="CERT_REQUIRED",
+            ca_certs=self.ca_certs,  # None: the system CA store
+            server_hostname=target.host,
+            assert_hostname=target.host,
+        )
+        conn.deadline = deadline
+        return conn
+
+    def _exchange(
+        self,
+        conn: HTTPConnection,
+        target: Target,
+        address: addresses.IPAddress,
+        accept: str,
+        deadline: Deadline,
+    ) -> FetchResult:
+        # urllib3 applies conn.timeout to the socket again when the response starts.
+        conn.timeout = min(self.read_timeout, deadline.remaining())
+        if conn.sock is not None:
+            conn.sock.settimeout(conn.timeout)
+        conn.request(
+            "GET",
+            target.path,
+            headers={
+                "Host": target.host_header,
+                "Accept": accept,
+                "Accept-Encoding": "identity",
+                "User-Agent": self.user_agent,
+            },
+            preload_content=False,
+            decode_content=False,
+        )
+        response = conn.getresponse()
+        try:
+            # Indexing an HTTPHeaderDict joins repeated fields (two Cache-Control lines).
+            headers = {name.lower(): response.headers[name] for name in response.headers}
+            _check_status(target.url, response.status, headers)
+            body = self._read_body(response, target.url, headers, deadline)
+        finally:
+            response.close()  # the socket's file object too, or the descriptor lingers
+        fetched_at = datetime.now(UTC)
+        try:
+            data = load_credential(body)
+        except MicrocredError as exc:
+            # load_credential speaks of "credential"; here it is whatever the URL returned.
+            reason = exc.message.removeprefix("a credential ").removeprefix("credential ")
+            raise ResolutionError(
+                f"{target.url}: the response {reason}", details={"url": target.url}
+            ) from None
+        return FetchResult(
+            url=target.url,
+            status=response.status,
+            headers=headers,
+            data=data,
+            fetched_at=fetched_at,
+            size=len(body),
+            address=str(address),
+        )
+
+    def _read_body(
+        self,
+        response: urllib3.BaseHTTPResponse,
+        url: str,
+        headers: Mapping[str, str],
+        deadline: Deadline,
+    ) -> bytes:
+        encoding = headers.get("content-encoding", "identity").strip().lower()
+        if encoding not in ("", "identity"):
+            raise ResolutionError(
+                f"{url} answered with Content-Encoding {encoding!r}; only identity is accepted",
+                details={"url": url},
+            )
+        declared = headers.get("content-length", "").strip()
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            raise _too_large(url, self.max_bytes, f"Content-Length {declared}")
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            deadline.remaining()
+            chunk = response.read(_CHUNK, decode_content=False)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise _too_large(url, self.max_bytes, f"more than {self.max_bytes} bytes sent")
+            chunks.append(chunk)
+        if deadline.fired:
+            raise deadline.error()
+        return b"".join(chunks)
+
+
+_TRANSPORT_ERRORS = (OSError, ValueError, urllib3.exceptions.HTTPError, http.client.HTTPException)
+_TLS_ERRORS = (ssl.SSLError, ssl.CertificateError, urllib3.exceptions.SSLError, CertificateError)
+
+
+def _ascii_host(host: str, url: str) -> str:
+    if not host:
+        raise ResolutionError(f"URL {url!r} has no host", details={"url": url})
+    if addresses.parse_ip(host) is not None:
+        return host
+    try:
+        ascii_host = host.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        ascii_host = ""
+    # IDNA 2003 maps some characters to spaces or symbols; only DNS names are sent on.
+    if not _DNS_NAME.fullmatch(ascii_host):
+        raise ResolutionError(
+            f"URL {url!r} has an invalid host name {host!r}", details={"url": url}
+        )
+    return ascii_host
+
+
+def _check_status(url: str, status: int, headers: Mapping[str, str]) -> None:
+    if 300 <= status < 400:
+        location = headers.get("location", "(no Location header)")
+        raise ResolutionError(
+            f"{url} answered {status} redirecting to {location}; redirects are not followed",
+            details={"url": url, "status": status, "location": location},
+        )
+    if not 200 <= status < 300:
+        raise ResolutionError(
+            f"{url} answered HTTP {status}", details={"url": url, "status": status}
+        )
+
+
+def _too_large(url: str, limit: int, seen: str) -> ResolutionError:
+    return ResolutionError(
+        f"{url} is larger than the {limit}-byte limit ({seen})",
+        details={"url": url, "limit": limit},
+    )
+
+
+def _is_tls_failure(exc: BaseException) -> bool:
+    # A certificate problem is the host's answer, not a reason to try another address.
+    return any(isinstance(e, _TLS_ERRORS) for e in _causes(exc))
+
+
+def _transport_error(
+    target: Target,
+    address: addresses.IPAddress,
+    exc: BaseException,
+    deadline: Deadline,
+    timeout: tuple[str, float],
+) -> ResolutionError:
+    stage, seconds = timeout
+    if deadline.fired:
+        return deadline.error()
+    if _is_tls_failure(exc):
+        reason = f"TLS failure: {_root_message(exc)}"
+    elif _is_timeout(exc):
+        reason = f"no answer within the {stage} timeout ({seconds:g} s)"
+    else:
+        reason = _root_message(exc)
+    return ResolutionError(
+        f"fetching {target.url} from {address} failed: {reason}",
+        details={"url": target.url, "address": str(address), "stage": stage},
+    )
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    # Only the socket's own timeout counts: urllib3's NewConnectionError (a refused
+    # connection) subclasses its ConnectTimeoutError for backwards compatibility.
+    return isinstance(_causes(exc)[-1], TimeoutError)
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """``exc`` and what caused it, outermost first (bounded: chains can be cyclic)."""
+    chain = [exc]
+    while len(chain) < 16:
+        cause = chain[-1].__cause__ or chain[-1].__context__
+        if cause is None or cause in chain:
+            break
+        chain.append(cause)
+    return chain
+
+
+def _root_message(exc: BaseException) -> str:
+    root = _causes(exc)[-1]
+    text = str(root) or type(root).__name__
+    return text if len(text) <= 300 else text[:300] + "…"
