@@ -22,6 +22,20 @@ from typing import Any, Final
 from credentials.errors import CredentialValidationError, Problem
 
 VC2_CONTEXT: Final = "https://www.w3.org/ns/credentials/v2"
+#: VC 1.1 credentials (Open Badges 3.0.0-3.0.2 era) are verified too; they date with
+#: issuanceDate/expirationDate instead of validFrom/validUntil.
+VC1_CONTEXT: Final = "https://www.w3.org/2018/credentials/v1"
+
+
+def validity_keys(doc: Mapping[str, Any]) -> tuple[str, str]:
+    """The (start, end) date properties of ``doc``'s data model version."""
+    context = doc.get("@context")
+    first = context[0] if isinstance(context, list) and context else context
+    return (
+        ("issuanceDate", "expirationDate") if first == VC1_CONTEXT else ("validFrom", "validUntil")
+    )
+
+
 OB3_CONTEXT: Final = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 # The OB 3.0 data model's own pattern for the second @context item (any 3.0.x context).
 _OB3_CONTEXT_RE: Final = re.compile(
@@ -176,10 +190,13 @@ class _Checker:
         self.issuer(doc)
         self.language_text(doc, "name", "")
         self.language_text(doc, "description", "")
-        start = self.timestamp(doc, "validFrom", "")
-        end = self.timestamp(doc, "validUntil", "")
+        start_key, end_key = validity_keys(doc)
+        if start_key == "issuanceDate" and start_key not in doc:
+            self.add(start_key, "is required (VC 1.1)")
+        start = self.timestamp(doc, start_key, "")
+        end = self.timestamp(doc, end_key, "")
         if start is not None and end is not None and end < start:
-            self.add("validUntil", "must not be earlier than validFrom")
+            self.add(end_key, f"must not be earlier than {start_key}")
         self.subjects(doc)
         # VC 2.0 §4.10-4.12 and §5.5-5.6: these are objects that MUST carry a type.
         for key in ("credentialStatus", "evidence", "credentialSchema", "refreshService"):
@@ -196,8 +213,8 @@ class _Checker:
             return
         value = doc["@context"]
         items = value if isinstance(value, list) else [value]
-        if not items or items[0] != VC2_CONTEXT:
-            self.add("@context", f"the first item must be {VC2_CONTEXT!r}")
+        if not items or items[0] not in (VC2_CONTEXT, VC1_CONTEXT):
+            self.add("@context", f"the first item must be {VC2_CONTEXT!r} (or VC 1.1's)")
         for index, item in enumerate(items[1:], start=1):
             if not (is_url(item) or isinstance(item, Mapping)):
                 self.add(f"@context[{index}]", "must be a URL or a context object")
@@ -236,7 +253,7 @@ class _Checker:
         items = context if isinstance(context, list) else [context]
         if not any(isinstance(i, str) and _OB3_CONTEXT_RE.match(i) for i in items[1:]):
             self.add("@context", f"must include {OB3_CONTEXT!r} after {VC2_CONTEXT!r}")
-        for key in ("id", "validFrom"):
+        for key in ("id", validity_keys(doc)[0]):
             if key not in doc:
                 self.add(key, "is required")
         self.timestamp(doc, "awardedDate", "")

@@ -28,7 +28,7 @@ from credentials.proofs import ProofVerification, verify_proofs
 from credentials.resolvers import CompositeDidResolver, DidResolver, StatusListFetcher
 from credentials.results import Check, Outcome, VerificationResult
 from credentials.statuscheck import StatusChecker, issuer_id
-from credentials.validation import validate_credential
+from credentials.validation import validate_credential, validity_keys
 
 __all__ = ["Verifier", "load_credential"]
 
@@ -199,17 +199,18 @@ def _issuer_check(credential: Mapping[str, Any], proofs: list[ProofVerification]
 
 
 def _validity_check(credential: Mapping[str, Any], now: datetime) -> Check:
+    start_key, end_key = validity_keys(credential)
     try:
-        start = _optional_time(credential, "validFrom")
-        end = _optional_time(credential, "validUntil")
+        start = _optional_time(credential, start_key)
+        end = _optional_time(credential, end_key)
     except InvalidInputError as exc:
         return Check("validity", Outcome.FAILED, exc.message, code="malformed")
-    details = {k: credential[k] for k in ("validFrom", "validUntil") if k in credential}
+    details = {k: credential[k] for k in (start_key, end_key) if k in credential}
     if start is not None and now < start:
         return Check(
             "validity",
             Outcome.FAILED,
-            f"Not valid yet: valid from {credential['validFrom']}.",
+            f"Not valid yet: valid from {credential[start_key]}.",
             code="not_yet_valid",
             details=details,
         )
@@ -217,15 +218,16 @@ def _validity_check(credential: Mapping[str, Any], now: datetime) -> Check:
         return Check(
             "validity",
             Outcome.FAILED,
-            f"Expired on {credential['validUntil']}.",
+            f"Expired on {credential[end_key]}.",
             code="expired",
             details=details,
         )
-    until = f" until {credential['validUntil']}" if end is not None else ""
+    until = f" until {credential[end_key]}" if end is not None else ""
     return Check("validity", Outcome.PASSED, f"Within its validity period{until}.", details=details)
 
 
 def _optional_time(credential: Mapping[str, Any], key: str) -> datetime | None:
     if key not in credential:
         return None
-    return parse_datetime(credential[key], field=key)
+    # VC 1.1 dates are xsd:dateTime, where the timezone is optional (read as UTC).
+    return parse_datetime(credential[key], field=key, require_timezone=key.startswith("valid"))

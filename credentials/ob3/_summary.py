@@ -108,8 +108,9 @@ def summarize(credential: object) -> CredentialSummary:
         achievement=_achievement(achievement),
         competencies=_competencies(achievement, subject, evidence),
         evidence=evidence,
-        valid_from=_datetime(doc.get("validFrom")),
-        valid_until=_datetime(doc.get("validUntil")),
+        # VC 1.1 credentials (OB 3.0.0-3.0.2) date themselves with issuanceDate/expirationDate.
+        valid_from=_datetime(doc.get("validFrom", doc.get("issuanceDate"))),
+        valid_until=_datetime(doc.get("validUntil", doc.get("expirationDate"))),
         awarded_date=_datetime(doc.get("awardedDate")),
         status=tuple(dict(s) for s in _objects(doc.get("credentialStatus"))),
     )

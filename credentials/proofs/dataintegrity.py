@@ -22,7 +22,7 @@ from credentials.errors import (
     SigningError,
 )
 from credentials.keys import verify_signature
-from credentials.proofs.suites import RDFC, SUITES, Cryptosuite, get_suite
+from credentials.proofs.suites import LEGACY_PROOF_TYPES, RDFC, SUITES, Cryptosuite, get_suite
 from credentials.resolvers import DidDocument, DidResolver, VerificationMethod
 
 PROOF_TYPE = "DataIntegrityProof"
@@ -164,7 +164,8 @@ def _verify_one(
         index,
         True,
         "ok",
-        f"{facts['cryptosuite']} signature by {facts['verification_method']} verified",
+        f"{facts['cryptosuite'] or proof.get('type')} signature by "
+        f"{facts['verification_method']} verified",
         controller=controller,
         created=created,
         **facts,
@@ -211,18 +212,7 @@ def _proof_options(proof: object) -> tuple[Cryptosuite, str]:
     # 1. Data Integrity §4.4: the proof is a map with type, verificationMethod, proofPurpose.
     if not isinstance(proof, Mapping):
         raise _ProofFailedError("malformed_proof", "proof is not a JSON object")
-    if proof.get("type") != PROOF_TYPE:
-        raise _ProofFailedError(
-            "unsupported_proof_type",
-            f"proof type {proof.get('type')!r} is not supported (expected {PROOF_TYPE})",
-        )
-    suite_name = proof.get("cryptosuite")
-    suite = SUITES.get(suite_name) if isinstance(suite_name, str) else None
-    if suite is None:
-        raise _ProofFailedError(
-            "unknown_cryptosuite",
-            f"unknown cryptosuite {suite_name!r} (supported: {', '.join(sorted(SUITES))})",
-        )
+    suite = _suite_for(proof)
     # 2. Only assertionMethod proofs assert a credential's claims.
     if proof.get("proofPurpose") != ASSERTION_METHOD:
         raise _ProofFailedError(
@@ -235,6 +225,27 @@ def _proof_options(proof: object) -> tuple[Cryptosuite, str]:
             "malformed_proof", "verificationMethod must be a DID URL with a fragment"
         )
     return suite, method_id
+
+
+def _suite_for(proof: Mapping[str, Any]) -> Cryptosuite:
+    proof_type = proof.get("type")
+    legacy = LEGACY_PROOF_TYPES.get(proof_type) if isinstance(proof_type, str) else None
+    if legacy is not None:
+        return legacy
+    if proof_type != PROOF_TYPE:
+        supported = ", ".join([PROOF_TYPE, *sorted(LEGACY_PROOF_TYPES)])
+        raise _ProofFailedError(
+            "unsupported_proof_type",
+            f"proof type {proof_type!r} is not supported (supported: {supported})",
+        )
+    suite_name = proof.get("cryptosuite")
+    suite = SUITES.get(suite_name) if isinstance(suite_name, str) else None
+    if suite is None:
+        raise _ProofFailedError(
+            "unknown_cryptosuite",
+            f"unknown cryptosuite {suite_name!r} (supported: {', '.join(sorted(SUITES))})",
+        )
+    return suite
 
 
 def _authorized_method(

@@ -97,7 +97,22 @@ class EddsaJcs2022:
         return config_hash + doc_hash
 
 
+class Ed25519Signature2020(EddsaRdfc2022):
+    """The 2020 Linked Data suite (w3c-ccg/lds-ed25519-2020), for verifying only.
+
+    Many Open Badges 3.0 credentials in circulation (VC 1.1 era, for example the
+    Digital Credentials Consortium's) carry it. It hashes exactly like
+    eddsa-rdfc-2022: the proof options with the document's @context, then the
+    document, each URDNA2015-canonicalised; only the proof's ``type`` differs and
+    there is no ``cryptosuite``. microcred never signs with it.
+    """
+
+    name = "Ed25519Signature2020"
+
+
 SUITES: Mapping[str, Cryptosuite] = {RDFC: EddsaRdfc2022(), JCS: EddsaJcs2022()}
+#: Proof types other than DataIntegrityProof that we verify (never create).
+LEGACY_PROOF_TYPES: Mapping[str, Cryptosuite] = {"Ed25519Signature2020": Ed25519Signature2020()}
 
 
 def get_suite(name: object) -> Cryptosuite:

@@ -198,7 +198,7 @@ def test_wrong_proof_type_and_purpose() -> None:
     doc["proof"]["proofPurpose"] = "authentication"
     assert outcome(verifier().verify(doc), "proof") == ("failed", "wrong_proof_purpose")
     doc = f.signed()
-    doc["proof"]["type"] = "Ed25519Signature2020"
+    doc["proof"]["type"] = "RsaSignature2018"
     assert outcome(verifier().verify(doc), "proof") == ("failed", "unsupported_proof_type")
 
 
