@@ -17,7 +17,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from credentials.dates import parse_datetime
@@ -28,6 +28,9 @@ from credentials.results import Check, Outcome
 from credentials.statuslist import StatusEntry, parse_status_entry, read_status
 
 _STATUS = "status"
+#: A list published a moment after a verification started (or by a server whose clock runs
+#: slightly ahead) is still current: refusing it would report a revoked credential as broken.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 def issuer_id(document: Mapping[str, Any]) -> str | None:
@@ -137,7 +140,7 @@ def _check_window(status_list: Mapping[str, Any], now: datetime) -> None:
     try:
         if "validFrom" in status_list:
             start = parse_datetime(status_list["validFrom"], field="validFrom")
-            if now < start:
+            if now + CLOCK_SKEW < start:
                 raise ResolutionError(f"the status list is not valid before {start.isoformat()}")
         if "validUntil" in status_list:
             end = parse_datetime(status_list["validUntil"], field="validUntil")

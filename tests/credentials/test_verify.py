@@ -418,3 +418,34 @@ def test_garbage_shapes_never_raise() -> None:
         result = verifier().verify(doc)
         assert not result.verified
         assert result.verdict is Verdict.INVALID
+
+
+def test_status_list_published_just_after_verification_started_is_current() -> None:
+    # The issuer re-signs its list when a bit flips; a verification that captured "now" a
+    # moment earlier must still read it (and see the revocation), not call it "not valid yet".
+    from credentials.proofs import add_proof
+    from credentials.statuslist import Bitstring, build_status_list_credential
+
+    bits = Bitstring()
+    bits.set(94567)
+    unsigned = build_status_list_credential(
+        url=f.STATUS_URL,
+        issuer=f.ISSUER_DID,
+        purpose="revocation",
+        bitstring=bits,
+        valid_from=f.NOW + timedelta(seconds=2),
+    )
+    lists = healthy_lists()
+    lists.put(f.STATUS_URL, add_proof(unsigned, f.ISSUER_KEY, verification_method=f.ISSUER_VM))
+    assert verifier(lists).verify(f.signed()).verdict is Verdict.REVOKED
+    lists.put(f.STATUS_URL, f.status_list())
+    future = build_status_list_credential(
+        url=f.STATUS_URL,
+        issuer=f.ISSUER_DID,
+        purpose="revocation",
+        bitstring=Bitstring(),
+        valid_from=f.NOW + timedelta(hours=1),
+    )
+    lists.put(f.STATUS_URL, add_proof(future, f.ISSUER_KEY, verification_method=f.ISSUER_VM))
+    (check, _) = verifier(lists).verify(f.signed()).checks_named("status")
+    assert check.code == "status_unverifiable"
