@@ -9,15 +9,23 @@ Toptal) assessed so that the evidence rule (two accepted projects per competency
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 
-from issuer.models import ApiKey, Freelancer, GigProject, Issuer, MicroCertification
+from issuer.models import (
+    ApiKey,
+    Freelancer,
+    GigProject,
+    IssuedCredential,
+    Issuer,
+    MicroCertification,
+)
 from issuer.services import api_keys, certifications, freelancers, issuers, projects
 from issuer.services.evidence import EvidenceEvaluation, progress
+from issuer.services.issuance import held_credential, issue_credential
 from microcred.extensions import db
 
 ACTOR = "cli:demo"
@@ -139,6 +147,8 @@ class DemoData:
     projects: list[GigProject]
     api_key: str
     evaluation: EvidenceEvaluation
+    #: The demo credential (None only if the evidence rule were not met).
+    credential: IssuedCredential | None = None
 
 
 def seed_demo(*, base_url: str, passphrase: bytes) -> DemoData:
@@ -148,8 +158,12 @@ def seed_demo(*, base_url: str, passphrase: bytes) -> DemoData:
     freelancer = _freelancer(issuer)
     gig_projects = [_project(issuer, freelancer, certification, spec) for spec in PROJECTS]
     evaluation = progress(issuer, freelancer.id, certification.id)
-    seed_demo_credential(issuer, freelancer, certification, evaluation, passphrase=passphrase)
-    return DemoData(issuer, certification, freelancer, gig_projects, api_key, evaluation)
+    credential = seed_demo_credential(
+        issuer, freelancer, certification, evaluation, passphrase=passphrase
+    )
+    return DemoData(
+        issuer, certification, freelancer, gig_projects, api_key, evaluation, credential
+    )
 
 
 def seed_demo_credential(
@@ -159,13 +173,20 @@ def seed_demo_credential(
     evaluation: EvidenceEvaluation,
     *,
     passphrase: bytes,
-) -> None:
-    """Issue the demo credential (once) for the freelancer's met evidence rule.
+) -> IssuedCredential | None:
+    """Issue the demo credential once: a re-run finds the freelancer's valid credential.
 
-    Intentionally empty for now: the issuance service (signing, status lists, stored
-    document) fills this in and must stay idempotent — issue only if the freelancer has
-    no credential for this certification yet.
+    Signed with the provider's active key through the issuance service (which reads the
+    key passphrase from the app config, the same value as ``passphrase``).
     """
+    held = held_credential(freelancer.id, certification.id, datetime.now(UTC))
+    if held is not None:
+        return held
+    if not evaluation.met:
+        return None
+    return issue_credential(
+        issuer, freelancer_id=freelancer.id, certification_id=certification.id, actor=ACTOR
+    )
 
 
 def _issuer(base_url: str, passphrase: bytes) -> tuple[Issuer, str]:

@@ -1,8 +1,18 @@
-"""Public, unauthenticated endpoints of the issuing side: providers' DID documents.
+"""Public, unauthenticated endpoints of the issuing side: DID documents and status lists.
 
 ``did:web:HOST:issuers:SLUG`` resolves to ``https://HOST/issuers/SLUG/did.json``. The
 document lists every non-revoked key under ``assertionMethod`` (rotated keys included, so
-old credentials keep verifying). Rate limited per client address.
+old credentials keep verifying).
+
+``/issuers/SLUG/status/{revocation|suspension}/N`` serves the signed
+``BitstringStatusListCredential`` number N of a provider as ``application/json`` (the
+widest-understood type for a JSON-LD credential), with ``Cache-Control: public,
+max-age=60`` (a revocation reaches caching verifiers within a minute), a strong ETag
+(conditional requests get a 304) and ``Access-Control-Allow-Origin: *`` so that browser
+wallets can check status. The list is signed once per change, never per request
+(``issuer.services.status_lists.StatusListPublisher``).
+
+Rate limited per client address.
 """
 
 from __future__ import annotations
@@ -12,12 +22,17 @@ import json
 from flask import Blueprint, current_app, request
 from werkzeug.wrappers import Response
 
+from issuer.models import STATUS_PURPOSES
 from issuer.services import issuers, signing_keys
+from issuer.services.status_lists import publisher
 from microcred.errors import not_found
 from microcred.extensions import limit_public
 
 #: DID Core's media type for the JSON representation of a DID document.
 DID_JSON_MEDIA_TYPE = "application/did+json"
+STATUS_LIST_MEDIA_TYPE = "application/json"
+#: How long verifiers may reuse a status list: the delay before a revocation shows.
+STATUS_LIST_MAX_AGE = 60
 
 blp = Blueprint("issuer_public", __name__)
 limit_public(blp)
@@ -37,4 +52,17 @@ def did_document(slug: str) -> Response:
     response.headers["Cache-Control"] = "public, max-age=300"
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.add_etag()
+    return response.make_conditional(request)
+
+
+@blp.get("/issuers/<slug>/status/<purpose>/<int(min=1):number>")
+def status_list(slug: str, purpose: str, number: int) -> Response:
+    found = publisher(current_app) if purpose in STATUS_PURPOSES else None
+    published = found.published(slug, purpose, number) if found is not None else None
+    if published is None:
+        raise not_found(f"no {purpose} status list {number} for training provider {slug!r}")
+    response = current_app.response_class(published.body, mimetype=STATUS_LIST_MEDIA_TYPE)
+    response.headers["Cache-Control"] = f"public, max-age={STATUS_LIST_MAX_AGE}"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.set_etag(published.etag)
     return response.make_conditional(request)

@@ -54,9 +54,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     api.init_app(app)
 
-    import issuer  # the composition root wires the features in
+    # The composition root wires the features in; imported here so that importing
+    # microcred.app stays cheap for the CLI commands that never build an app.
+    import issuer
+    import issuer.api.issuing
 
-    issuer.init_app(app)
+    issuer.init_app(app)  # providers, certifications, freelancers, projects, DIDs
+    issuer.api.issuing.init_app(app)  # credentials, bulk issuance, VC API issue
     app.add_url_rule("/healthz", "healthz", healthz)
     return app
 

@@ -45,15 +45,17 @@ class IssuedCredential(db.Model):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
     issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id", ondelete="CASCADE"))
-    freelancer_id: Mapped[str] = mapped_column(
+    #: None for credentials issued through the W3C VC API (the caller wrote the content).
+    freelancer_id: Mapped[str | None] = mapped_column(
         ForeignKey("freelancers.id", ondelete="RESTRICT"), index=True
     )
-    certification_id: Mapped[str] = mapped_column(
+    certification_id: Mapped[str | None] = mapped_column(
         ForeignKey("certifications.id", ondelete="RESTRICT"), index=True
     )
     signing_key_id: Mapped[int] = mapped_column(ForeignKey("signing_keys.id", ondelete="RESTRICT"))
-    #: The credential's ``id`` (``urn:uuid:…``).
-    credential_id: Mapped[str] = mapped_column(String(200), unique=True)
+    #: The credential's JSON ``id``: ``urn:uuid:<id>`` for what microcred builds; through
+    #: the VC API whatever the caller chose (not unique: interop suites reuse ids).
+    credential_id: Mapped[str] = mapped_column(String(200), index=True)
     #: Short code of the verification URL the QR code points to (``/v/<code>``).
     short_code: Mapped[str] = mapped_column(String(16), unique=True)
     suite: Mapped[str] = mapped_column(String(32))
@@ -72,8 +74,8 @@ class IssuedCredential(db.Model):
     override_by: Mapped[str | None] = mapped_column(String(100))
 
     issuer: Mapped[Issuer] = relationship()
-    freelancer: Mapped[Freelancer] = relationship()
-    certification: Mapped[MicroCertification] = relationship()
+    freelancer: Mapped[Freelancer | None] = relationship()
+    certification: Mapped[MicroCertification | None] = relationship()
     signing_key: Mapped[SigningKey] = relationship()
     evidence: Mapped[list[CredentialEvidence]] = relationship(
         back_populates="credential", cascade="all, delete-orphan"
@@ -120,6 +122,13 @@ class StatusList(db.Model):
     size_bits: Mapped[int] = mapped_column(Integer, default=MIN_STATUS_LIST_BITS)
     bitstring: Mapped[bytes] = mapped_column(LargeBinary)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The published (signed) status list credential and what it was made from: it is
+    # re-signed only when ``version`` or the issuer's active key moved on, never per request.
+    signed_document: Mapped[str | None] = mapped_column(Text)
+    signed_version: Mapped[int | None] = mapped_column(Integer)
+    signed_key_id: Mapped[int | None] = mapped_column(
+        ForeignKey("signing_keys.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 

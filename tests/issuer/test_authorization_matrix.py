@@ -104,7 +104,11 @@ ROUTES = [
 ]
 
 #: Served without authentication on purpose.
-PUBLIC_API_RULES = {"/api/v1/openapi.json", "/api/v1/docs"}
+PUBLIC_API_RULES = {
+    "/api/v1/openapi.json",
+    "/api/v1/docs",
+    "/api/v1/verify",  # public verification (verifier.web.api): no API key by design
+}
 
 
 def test_route_table_covers_api(app: Flask) -> None:
@@ -207,3 +211,92 @@ def test_right_key_succeeds(client: FlaskClient, world: World, route: Route) -> 
     assert response.status_code == route.success, response.get_data(as_text=True)
     if route.success != 204:
         assert isinstance(json.loads(response.get_data(as_text=True)), dict)
+
+
+# --- issued credentials and bulk issuance (issuer.api.credentials, issuer.api.bulk) -------
+
+
+def _owner_credential(client: FlaskClient, world: World, *, suspended: bool = False) -> str:
+    """The owner's credential (issued once per test: the Idempotency-Key replays it)."""
+    headers = {**world.provider.headers, "Idempotency-Key": "matrix-credential"}
+    response = client.post("/api/v1/credentials", json=_issue_body(world), headers=headers)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    credential_id: str = response.get_json()["id"]
+    if suspended:
+        headers = {**world.provider.headers, "Idempotency-Key": "matrix-suspend"}
+        path = f"/api/v1/credentials/{credential_id}/suspend"
+        assert client.post(path, headers=headers).status_code == 200
+    return credential_id
+
+
+def _owner_job(client: FlaskClient, world: World) -> str:
+    headers = {**world.provider.headers, "Idempotency-Key": "matrix-bulk"}
+    response = client.post("/api/v1/bulk-issuances", json=_bulk_body(world), headers=headers)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    job_id: str = response.get_json()["id"]
+    return job_id
+
+
+def _issue_body(world: World) -> dict[str, Any]:
+    return {
+        "freelancerId": world.freelancer_id,
+        "certificationId": world.certification.id,
+        "override": {"reason": "authorization matrix"},
+    }
+
+
+def _bulk_body(world: World) -> dict[str, Any]:
+    return {
+        "rows": [
+            {
+                "freelancerId": world.freelancer_id,
+                "certificationId": world.certification.id,
+                "overrideReason": "matrix",
+            }
+        ]
+    }
+
+
+@dataclass(frozen=True)
+class OwnedRoute(Route):
+    """A route about something the owner issued, which ``call`` creates first with the
+    owner's key; or (``names_owner_ids``) whose body names the owner's records, so that
+    another provider must get a 404 for it."""
+
+    names_owner_ids: bool = False
+    suspended: bool = False
+
+    @property
+    def has_ids(self) -> bool:
+        return "<" in self.rule or self.names_owner_ids
+
+    def call(self, client: FlaskClient, world: World, headers: dict[str, str]) -> TestResponse:
+        url = self.url(world)
+        if "<credential_id>" in url:
+            credential_id = _owner_credential(client, world, suspended=self.suspended)
+            url = url.replace("<credential_id>", credential_id)
+        if "<job_id>" in url:
+            url = url.replace("<job_id>", _owner_job(client, world))
+        kwargs: dict[str, Any] = {"headers": headers}
+        if self.body is not None:
+            kwargs["json"] = self.body(world)
+        return client.open(url, method=self.method, **kwargs)
+
+
+ROUTES.extend(
+    [
+        OwnedRoute("POST", "/api/v1/credentials", 201, body=_issue_body, names_owner_ids=True),
+        OwnedRoute("GET", "/api/v1/credentials", 200),
+        OwnedRoute("GET", "/api/v1/credentials/<credential_id>", 200),
+        OwnedRoute(
+            "POST",
+            "/api/v1/credentials/<credential_id>/revoke",
+            200,
+            body=lambda w: {"reason": "authorization matrix"},
+        ),
+        OwnedRoute("POST", "/api/v1/credentials/<credential_id>/suspend", 200),
+        OwnedRoute("POST", "/api/v1/credentials/<credential_id>/unsuspend", 200, suspended=True),
+        OwnedRoute("POST", "/api/v1/bulk-issuances", 201, body=_bulk_body),
+        OwnedRoute("GET", "/api/v1/bulk-issuances/<job_id>", 200),
+    ]
+)

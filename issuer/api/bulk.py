@@ -1,0 +1,197 @@
+"""``/api/v1/bulk-issuances``: issue many credentials from CSV or JSON rows, resumably.
+
+``POST`` takes ``{"rows": [...]}`` as JSON or a ``text/csv`` body with a header row,
+creates (or finds again) the job for those rows and processes every open row, each in
+its own transaction; the answer lists each row's outcome. Submitting the same rows again
+— after a crash, a timeout, or on purpose — resumes the same job: rows already issued are
+reported, never issued twice. ``GET /<id>`` reports a job.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask import current_app, request, url_for
+from marshmallow import fields, validate
+from sqlalchemy import select
+
+from credentials.errors import InvalidInputError
+from issuer.api import blueprint as api_blueprint
+from issuer.api.blueprint import ApiBlueprint
+from issuer.auth import current_principal
+from issuer.idempotency import idempotent
+from issuer.models import BulkItem, BulkJob
+from issuer.schemas.common import BaseSchema
+from issuer.schemas.issuance import SUITES, BulkArgsSchema, BulkJobSchema, BulkRequestSchema
+from issuer.services import bulk
+from microcred.errors import http_error, validation_problem
+from microcred.extensions import db
+
+#: Rows one request may carry: a request must finish well within proxy/worker timeouts
+#: (about 7 s at the eddsa-rdfc-2022 rate). Bigger files: ``microcred issue-bulk``.
+MAX_API_ROWS = 1000
+CSV_TYPE = "text/csv"
+
+
+def _before_bulk_request() -> None:
+    """The API's checks, except that a ``text/csv`` body is accepted as well as JSON."""
+    if request.mimetype != CSV_TYPE:
+        api_blueprint._before_api_request()
+        return
+    limit = int(current_app.config["MICROCRED_API_MAX_BODY"])
+    request.max_content_length = limit
+    current_principal()
+    if request.content_length is not None and request.content_length > limit:
+        raise http_error(
+            413, f"The request body has {request.content_length} bytes; at most {limit} allowed."
+        )
+
+
+class BulkBlueprint(ApiBlueprint):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        funcs = self.before_request_funcs[None]
+        funcs[:] = [
+            _before_bulk_request if f is api_blueprint._before_api_request else f for f in funcs
+        ]
+
+
+blp = BulkBlueprint(
+    "bulk-issuances",
+    __name__,
+    url_prefix="/api/v1/bulk-issuances",
+    description="Bulk issuance from CSV or JSON rows: per-row outcomes, resumable, and "
+    "never issuing a row twice.",
+)
+
+
+class BulkQuerySchema(BaseSchema):
+    suite = fields.String(
+        validate=validate.OneOf(SUITES), metadata={"description": "Suite for rows naming none"}
+    )
+
+
+_REQUEST_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": BulkRequestSchema},
+        CSV_TYPE: {
+            "schema": {"type": "string"},
+            "example": "freelancerEmail,certificationId\namara@example.com,cert_3kq8mz2v7hx4tw1p\n",
+        },
+    },
+}
+
+
+@blp.route("", methods=["POST"])
+@idempotent
+@blp.query_arguments(BulkQuerySchema)
+@blp.doc(requestBody=_REQUEST_BODY)
+@blp.response(201, BulkJobSchema)
+@blp.alt_response(
+    200, schema=BulkJobSchema, description="An earlier job with the same rows, resumed"
+)
+@blp.alt_response(400, response="BAD_REQUEST")
+@blp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
+@blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
+def create_bulk_issuance(args: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """Issue credentials in bulk from JSON rows or a CSV file
+
+    Columns / keys: `freelancerId`, `freelancerEmail` or `freelancerHandle` (one of
+    them), `certificationId`, optional `suite` and `overrideReason`. At most 1,000 rows
+    per request (use `microcred issue-bulk` for bigger files). Each row gets an outcome:
+    `issued`, `already_issued` or `error` (with the column and the problem). Sending the
+    same rows again resumes the same job (200): nothing is issued twice.
+    """
+    principal = current_principal()
+    rows, source_format = _read_rows(args.get("suite"))
+    if len(rows) > MAX_API_ROWS:
+        raise http_error(
+            413,
+            f"{len(rows)} rows: this endpoint takes at most {MAX_API_ROWS} per request; split "
+            "the file or use 'microcred issue-bulk'.",
+            field="rows",
+        )
+    opened = bulk.open_job(
+        principal.issuer,
+        rows,
+        source_format=source_format,
+        source_name=request.headers.get("Content-Disposition-Filename"),
+        suite=args.get("suite"),
+        actor=principal.actor,
+    )
+    bulk.process_job(principal.issuer_id, opened.job_id, actor=principal.actor)
+    job = bulk.get_job(principal.issuer, opened.job_id)
+    body = job_report(job, resumed=not opened.created, page=1, per_page=MAX_API_ROWS)
+    location = url_for(".get_bulk_issuance", job_id=job.id)
+    return body, 201 if opened.created else 200, {"Location": location}
+
+
+@blp.route("/<job_id>", methods=["GET"])
+@blp.query_arguments(BulkArgsSchema)
+@blp.response(200, BulkJobSchema)
+def get_bulk_issuance(args: dict[str, Any], job_id: str) -> dict[str, Any]:
+    """Get a bulk issuance job with its rows' outcomes (paginated)"""
+    job = bulk.get_job(current_principal().issuer, job_id)
+    return job_report(job, resumed=False, page=args["page"], per_page=args["per_page"])
+
+
+def _read_rows(query_suite: str | None) -> tuple[list[bulk.Row], str]:
+    if request.mimetype == CSV_TYPE:
+        try:
+            text = request.get_data(cache=True).decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidInputError("the CSV body is not UTF-8 text", field="body") from None
+        return bulk.normalise(bulk.rows_from_csv(text), default_suite=query_suite), "csv"
+    payload = request.get_json(silent=False) if request.get_data(cache=True) else None
+    if payload is None:
+        raise InvalidInputError(
+            'send {"rows": [...]} as application/json or a text/csv body', field="body"
+        )
+    try:
+        data = BulkRequestSchema().load(payload)
+    except ma.ValidationError as exc:
+        problem = validation_problem({"json": exc.messages})
+        raise http_error(
+            422, problem["description"], field=problem.get("field"), errors=problem.get("errors")
+        ) from None
+    suite = data.get("suite")
+    if suite and query_suite and suite != query_suite:
+        raise InvalidInputError("the query and the body name different suites", field="suite")
+    raw = [{_camel(k): v for k, v in row.items()} for row in data["rows"]]
+    return bulk.normalise(raw, default_suite=suite or query_suite), "json"
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def job_report(job: BulkJob, *, resumed: bool, page: int, per_page: int) -> dict[str, Any]:
+    items = db.paginate(
+        select(BulkItem).where(BulkItem.job_id == job.id).order_by(BulkItem.row_number),
+        page=page,
+        per_page=per_page,
+        error_out=False,
+        count=True,
+    )
+    return {
+        "id": job.id,
+        "state": job.state,
+        "resumed": resumed,
+        "source_format": job.source_format,
+        "source_name": job.source_name,
+        "total_rows": job.total_rows,
+        "counts": bulk.outcome_counts(job.id),
+        "created_by": job.created_by,
+        "created_at": job.created_at,
+        "finished_at": job.finished_at,
+        "items": list(items.items),
+        "pagination": {
+            "page": items.page,
+            "per_page": items.per_page,
+            "total": items.total,
+            "pages": items.pages,
+        },
+    }

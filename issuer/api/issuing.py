@@ -1,0 +1,20 @@
+"""Registers the issuance features: the credential and bulk APIs, the VC API issue
+endpoint (with its OpenAPI entry) — called once by ``microcred.app.create_app``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from issuer.api import bulk, credentials, vcapi
+    from issuer.api.vcapi_doc import document
+    from microcred.extensions import api
+
+    api.register_blueprint(credentials.blp)
+    api.register_blueprint(bulk.blp)
+    app.register_blueprint(vcapi.blp)
+    document(app, api)

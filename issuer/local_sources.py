@@ -1,0 +1,86 @@
+"""Our own issuers' DID documents and status lists, for the verifier, from the database.
+
+``DatabaseSources(app)`` implements ``verifier.resolvers.LocalDidSource`` and
+``LocalStatusListSource``. It answers:
+
+- ``document_for(did)`` — the DID document of one of our did:web providers
+  (``did:web:<host>:issuers:<slug>`` under ``MICROCRED_BASE_URL``), built exactly as
+  ``/issuers/<slug>/did.json`` serves it; ``None`` for any other DID;
+- ``status_list_for(url)`` — the current signed status list credential for one of our
+  ``{BASE}/issuers/<slug>/status/<purpose>/<number>`` URLs; ``None`` for other URLs.
+
+A DID or URL in our namespace that names nothing (an unknown provider or list) raises
+``ResolutionError``: it is ours, and looking it up over HTTP instead would only ask this
+very service again (fail closed).
+
+Each call runs in its own application context, hence its own database session: the
+caller's transaction is never read from nor committed, and signing a changed status list
+(once per change, see ``StatusListPublisher``) commits only its own work. (So do not
+verify from inside a write transaction on SQLite: that signing would wait for the
+caller's write lock.) Status lists
+are cached per (list, version, signing key), so a revocation is visible to the very next
+verification and an unchanged list costs one query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from credentials.did import did_web_for
+from credentials.errors import ResolutionError
+from issuer.models import Issuer
+from issuer.services.signing_keys import did_document
+from issuer.services.status_lists import parse_status_list_url, publisher
+from microcred.extensions import db
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+__all__ = ["DatabaseSources"]
+
+
+class DatabaseSources:
+    """DID documents and status lists of this service's own training providers."""
+
+    def __init__(self, app: Flask) -> None:
+        # Nothing touches the database here: the verifier is built while the app is.
+        self._app = app
+        self._base_url: str = app.config["MICROCRED_BASE_URL"]
+        self._did_prefix = did_web_for(self._base_url, "issuers") + ":"
+        self._status_prefix = self._base_url + "/issuers/"
+
+    def __repr__(self) -> str:
+        return f"DatabaseSources({self._base_url!r})"
+
+    def owns_did(self, did: str) -> bool:
+        return isinstance(did, str) and did.startswith(self._did_prefix)
+
+    def document_for(self, did: str) -> Mapping[str, Any] | None:
+        """The DID document of our provider ``did``; None when the DID is not ours."""
+        if not self.owns_did(did):
+            return None
+        with self._app.app_context():
+            issuer = db.session.scalar(select(Issuer).where(Issuer.did == did))
+            if issuer is None or issuer.did_method != "web":
+                raise ResolutionError(
+                    f"{did} names no training provider of this service", details={"did": did}
+                )
+            return did_document(issuer)
+
+    def status_list_for(self, url: str) -> Mapping[str, Any] | None:
+        """The signed status list credential at ``url``; None when the URL is not ours."""
+        if not isinstance(url, str) or not url.startswith(self._status_prefix):
+            return None
+        parsed = parse_status_list_url(self._base_url, url)
+        if parsed is None:
+            raise ResolutionError(
+                f"{url} is not a status list of this service", details={"url": url}
+            )
+        with self._app.app_context():
+            published = publisher(self._app).published(*parsed)
+        if published is None:
+            raise ResolutionError(f"there is no status list at {url}", details={"url": url})
+        return published.document

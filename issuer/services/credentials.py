@@ -1,0 +1,219 @@
+"""Issued credentials: list, fetch, revoke, suspend and unsuspend.
+
+A status change is one transaction: the credential's columns, its bit in the status list
+(``issuer.services.status_lists.set_status``: row lock, version bump) and an audit event.
+Revocation is final (it cannot be undone, and a revoked credential cannot be suspended or
+unsuspended); revoking a suspended credential is allowed. Expiry is not a status change:
+it follows from ``validUntil``, which every verifier checks.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, not_, select
+
+from credentials.errors import ConflictError
+from issuer.models import IssuedCredential, Issuer
+from issuer.services import audit, status_lists
+from microcred.errors import conflict, not_found, unprocessable
+from microcred.extensions import db
+
+STATUSES = ("valid", "revoked", "suspended", "expired")
+MAX_REASON = 500
+
+
+def credential_status(credential: IssuedCredential, now: datetime | None = None) -> str:
+    """valid | revoked | suspended | expired (in that order of precedence, worst first)."""
+    if credential.revoked_at is not None:
+        return "revoked"
+    if credential.suspended:
+        return "suspended"
+    moment = now or datetime.now(UTC)
+    if credential.valid_until is not None and credential.valid_until < moment:
+        return "expired"
+    return "valid"
+
+
+def _status_condition(status: str, now: datetime) -> Any:
+    not_revoked = IssuedCredential.revoked_at.is_(None)
+    expired = and_(IssuedCredential.valid_until.is_not(None), IssuedCredential.valid_until < now)
+    if status == "revoked":
+        return IssuedCredential.revoked_at.is_not(None)
+    if status == "suspended":
+        return and_(not_revoked, IssuedCredential.suspended)
+    if status == "expired":
+        return and_(not_revoked, not_(IssuedCredential.suspended), expired)
+    return and_(not_revoked, not_(IssuedCredential.suspended), not_(expired))
+
+
+def credentials_query(
+    issuer: Issuer, filters: Mapping[str, Any] | None = None
+) -> Select[tuple[IssuedCredential]]:
+    """The provider's credentials, newest first; filters: freelancer, certification, status."""
+    filters = filters or {}
+    statement = select(IssuedCredential).where(IssuedCredential.issuer_id == issuer.id)
+    if filters.get("freelancer"):
+        statement = statement.where(IssuedCredential.freelancer_id == filters["freelancer"])
+    if filters.get("certification"):
+        statement = statement.where(IssuedCredential.certification_id == filters["certification"])
+    if filters.get("status"):
+        if filters["status"] not in STATUSES:
+            raise unprocessable(f"status must be one of {', '.join(STATUSES)}", field="status")
+        statement = statement.where(_status_condition(filters["status"], datetime.now(UTC)))
+    return statement.order_by(IssuedCredential.issued_at.desc(), IssuedCredential.id)
+
+
+def get_credential(issuer: Issuer, credential_id: str, *, lock: bool = False) -> IssuedCredential:
+    """One of the provider's credentials by its id (the UUID, or ``urn:uuid:<UUID>``).
+
+    Another provider's credential is answered exactly like an unknown one.
+    """
+    key = _uuid(credential_id)
+    statement = select(IssuedCredential).where(
+        IssuedCredential.issuer_id == issuer.id, IssuedCredential.id == key
+    )
+    credential = db.session.scalar(statement.with_for_update() if lock else statement)
+    if credential is None:
+        raise not_found(f"no issued credential with id {credential_id!r}")
+    return credential
+
+
+def _uuid(value: str) -> str | None:
+    text = value.removeprefix("urn:uuid:")
+    try:
+        return str(uuid.UUID(text)) if len(text) >= 32 else None
+    except ValueError:
+        return None
+
+
+def revoke(issuer: Issuer, credential_id: str, *, reason: str, actor: str) -> IssuedCredential:
+    """Revoke for good: set the revocation bit. 409 if it is revoked already."""
+    credential = get_credential(issuer, credential_id, lock=True)
+    text = _reason(reason, required=True)
+    if credential.revoked_at is not None:
+        raise conflict(
+            f"credential {credential.id} was already revoked on "
+            f"{credential.revoked_at.isoformat()}; revocation is final",
+            error="already_revoked",
+        )
+    list_version = _flip(credential, "revocation", True)
+    credential.revoked_at = datetime.now(UTC)
+    credential.revocation_reason = text
+    _audit(issuer, credential, "revoke", actor, reason=text, list_version=list_version)
+    return credential
+
+
+def suspend(
+    issuer: Issuer, credential_id: str, *, reason: str | None = None, actor: str
+) -> IssuedCredential:
+    """Suspend (reversible): set the suspension bit. 409 if revoked or already suspended."""
+    credential = get_credential(issuer, credential_id, lock=True)
+    text = _reason(reason, required=False)
+    _refuse_if_revoked(credential, "suspended")
+    if credential.suspended:
+        raise conflict(
+            f"credential {credential.id} is already suspended", error="already_suspended"
+        )
+    list_version = _flip(credential, "suspension", True)
+    credential.suspended = True
+    credential.suspended_at = datetime.now(UTC)
+    _audit(issuer, credential, "suspend", actor, reason=text, list_version=list_version)
+    return credential
+
+
+def unsuspend(issuer: Issuer, credential_id: str, *, actor: str) -> IssuedCredential:
+    """Lift a suspension: clear the suspension bit. 409 if revoked or not suspended."""
+    credential = get_credential(issuer, credential_id, lock=True)
+    _refuse_if_revoked(credential, "unsuspended")
+    if not credential.suspended:
+        raise conflict(f"credential {credential.id} is not suspended", error="not_suspended")
+    list_version = _flip(credential, "suspension", False)
+    credential.suspended = False
+    credential.suspended_at = None
+    _audit(issuer, credential, "unsuspend", actor, list_version=list_version)
+    return credential
+
+
+def _flip(credential: IssuedCredential, purpose: str, value: bool) -> int:
+    found = status_lists.allocation_for(credential.id, purpose)
+    if found is None:
+        raise ConflictError(
+            f"credential {credential.id} has no {purpose} status list entry (it was issued "
+            "through the VC API without one), so its status cannot be changed",
+            field="credentialStatus",
+        )
+    allocation, _ = found
+    return status_lists.set_status(allocation, value).version
+
+
+def _refuse_if_revoked(credential: IssuedCredential, verb: str) -> None:
+    if credential.revoked_at is not None:
+        raise conflict(
+            f"credential {credential.id} is revoked; a revoked credential cannot be {verb}",
+            error="credential_revoked",
+        )
+
+
+def _reason(reason: str | None, *, required: bool) -> str | None:
+    text = (reason or "").strip()
+    if not text:
+        if required:
+            raise unprocessable("a reason is required", field="reason")
+        return None
+    if len(text) > MAX_REASON:
+        raise unprocessable(f"the reason must be at most {MAX_REASON} characters", field="reason")
+    return text
+
+
+def _audit(
+    issuer: Issuer, credential: IssuedCredential, verb: str, actor: str, **details: Any
+) -> None:
+    audit.record(
+        issuer.id,
+        actor=actor,
+        action=f"credential.{verb}",
+        target_type="credential",
+        target_id=credential.id,
+        **details,
+    )
+
+
+def status_entries(credential: IssuedCredential) -> list[dict[str, Any]]:
+    """The credential's status list entries as stored (purpose, list URL, index)."""
+    document = _document(credential)
+    raw = document.get("credentialStatus")
+    entries = raw if isinstance(raw, list) else [raw] if isinstance(raw, Mapping) else []
+    return [
+        {
+            "purpose": e.get("statusPurpose"),
+            "list": e.get("statusListCredential"),
+            "index": e.get("statusListIndex"),
+        }
+        for e in entries
+        if isinstance(e, Mapping)
+    ]
+
+
+def _document(credential: IssuedCredential) -> Mapping[str, Any]:
+    # The issuance service leaves the signed dict on a new credential (no second parse).
+    parsed = getattr(credential, "signed_json", None)
+    if parsed is None:
+        parsed = json.loads(credential.document)
+    return parsed if isinstance(parsed, Mapping) else {}
+
+
+__all__ = [
+    "STATUSES",
+    "credential_status",
+    "credentials_query",
+    "get_credential",
+    "revoke",
+    "status_entries",
+    "suspend",
+    "unsuspend",
+]
