@@ -226,3 +226,35 @@ def runner(database: Database, tmp_path: Path, app: Flask) -> CliRun:
         "DATABASE_URL": database.url,
     }
     return CliRun(CliRunner(), database.url, tmp_path / "keys", env)
+
+
+# --- one real browser per test process --------------------------------------------------------
+
+#: Debian's Chromium, headless, with nothing that phones home (tests never reach the internet).
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Chromium driven by Playwright, shared by every browser test of a worker.
+
+    Playwright's sync API allows one instance per thread, so the verifier's and the
+    sharing pages' tests must share this one rather than start their own.
+    """
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -1,0 +1,39 @@
+"""``POST /api/v1/verify``: the public verification API (no API key; rate limited per address).
+
+It is a plain Flask blueprint, not one of the issuer API's ``ApiBlueprint``s, so none of
+their bearer-key authentication or JSON-only body rules apply. The answer is 200 with
+every check whenever the input was a credential, verified or not; unusable input is a
+4xx in the microcred error shape (see ``verifier.web.inputs``).
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, current_app, request
+from werkzeug.wrappers import Response
+
+from microcred.extensions import limit_public
+from verifier.web import service
+from verifier.web.inputs import credential_from_request
+from verifier.web.results_json import result_body
+from verifier.web.security import api_headers
+
+PATH = "/api/v1/verify"
+
+blp = Blueprint("verify_api", __name__)
+limit_public(blp)
+blp.after_request(api_headers)
+
+
+@blp.post(PATH)
+def verify() -> Response:
+    credential = credential_from_request(request)
+    result = service.verify(credential)
+    return json_response(result_body(result))
+
+
+def json_response(body: object, status: int = 200) -> Response:
+    # json.dumps directly: no sorting, no pretty-printing; the hot path of the benchmark.
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return current_app.response_class(text, status=status, mimetype="application/json")

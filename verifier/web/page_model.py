@@ -1,0 +1,255 @@
+"""What the verification page shows, worked out in Python so the template stays simple.
+
+The page is for clients of freelancers, not for credential experts: the verdict comes
+with a sentence in plain words, each check with a title saying what it means. Every
+string taken from the credential is returned as plain text (the template escapes it);
+links are kept only when they are absolute http(s) URLs, so an issued
+``javascript:`` or ``data:`` URL can never become a clickable link.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from credentials.ob3 import CompetencySummary, CredentialSummary, EvidenceSummary, summarize
+from credentials.results import Check, Outcome, Verdict, VerificationResult
+
+
+@dataclass(frozen=True, slots=True)
+class VerdictView:
+    key: str  # the Verdict value, also the CSS modifier
+    label: str  # one or two words: "Valid", "Revoked"...
+    explanation: str  # why, in plain words
+    tone: str  # ok | warn | bad
+    symbol: str  # decorative only: the label carries the meaning
+    detail: str | None = None  # not valid: the first failed check's own message
+
+
+@dataclass(frozen=True, slots=True)
+class CheckView:
+    title: str
+    meaning: str
+    outcome: str  # passed | failed | skipped
+    outcome_label: str
+    message: str
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectView:
+    name: str
+    line: str | None  # platform, client, dates, rating, as issued
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CompetencyView:
+    name: str
+    description: str | None
+    demonstrated: bool
+    projects: tuple[ProjectView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PageModel:
+    verdict: VerdictView
+    checks: tuple[CheckView, ...]
+    summary: CredentialSummary
+    title: str  # the micro-certification's name
+    description: str | None
+    recipient: str | None
+    issuer_name: str | None
+    issuer_id: str | None
+    issuer_url: str | None
+    competencies: tuple[CompetencyView, ...]
+    other_projects: tuple[ProjectView, ...]  # evidence not tied to a listed competency
+    issued: datetime | None
+    expires: datetime | None
+
+
+_LABELS = {
+    Verdict.VALID: ("Valid", "ok", "✓"),
+    Verdict.REVOKED: ("Revoked", "bad", "✕"),
+    Verdict.SUSPENDED: ("Suspended", "warn", "!"),
+    Verdict.EXPIRED: ("Expired", "warn", "!"),
+    Verdict.NOT_YET_VALID: ("Not yet valid", "warn", "!"),
+    Verdict.INVALID: ("Not valid", "bad", "✕"),
+}
+
+_UNTRUSTED = " Do not rely on the details below: they could not be confirmed."
+
+_INVALID_BECAUSE = {
+    ("proof", "bad_signature"): "Its content does not match the issuer's digital signature: "
+    "it was changed after it was issued, or it is forged.",
+    ("proof", "no_proof"): "It carries no digital signature, so anyone could have written it.",
+    ("proof", "resolution_failed"): "The issuer's signing key could not be looked up, so "
+    "the signature cannot be checked.",
+    ("proof", "key_not_authorized"): "It was signed with a key that the issuer does not "
+    "(or no longer) list for issuing credentials.",
+    ("proof", "unknown_cryptosuite"): "It is signed with a method this service does not support.",
+    ("proof", "unsupported_proof_type"): "It is signed with a method this service does "
+    "not support.",
+    ("issuer", "issuer_mismatch"): "It was signed by someone other than the issuer it names.",
+    ("structure", "malformed"): "It is not a well-formed credential.",
+    ("validity", "malformed"): "Its validity dates are malformed.",
+}
+_INVALID_BY_CHECK = {
+    "proof": "Its digital signature is damaged or cannot be checked.",
+    "status": "The issuer's revocation list could not be retrieved or verified, so it "
+    "cannot be ruled out that the credential was revoked.",
+}
+
+
+def _date(value: datetime | None) -> str:
+    return f"{value.day} {value:%B %Y}" if value is not None else "an unknown date"
+
+
+def _verdict(result: VerificationResult, summary: CredentialSummary) -> VerdictView:
+    verdict = result.verdict
+    label, tone, symbol = _LABELS[verdict]
+    failure = result.failures[0] if result.failures else None
+    issuer = summary.issuer_name or summary.issuer_id or "the issuer"
+    if verdict is Verdict.VALID:
+        text = (
+            f"This credential is genuine: {issuer} signed it, it has not been changed since, "
+            "it is within its validity period"
+        )
+        if all(c.outcome is Outcome.SKIPPED for c in result.checks_named("status")):
+            text += ". Its issuer provides no revocation list, so revocation cannot be checked."
+        else:
+            text += ", and the issuer has not revoked or suspended it."
+        return VerdictView(verdict.value, label, text, tone, symbol)
+    if verdict is Verdict.REVOKED:
+        text = (
+            f"{issuer} has withdrawn this credential. It was genuinely issued, but it no "
+            "longer certifies anything."
+        )
+    elif verdict is Verdict.SUSPENDED:
+        text = (
+            f"{issuer} has suspended this credential for now. Do not rely on it unless the "
+            "issuer lifts the suspension."
+        )
+    elif verdict is Verdict.EXPIRED:
+        text = (
+            f"This credential was genuinely issued by {issuer}, but it expired on "
+            f"{_date(summary.valid_until)}."
+        )
+    elif verdict is Verdict.NOT_YET_VALID:
+        text = f"This credential only becomes valid on {_date(summary.valid_from)}."
+    else:
+        # The plain reason is general; the failed check's own words go with it.
+        detail = failure.message if failure is not None else None
+        return VerdictView(
+            verdict.value, label, _invalid_reason(failure) + _UNTRUSTED, tone, symbol, detail
+        )
+    return VerdictView(verdict.value, label, text, tone, symbol)
+
+
+def _invalid_reason(failure: Check | None) -> str:
+    if failure is None:
+        return "It could not be verified."
+    return (
+        _INVALID_BECAUSE.get((failure.name, failure.code))
+        or _INVALID_BY_CHECK.get(failure.name)
+        or "One of the checks below failed."
+    )
+
+
+# --- checks ---------------------------------------------------------------------------------
+
+_CHECK_TEXT = {
+    "structure": ("Credential format", "It is a well-formed Open Badges 3.0 credential."),
+    "proof": ("Digital signature", "Nothing has been changed since the issuer signed it."),
+    "issuer": ("Issuer's key", "The signing key belongs to the issuer the credential names."),
+    "validity": ("Validity period", "Today falls between its start and expiry dates."),
+    "status": ("Status", "The issuer's status list says whether it was revoked or suspended."),
+}
+_STATUS_TEXT = {
+    "revocation": (
+        "Revocation status",
+        "The issuer's revocation list says whether it was withdrawn.",
+    ),
+    "suspension": ("Suspension status", "The issuer's suspension list says whether it is on hold."),
+}
+_OUTCOME_LABELS = {
+    Outcome.PASSED: "Passed",
+    Outcome.FAILED: "Failed",
+    Outcome.SKIPPED: "Not checked",
+}
+
+
+def _check_view(check: Check, proof_count: int) -> CheckView:
+    title, meaning = _CHECK_TEXT.get(check.name, (check.name.capitalize(), ""))
+    details: Mapping[str, Any] = check.details
+    if check.name == "status" and details.get("purpose") in _STATUS_TEXT:
+        title, meaning = _STATUS_TEXT[str(details["purpose"])]
+    if check.name == "proof" and proof_count > 1 and isinstance(details.get("index"), int):
+        title = f"{title} {details['index'] + 1}"
+    if check.name == "proof" and isinstance(details.get("cryptosuite"), str):
+        title = f"{title} ({details['cryptosuite']})"
+    return CheckView(
+        title=title,
+        meaning=meaning,
+        outcome=check.outcome.value,
+        outcome_label=_OUTCOME_LABELS[check.outcome],
+        message=check.message,
+        code=check.code,
+    )
+
+
+# --- what the credential says ---------------------------------------------------------------
+
+
+def safe_url(value: str | None) -> str | None:
+    """``value`` if it is an absolute http(s) URL a link may point to, else None."""
+    if not value:
+        return None
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return value
+
+
+def _project(item: EvidenceSummary) -> ProjectView:
+    return ProjectView(
+        name=item.name or item.url or "Unnamed project",
+        line=item.description,
+        url=safe_url(item.url),
+    )
+
+
+def _competency(item: CompetencySummary) -> CompetencyView:
+    return CompetencyView(
+        name=item.name or "Unnamed competency",
+        description=item.description,
+        demonstrated=item.demonstrated,
+        projects=tuple(_project(e) for e in item.evidence),
+    )
+
+
+def page_model(result: VerificationResult) -> PageModel:
+    summary = summarize(result.credential)
+    linked = {id(e) for c in summary.competencies for e in c.evidence}
+    proofs = len(result.checks_named("proof"))
+    return PageModel(
+        verdict=_verdict(result, summary),
+        checks=tuple(_check_view(c, proofs) for c in result.checks),
+        summary=summary,
+        title=summary.achievement.name or summary.name or "Credential",
+        description=summary.achievement.description or summary.description,
+        recipient=summary.recipient_name,
+        issuer_name=summary.issuer_name,
+        issuer_id=summary.issuer_id,
+        issuer_url=safe_url(summary.issuer_url),
+        competencies=tuple(_competency(c) for c in summary.competencies),
+        other_projects=tuple(_project(e) for e in summary.evidence if id(e) not in linked),
+        issued=summary.awarded_date or summary.valid_from,
+        expires=summary.valid_until,
+    )

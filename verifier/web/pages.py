@@ -1,0 +1,134 @@
+"""The public verification pages: ``/v/<ref>`` (what QR codes open) and ``/verify``.
+
+Public, rate limited per client address, never cached (status can change), served
+under a strict Content-Security-Policy (``verifier.web.security``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, render_template, request
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from credentials.errors import MicrocredError
+from credentials.results import VerificationResult
+from credentials.verify import load_credential
+from microcred.extensions import limit_public
+from verifier.web import service
+from verifier.web.inputs import credential_from_form, upload_limit
+from verifier.web.lookup import StoredCredential, find_credential
+from verifier.web.page_model import page_model
+from verifier.web.results_json import result_body
+from verifier.web.security import protect_pages, refuse_cross_site_post
+
+blp = Blueprint("verify_pages", __name__)
+limit_public(blp)
+protect_pages(blp)
+
+_KINDS = {
+    "MicroCredential": "micro-credential",
+    "Certification": "certification",
+    "Certificate": "certificate",
+    "Badge": "badge",
+    "Competency": "competency",
+    "Course": "course",
+}
+_FORM_ERROR_TITLES = {
+    400: "This is not a credential we can read.",
+    413: "The file is too large.",
+    415: "This kind of file cannot carry a credential.",
+    422: "No credential was found in this file.",
+}
+
+
+@blp.get("/v/<path:ref>")
+def credential_page(ref: str) -> ResponseReturnValue:
+    stored = find_credential(ref)
+    if stored is None:
+        return render_template("verify/not_found.html", ref=ref[:100]), 404
+    result = service.verify(load_credential(stored.document))
+    if _prefers_json():
+        response = current_app.json.response(result_body(result))
+    else:
+        response = current_app.response_class(_render_result(result, stored=stored))
+    response.vary.add("Accept")
+    return response
+
+
+@blp.get("/verify")
+def verify_form() -> str:
+    return _render_form()
+
+
+@blp.post("/verify")
+def verify_upload() -> str | tuple[str, int]:
+    refuse_cross_site_post()
+    try:
+        credential = credential_from_form(request)
+        result = service.verify(credential)
+    except RequestEntityTooLarge:
+        limit = upload_limit()
+        message = f"Uploads are limited to {_mib(limit)} MB; a credential file is far smaller."
+        return _render_form(status=413, message=message), 413
+    except MicrocredError as exc:
+        if exc.http_status >= 500:
+            raise
+        return _render_form(status=exc.http_status, message=exc.message), exc.http_status
+    return _render_result(result, stored=None)
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+
+def _prefers_json() -> bool:
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def _render_result(result: VerificationResult, *, stored: StoredCredential | None) -> str:
+    model = page_model(result)
+    kind = _KINDS.get(model.summary.achievement.type or "", "achievement")
+    return render_template(
+        "verify/result.html",
+        model=model,
+        achievement_kind=kind,
+        checked_at=service.verifier_now(),
+        source="stored" if stored is not None else "upload",
+        downloads=_downloads(stored) if stored is not None else [],
+        verification_url=_verification_url(stored) if stored is not None else None,
+    )
+
+
+def _downloads(stored: StoredCredential) -> list[dict[str, str]]:
+    """The documents of one of our credentials (served by the documents feature)."""
+    base = f"/credentials/{stored.id}"
+    return [
+        {"label": "PDF certificate", "url": f"{base}.pdf"},
+        {"label": "Credential (JSON)", "url": f"{base}.json"},
+        {"label": "Badge (PNG)", "url": f"{base}/badge.png"},
+        {"label": "Badge (SVG)", "url": f"{base}/badge.svg"},
+    ]
+
+
+def _verification_url(stored: StoredCredential) -> str:
+    return f"{current_app.config['MICROCRED_BASE_URL']}/v/{stored.short_code}"
+
+
+def _render_form(status: int | None = None, message: str | None = None) -> str:
+    error: dict[str, Any] | None = None
+    if status is not None:
+        title = _FORM_ERROR_TITLES.get(status, "The credential could not be verified.")
+        error = {"title": title, "message": message or ""}
+    pasted = request.form.get("credential", "") if error and status != 413 else ""
+    return render_template(
+        "verify/form.html",
+        error=error,
+        pasted=pasted[:200_000],
+        max_upload_mib=_mib(upload_limit()),
+    )
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):g}"

@@ -1,0 +1,73 @@
+"""The app-wide verifier: built once per process, shared by every request.
+
+One ``Verifier`` per process because it carries caches worth keeping: the HTTP cache of
+other issuers' DID documents and status lists, and the record of which status lists'
+signatures were already checked. Our own issuers' DIDs and status lists are answered
+from the database (``issuer.local_sources.DatabaseSources`` behind
+``verifier.web.own_sources.FreshOwnSources``), so verifying our own credentials needs no
+HTTP, and a revocation is seen by the very next verification.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flask import current_app
+
+from credentials.dates import utcnow
+from credentials.results import VerificationResult
+from credentials.verify import Verifier
+from issuer.local_sources import DatabaseSources
+from verifier.factory import build_verifier
+from verifier.web.own_sources import FreshOwnSources, verification_scope
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+EXTENSION_KEY = "microcred.verifier"
+
+
+def local_sources(app: Flask) -> FreshOwnSources:
+    """Our issuers' DID documents and status lists from the database
+    (``issuer.local_sources.DatabaseSources``), behind ``FreshOwnSources``, which re-reads
+    them only when they changed."""
+    return FreshOwnSources(app, DatabaseSources(app))
+
+
+def build_app_verifier(app: Flask) -> Verifier:
+    """MICROCRED_ALLOW_PRIVATE_FETCH (development only) lets did:web and status list fetches
+    reach loopback and private addresses over plain http. MICROCRED_VERIFIER_CLOCK (tests)
+    is a callable returning the aware "now" that validity windows are checked against."""
+    development = bool(app.config["MICROCRED_ALLOW_PRIVATE_FETCH"])
+    sources = local_sources(app)
+    clock: Callable[[], datetime] = app.config.get("MICROCRED_VERIFIER_CLOCK") or utcnow
+    return build_verifier(
+        allow_private=development,
+        allow_http=development,
+        local_dids=sources,
+        local_status_lists=sources,
+        clock=clock,
+    )
+
+
+def init_verifier(app: Flask) -> None:
+    app.extensions[EXTENSION_KEY] = build_app_verifier(app)
+
+
+def verifier_now() -> datetime:
+    """The instant verifications are checked against (the configured clock, if any)."""
+    clock: Callable[[], datetime] = current_app.config.get("MICROCRED_VERIFIER_CLOCK") or utcnow
+    return clock()
+
+
+def current_verifier() -> Verifier:
+    verifier: Verifier = current_app.extensions[EXTENSION_KEY]
+    return verifier
+
+
+def verify(credential: object) -> VerificationResult:
+    """Verify with the app-wide verifier (one read of our own lists' stamps per issuer)."""
+    with verification_scope():
+        return current_verifier().verify(credential)

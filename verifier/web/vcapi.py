@@ -1,0 +1,129 @@
+"""``POST /credentials/verify``: the W3C VC API (VCALM) verify endpoint, public like the API.
+
+Request ``{"verifiableCredential": {…}, "options": {…}}``; answer ``{"verified",
+"problemDetails", "results"}`` (VCALM ``VerifyCredentialRequest`` and
+``VerificationResult``, w3c/vcalm ``oas.yaml`` and ``components/``).
+
+Status codes follow the specification's ``/credentials/verify`` responses exactly: **200**
+"Verifiable Credential successfully verified!" and **400** "invalid input!" — so a
+credential that does not verify (forged, revoked, expired…) is a 400 with the full result
+body, and so is a request that is not a credential at all (the body then names the
+problem; 422 is not among the responses the specification defines). 413 (too large) and
+429 (rate limited) are the codes VCALM allows for denial-of-service protection on its
+verify endpoints.
+
+ProblemDetails (VCALM §"Error Handling", RFC 9457) use the types of VC Data Model 2.0
+§7.2, VC Data Integrity §4.7 (``https://w3id.org/security#…``) and Bitstring Status List
+§3.5 (``https://www.w3.org/ns/credentials/status-list#…``). "If an error is included,
+the verified property … MUST be set to false" — every problem here comes from a failed
+check, so ``verified`` is false exactly when problems are listed.
+
+Options: ``returnResults`` / ``returnProblemDetails`` (default true) and
+``returnCredential`` (default false) are honoured; ``domain`` and ``challenge`` are
+checked against every proof (VC Data Integrity §4.5 "Verify Proof": INVALID_DOMAIN_ERROR,
+INVALID_CHALLENGE_ERROR), since they are signed proof options; anything else (such as
+the test suites' ``checks``) is ignored, as unknown options are not an error here: all
+checks always run, and running more never lets a failing credential pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Blueprint, request
+from werkzeug.wrappers import Response
+
+from credentials.errors import MalformedCredentialError
+from credentials.proofs import proofs_of
+from credentials.verify import load_credential
+from microcred.errors import problem_body
+from microcred.extensions import limit_public
+from verifier.web import service
+from verifier.web.api import json_response
+from verifier.web.inputs import is_json_type
+from verifier.web.security import api_headers
+from verifier.web.vcapi_problems import ProblemDetail, check_problems, options_problems, results
+
+PATH = "/credentials/verify"
+_BOOLEAN_OPTIONS = {"returnResults": True, "returnProblemDetails": True, "returnCredential": False}
+
+blp = Blueprint("vc_api_verify", __name__)
+limit_public(blp)
+blp.after_request(api_headers)
+
+
+@blp.post(PATH)
+def verify_credential() -> Response:
+    try:
+        credential, options = _parse_request()
+    except MalformedCredentialError as exc:
+        return _invalid_request(exc)
+    result = service.verify(credential)
+    problems = [*check_problems(result), *options_problems(options, proofs_of(credential))]
+    verified = result.verified and not problems
+    body: dict[str, Any] = {"verified": verified}
+    if options["returnProblemDetails"]:
+        body["problemDetails"] = [p.as_dict() for p in problems]
+    if options["returnResults"]:
+        body["results"] = results(result, credential)
+    if options["returnCredential"]:
+        body["credential"] = credential
+    return json_response(body, 200 if verified else 400)
+
+
+def _parse_request() -> tuple[Mapping[str, Any], dict[str, Any]]:
+    if not is_json_type(request.mimetype):
+        raise MalformedCredentialError(
+            'send the request as application/json: {"verifiableCredential": {…}, "options": {…}}',
+            field="body",
+        )
+    body = load_credential(request.get_data(cache=False))
+    credential = body.get("verifiableCredential")
+    if not isinstance(credential, Mapping):
+        raise MalformedCredentialError(
+            "verifiableCredential is required and must be a JSON object (the credential)",
+            field="verifiableCredential",
+        )
+    if credential.get("type") == "EnvelopedVerifiableCredential":
+        raise MalformedCredentialError(
+            "enveloped credentials (VC-JOSE-COSE, SD-JWT) are not supported; send a "
+            "credential secured with an embedded Data Integrity proof",
+            field="verifiableCredential",
+        )
+    return credential, _options(body.get("options"))
+
+
+def _options(raw: object) -> dict[str, Any]:
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        raise MalformedCredentialError("options must be a JSON object", field="options")
+    options: dict[str, Any] = {}
+    for name, default in _BOOLEAN_OPTIONS.items():
+        value = raw.get(name, default)
+        if not isinstance(value, bool):
+            raise MalformedCredentialError(f"options.{name} must be true or false", field=name)
+        options[name] = value
+    challenge = raw.get("challenge")
+    if challenge is not None and not isinstance(challenge, str):
+        raise MalformedCredentialError("options.challenge must be a string", field="challenge")
+    domain = raw.get("domain")
+    domains = [domain] if isinstance(domain, str) else domain
+    if domains is not None and (
+        not isinstance(domains, list) or not all(isinstance(d, str) for d in domains)
+    ):
+        raise MalformedCredentialError(
+            "options.domain must be a string or a list of strings", field="domain"
+        )
+    options["challenge"] = challenge
+    options["domain"] = domains
+    return options
+
+
+def _invalid_request(exc: MalformedCredentialError) -> Response:
+    """400 "invalid input!": the microcred error fields plus a VCALM-shaped body."""
+    problem = ProblemDetail.parsing_error(exc.message)
+    body = problem_body(400, exc.message, error=exc.code, field=exc.field)
+    body.update({"verified": False, "problemDetails": [problem.as_dict()]})
+    return json_response(body, 400)

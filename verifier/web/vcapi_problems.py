@@ -1,0 +1,175 @@
+"""Checks as the VC API reports them: ProblemDetails and the per-property ``results``.
+
+Problem types, by the specification that defines them:
+
+- VC Data Model 2.0 §7.2 "Problem Details": ``https://www.w3.org/TR/vc-data-model#`` +
+  PARSING_ERROR, CRYPTOGRAPHIC_SECURITY_ERROR, MALFORMED_VALUE_ERROR, RANGE_ERROR;
+- VC Data Integrity 1.0 §4.7 "Processing Errors": ``https://w3id.org/security#`` +
+  PROOF_VERIFICATION_ERROR, PROOF_TRANSFORMATION_ERROR, MALFORMED_PROOF_ERROR,
+  MISMATCHED_PROOF_PURPOSE_ERROR, INVALID_DOMAIN_ERROR, INVALID_CHALLENGE_ERROR;
+- Bitstring Status List 1.0 §3.5 "Processing Errors":
+  ``https://www.w3.org/ns/credentials/status-list#`` + STATUS_RETRIEVAL_ERROR,
+  STATUS_VERIFICATION_ERROR.
+
+Revocation, suspension and the validity period have no registered error type (VCALM
+calls them "warnings" a relying party decides on); their problems name the section of
+the specification that defines the rule, and the credential is not verified.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from credentials.proofs import proofs_of
+from credentials.results import Check, Outcome, VerificationResult
+
+VC_DM = "https://www.w3.org/TR/vc-data-model#"
+DATA_INTEGRITY = "https://w3id.org/security#"
+STATUS_LIST = "https://www.w3.org/ns/credentials/status-list#"
+VALIDITY_PERIOD = "https://www.w3.org/TR/vc-data-model-2.0/#validity-period"
+STATUS_PURPOSE = "https://www.w3.org/TR/vc-bitstring-status-list/#bitstringstatuslistentry"
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemDetail:
+    type: str
+    title: str
+    detail: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"type": self.type, "title": self.title, "detail": self.detail}
+
+    @classmethod
+    def parsing_error(cls, detail: str) -> ProblemDetail:
+        return cls(VC_DM + "PARSING_ERROR", "PARSING_ERROR", detail)
+
+
+_TRANSFORMATION = {
+    "unknown_context",
+    "undefined_term",
+    "jsonld_error",
+    "canonicalization_error",
+    "context_mismatch",
+}
+_MALFORMED_PROOF = {
+    "malformed_proof",
+    "bad_proof_value",
+    "bad_multibase",
+    "unsupported_proof_type",
+    "unknown_cryptosuite",
+    "missing_previous_proof",
+}
+
+
+def _proof_type(code: str) -> str:
+    if code in _TRANSFORMATION:
+        return "PROOF_TRANSFORMATION_ERROR"
+    if code in _MALFORMED_PROOF:
+        return "MALFORMED_PROOF_ERROR"
+    if code == "wrong_proof_purpose":
+        return "MISMATCHED_PROOF_PURPOSE_ERROR"
+    return "PROOF_VERIFICATION_ERROR"
+
+
+def problem_for(check: Check) -> ProblemDetail:
+    """The ProblemDetail of one failed check."""
+    if check.name == "structure":
+        return ProblemDetail(
+            VC_DM + "MALFORMED_VALUE_ERROR", "MALFORMED_VALUE_ERROR", check.message
+        )
+    if check.name in ("proof", "issuer"):
+        kind = _proof_type(check.code) if check.name == "proof" else "PROOF_VERIFICATION_ERROR"
+        return ProblemDetail(DATA_INTEGRITY + kind, kind, check.message)
+    if check.name == "validity":
+        if check.code == "malformed":
+            return ProblemDetail(
+                VC_DM + "MALFORMED_VALUE_ERROR", "MALFORMED_VALUE_ERROR", check.message
+            )
+        title = "Credential expired" if check.code == "expired" else "Credential not yet valid"
+        return ProblemDetail(VALIDITY_PERIOD, title, check.message)
+    if check.code in ("revoked", "suspended"):
+        return ProblemDetail(STATUS_PURPOSE, f"Credential {check.code}", check.message)
+    retrieval = check.code == "status_unverifiable"
+    kind = "STATUS_RETRIEVAL_ERROR" if retrieval else "STATUS_VERIFICATION_ERROR"
+    return ProblemDetail(STATUS_LIST + kind, kind, check.message)
+
+
+def check_problems(result: VerificationResult) -> list[ProblemDetail]:
+    return [problem_for(check) for check in result.failures]
+
+
+def options_problems(options: Mapping[str, Any], proofs: Sequence[Any]) -> list[ProblemDetail]:
+    """VC Data Integrity §4.5 "Verify Proof": the requested domain and challenge must be
+    the ones every proof was signed with (they are signed proof options)."""
+    problems: list[ProblemDetail] = []
+    domains: list[str] | None = options.get("domain")
+    challenge: str | None = options.get("challenge")
+    for index, raw in enumerate(proofs):
+        proof: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+        if domains is not None and not _domain_matches(proof.get("domain"), domains):
+            problems.append(
+                ProblemDetail(
+                    DATA_INTEGRITY + "INVALID_DOMAIN_ERROR",
+                    "INVALID_DOMAIN_ERROR",
+                    f"proof {index} was not made for the domain {', '.join(domains)}",
+                )
+            )
+        if challenge is not None and proof.get("challenge") != challenge:
+            problems.append(
+                ProblemDetail(
+                    DATA_INTEGRITY + "INVALID_CHALLENGE_ERROR",
+                    "INVALID_CHALLENGE_ERROR",
+                    f"proof {index} does not answer the challenge given in options",
+                )
+            )
+    return problems
+
+
+def _domain_matches(signed: object, wanted: list[str]) -> bool:
+    values = signed if isinstance(signed, list) else [signed]
+    return any(isinstance(v, str) and v in wanted for v in values)
+
+
+# --- results ---------------------------------------------------------------------------------
+
+
+def results(result: VerificationResult, credential: Mapping[str, Any]) -> dict[str, Any]:
+    """VCALM ``VerificationResult.results``: keys mapped to the credential's properties."""
+    out: dict[str, Any] = {"proof": _proof_results(result, credential)}
+    validity = next(iter(result.checks_named("validity")), None)
+    for key, failing_code in (("validFrom", "not_yet_valid"), ("validUntil", "expired")):
+        if key in credential:
+            failed = validity is not None and validity.code in (failing_code, "malformed")
+            out[key] = {"verified": not failed, "input": credential[key]}
+    out["credentialStatus"] = _status_results(result, credential)
+    return out
+
+
+def _proof_results(result: VerificationResult, credential: Mapping[str, Any]) -> list[Any]:
+    proofs = proofs_of(credential)
+    out = []
+    for check in result.checks_named("proof"):
+        index = check.details.get("index")
+        if not isinstance(index, int) or not 0 <= index < len(proofs):
+            continue
+        out.append({"verified": check.outcome is Outcome.PASSED, "input": proofs[index]})
+    return out
+
+
+def _status_results(result: VerificationResult, credential: Mapping[str, Any]) -> list[Any]:
+    raw = credential.get("credentialStatus")
+    entries = raw if isinstance(raw, list) else [raw] if raw is not None else []
+    checks = [c for c in result.checks_named("status") if c.outcome is not Outcome.SKIPPED]
+    if len(checks) != len(entries):
+        return []
+    out = []
+    for entry, check in zip(entries, checks, strict=True):
+        item: dict[str, Any] = {"verified": check.outcome is Outcome.PASSED, "input": entry}
+        if check.outcome is Outcome.PASSED:
+            item["value"] = 0
+        elif check.code in ("revoked", "suspended"):
+            item["value"] = 1
+        out.append(item)
+    return out
