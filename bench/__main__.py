@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-BENCHMARKS = ["core"]
+BENCHMARKS = ["core", "issuance", "verify_http", "documents"]
 
 
 def main() -> None:

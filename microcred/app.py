@@ -58,11 +58,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # microcred.app stays cheap for the CLI commands that never build an app.
     import issuer
     import issuer.api.issuing
+    import sharing
     import verifier.web
 
     issuer.init_app(app)  # providers, certifications, freelancers, projects, DIDs
     issuer.api.issuing.init_app(app)  # credentials, bulk issuance, VC API issue
     verifier.web.init_app(app)  # public verification pages and APIs
+    sharing.init_app(app)  # certificates, badges, QR codes, profiles, share pages
     app.add_url_rule("/healthz", "healthz", healthz)
     return app
 

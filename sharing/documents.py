@@ -1,0 +1,345 @@
+"""Rendering and caching a credential's documents: the PDF certificate and baked badges.
+
+Cache keys are content addresses: SHA-256 over the renderer version, the kind of
+document and every input that shapes it —
+
+- PDF: the stored credential bytes, the status label, the template fingerprint
+  (``credentials.documents.pdf.template_fingerprint``: every file of the template's
+  folder), the provider's branding and the verification URL (the QR code);
+- badge: the stored credential bytes, the status label, the badge image source and
+  the format.
+
+So a revocation, a template edit or a new logo changes the key, and the next request
+renders anew; the ETag is the key, so a client's copy is revalidated with one cheap
+request. Identical inputs give identical bytes (the renderer is deterministic), so two
+processes racing on one key store the same file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Final, Literal, TypeVar
+
+from credentials.documents.baking import bake_png, bake_svg
+from credentials.documents.certificate_model import Branding
+from credentials.documents.pdf import render_certificate_pdf, template_fingerprint
+from sharing.badges import (
+    BAD_IMAGE_ERRORS,
+    BadgeImages,
+    BadgeSource,
+    badge_source,
+    mark_png,
+    mark_svg,
+)
+from sharing.cache import DocumentCache
+from sharing.certificate import (
+    branding_digest,
+    branding_for,
+    certificate_data,
+    certification_name,
+    summary_of,
+)
+from sharing.status import CredentialState
+
+if TYPE_CHECKING:
+    from issuer.models import IssuedCredential, Issuer, MicroCertification
+
+__all__ = ["RENDERER_VERSION", "DocumentService", "Rendered", "TemplateFingerprint"]
+
+logger = logging.getLogger(__name__)
+
+#: Bump when this package changes what it renders for the same inputs.
+RENDERER_VERSION: Final = "1"
+
+BadgeFormat = Literal["png", "svg"]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    key: str
+    body: bytes
+    from_cache: bool
+
+
+def cache_key(kind: str, *parts: str | bytes) -> str:
+    """SHA-256 over length-prefixed parts, so no two part lists collide."""
+    digest = hashlib.sha256(f"microcred-sharing/{RENDERER_VERSION}/{kind}".encode())
+    for part in parts:
+        raw = part if isinstance(part, bytes) else part.encode("utf-8")
+        digest.update(len(raw).to_bytes(8, "big"))
+        digest.update(raw)
+    return digest.hexdigest()
+
+
+class TemplateFingerprint:
+    """``template_fingerprint`` memoised: re-hashed only when a file's size or mtime changed,
+    and the folder is looked at no more than once per ``check_seconds``."""
+
+    def __init__(self, templates_dir: Path, template: str, *, check_seconds: float) -> None:
+        self.templates_dir = Path(templates_dir).resolve()
+        self.template = template
+        self._folder = (self.templates_dir / template).parent
+        self._check_seconds = check_seconds
+        self._lock = threading.Lock()
+        self._checked_at = float("-inf")
+        self._snapshot: tuple[tuple[str, int, int], ...] | None = None
+        self._value = ""
+
+    def _stat_snapshot(self) -> tuple[tuple[str, int, int], ...]:
+        found = []
+        for path in sorted(self._folder.rglob("*")):
+            if path.is_file():
+                stat = path.stat()
+                found.append((str(path), stat.st_mtime_ns, stat.st_size))
+        return tuple(found)
+
+    def current(self) -> str:
+        now = time.monotonic()
+        with self._lock:
+            if now - self._checked_at < self._check_seconds and self._value:
+                return self._value
+            snapshot = self._stat_snapshot()
+            if snapshot != self._snapshot or not self._value:
+                self._value = template_fingerprint(self.templates_dir, self.template)
+                self._snapshot = snapshot
+            self._checked_at = now
+            return self._value
+
+
+class _KeyLocks:
+    """One lock per key being rendered, so concurrent requests render a document once."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[str, tuple[threading.Lock, int]] = {}
+
+    @contextmanager
+    def hold(self, key: str) -> Iterator[None]:
+        with self._guard:
+            lock, users = self._locks.get(key, (threading.Lock(), 0))
+            self._locks[key] = (lock, users + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._guard:
+                lock, users = self._locks[key]
+                if users == 1:
+                    del self._locks[key]
+                else:
+                    self._locks[key] = (lock, users - 1)
+
+
+class _Memo:
+    """A small LRU of values derived from rows, keyed by the row's id and ``updated_at``.
+
+    Logos and badge images are up to half a megabyte of base64; decoding, validating and
+    hashing them on every request would cost more than the whole cached-PDF budget. Every
+    change through the services bumps ``updated_at`` (``onupdate``), which changes the key.
+    """
+
+    def __init__(self, size: int = 512) -> None:
+        self._size = size
+        self._values: OrderedDict[tuple[object, ...], object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[object, ...], make: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]  # type: ignore[return-value]
+        value = make()
+        with self._lock:
+            self._values[key] = value
+            while len(self._values) > self._size:
+                self._values.popitem(last=False)
+        return value
+
+
+def badge_source_for(certification: MicroCertification, issuer: Issuer) -> BadgeSource:
+    return badge_source(
+        image=certification.image,
+        title=certification.name,
+        subtitle=issuer.name,
+        primary=issuer.primary_color,
+        accent=issuer.accent_color,
+    )
+
+
+def credential_badge_source(issued: IssuedCredential) -> BadgeSource:
+    """The certification's badge; for a credential issued through the VC API (no
+    certification of ours), the default badge titled with the achievement it names."""
+    if issued.certification is not None:
+        return badge_source_for(issued.certification, issued.issuer)
+    return badge_source(
+        image=None,
+        title=certification_name(issued, summary_of(issued)),
+        subtitle=issued.issuer.name,
+        primary=issued.issuer.primary_color,
+        accent=issued.issuer.accent_color,
+    )
+
+
+def _default_of(source: BadgeSource) -> BadgeSource:
+    """The generated badge for the same certification and provider."""
+    return badge_source(
+        image=None,
+        title=source.title,
+        subtitle=source.subtitle,
+        primary=source.primary,
+        accent=source.accent,
+    )
+
+
+class DocumentService:
+    """Renders on a cache miss, counts renders per kind (``renders["pdf"]``)."""
+
+    def __init__(
+        self,
+        *,
+        cache: DocumentCache,
+        badges: BadgeImages,
+        fingerprint: TemplateFingerprint,
+        base_url: str,
+    ) -> None:
+        self.cache = cache
+        self.badges = badges
+        self.fingerprint = fingerprint
+        self.base_url = base_url
+        self.renders: Counter[str] = Counter()
+        self._locks = _KeyLocks()
+        self._memo = _Memo()
+
+    def branding(self, issuer: Issuer) -> tuple[Branding, str]:
+        """The provider's branding and its digest (memoised per profile version)."""
+
+        def make() -> tuple[Branding, str]:
+            branding = branding_for(issuer)
+            return branding, branding_digest(branding)
+
+        return self._memo.get(("branding", issuer.id, issuer.updated_at), make)
+
+    def badge_source(self, issued: IssuedCredential) -> BadgeSource:
+        """The credential's badge source (memoised per certification and profile version)."""
+        certification = issued.certification
+        key: tuple[object, ...] = (
+            ("badge", certification.id, certification.updated_at)
+            if certification is not None
+            else ("badge", issued.id)  # named by its own (immutable) document
+        )
+        issuer = issued.issuer
+        return self._memo.get(
+            (*key, issuer.id, issuer.updated_at), lambda: credential_badge_source(issued)
+        )
+
+    def verify_url(self, issued: IssuedCredential) -> str:
+        return f"{self.base_url}/v/{issued.short_code}"
+
+    def _cached(self, key: str, ext: str, render: Callable[[], bytes]) -> Rendered:
+        body = self.cache.get(key, ext)
+        if body is not None:
+            return Rendered(key, body, from_cache=True)
+        with self._locks.hold(key):
+            body = self.cache.get(key, ext)  # rendered by another thread meanwhile?
+            if body is not None:
+                return Rendered(key, body, from_cache=True)
+            body = render()
+            self.cache.put(key, ext, body)
+            return Rendered(key, body, from_cache=False)
+
+    # --- PDF ------------------------------------------------------------------------------
+
+    def certificate(self, issued: IssuedCredential, state: CredentialState) -> Rendered:
+        branding, branding_key = self.branding(issued.issuer)
+        document = issued.document.encode("utf-8")
+        verify_url = self.verify_url(issued)
+        key = cache_key(
+            "pdf",
+            document,
+            state.label,
+            self.fingerprint.current(),
+            branding_key,
+            verify_url,
+        )
+
+        def render() -> bytes:
+            data = certificate_data(
+                issued,
+                summary=summary_of(issued),
+                verify_url=verify_url,
+                status_label=state.label,
+                branding=branding,
+            )
+            pdf = render_certificate_pdf(
+                data,
+                credential_json=document,
+                templates_dir=self.fingerprint.templates_dir,
+                template=self.fingerprint.template,
+            )
+            self.renders["pdf"] += 1
+            return pdf
+
+        return self._cached(key, "pdf", render)
+
+    # --- badges ---------------------------------------------------------------------------
+
+    def badge(self, issued: IssuedCredential, fmt: BadgeFormat, state: CredentialState) -> Rendered:
+        source = self.badge_source(issued)
+        mark = "" if state.is_valid else f"{state.kind}:{state.label}"
+        key = cache_key("badge-" + fmt, issued.document, mark, source.digest)
+
+        def render() -> bytes:
+            try:
+                body = self._bake(issued, fmt, source, state)
+            except BAD_IMAGE_ERRORS as exc:
+                # The uploaded image is not a PNG/SVG we can bake into: use the default.
+                logger.warning("badge image of %s unusable (%s); default used", issued.id, exc)
+                body = self._bake(issued, fmt, _default_of(source), state)
+            self.renders["badge-" + fmt] += 1
+            return body
+
+        return self._cached(key, fmt, render)
+
+    def _bake(
+        self,
+        issued: IssuedCredential,
+        fmt: BadgeFormat,
+        source: BadgeSource,
+        state: CredentialState,
+    ) -> bytes:
+        if fmt == "png":
+            png = self.badges.png(source)
+            if not state.is_valid:
+                png = mark_png(png, state.label, state.kind)
+            return bake_png(png, issued.document)
+        svg = self.badges.svg(source)
+        if not state.is_valid:
+            svg = mark_svg(svg, state.label, state.kind)
+        return bake_svg(svg, issued.document).encode("utf-8")
+
+    def achievement_image(
+        self, certification: MicroCertification, issuer: Issuer, fmt: BadgeFormat
+    ) -> bytes:
+        source = self._memo.get(
+            ("image", certification.id, certification.updated_at, issuer.id, issuer.updated_at),
+            lambda: badge_source_for(certification, issuer),
+        )
+        try:
+            return self._image(source, fmt)
+        except BAD_IMAGE_ERRORS as exc:
+            logger.warning("image of %s unusable (%s); default used", certification.id, exc)
+            return self._image(_default_of(source), fmt)
+
+    def _image(self, source: BadgeSource, fmt: BadgeFormat) -> bytes:
+        if fmt == "png":
+            return self.badges.png(source)
+        return self.badges.svg(source).encode("utf-8")

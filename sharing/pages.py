@@ -1,0 +1,149 @@
+"""Public pages: a freelancer's profile (``/p/<handle>``) and a credential's share page.
+
+The profile exists only when the freelancer opted in (``profile_public``); otherwise the
+answer is the same 404 as for a handle nobody has, so the page reveals nothing. Neither
+page shows an email address or a recipient hash, and every status is computed (revoked,
+suspended, expired and invalid credentials are marked, never shown as valid).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask import Blueprint, current_app, render_template
+from markupsafe import Markup
+from sqlalchemy import select
+from werkzeug.exceptions import NotFound
+from werkzeug.wrappers import Response
+
+from issuer.models import Freelancer, IssuedCredential
+from microcred.errors import not_found, problem_body
+from microcred.extensions import db, limit_public
+from sharing.certificate import certification_name, recipient_name, summary_of
+from sharing.links import CredentialLinks, badge_snippet, linkedin_add_url
+from sharing.state import ISSUED_LOAD_OPTIONS, credential_links, load_issued, sharing
+from sharing.status import CredentialState
+from verifier.web.security import protect_pages
+
+blp = Blueprint("sharing_pages", __name__)
+limit_public(blp)
+# The site-wide page headers: a CSP that runs no script and loads only same-origin styles
+# and images, no-store caching (a status can change), no framing, same-origin referrers.
+protect_pages(blp)
+
+
+@dataclass(frozen=True, slots=True)
+class BadgeView:
+    """One credential as a page shows it (strings as issued; the template escapes)."""
+
+    certification: str
+    issuer: str
+    recipient: str
+    issued_on: date | None
+    expires_on: date | None
+    credential_id: str
+    state: CredentialState
+    links: CredentialLinks
+
+
+def _day(value: datetime | None) -> date | None:
+    return value.date() if value is not None else None
+
+
+def badge_view(issued: IssuedCredential) -> BadgeView:
+    summary = summary_of(issued)
+    return BadgeView(
+        certification=certification_name(issued, summary),
+        issuer=summary.issuer_name or issued.issuer.name,
+        recipient=recipient_name(issued, summary),
+        issued_on=_day(summary.valid_from) or _day(issued.valid_from),
+        expires_on=_day(summary.valid_until) or _day(issued.valid_until),
+        credential_id=summary.id or issued.credential_id,
+        state=sharing().status.state(issued),
+        links=credential_links(issued),
+    )
+
+
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def format_date(value: date) -> str:
+    """``12 May 2025``: unambiguous wherever the reader lives."""
+    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+
+
+def _page(template: str, status: int = 200, **context: object) -> Response:
+    html = render_template(template, format_date=format_date, **context)
+    return current_app.response_class(html, status=status, mimetype="text/html")
+
+
+def _html_not_found(exc: NotFound) -> Response:
+    # /credentials/... errors are JSON app-wide (documents are fetched by programs);
+    # the share page is for people, so it answers with the HTML error page.
+    body = problem_body(404, str(exc.description), error="not_found")
+    return _page("error.html", status=404, error=body)
+
+
+@blp.get("/p/<handle>")
+def profile(handle: str) -> Response:
+    freelancer = db.session.scalar(
+        select(Freelancer).where(Freelancer.handle == handle, Freelancer.profile_public)
+    )
+    if freelancer is None:
+        raise not_found(f"no public profile at /p/{handle}")
+    credentials = db.session.scalars(
+        select(IssuedCredential)
+        .where(IssuedCredential.freelancer_id == freelancer.id)
+        .order_by(IssuedCredential.issued_at.desc(), IssuedCredential.id)
+        .options(*ISSUED_LOAD_OPTIONS)
+    ).all()
+    badges = [badge_view(issued) for issued in credentials]
+    return _page("sharing/profile.html", name=freelancer.name, handle=handle, badges=badges)
+
+
+@blp.get("/credentials/<uuid:credential_id>/share")
+def share(credential_id: uuid.UUID) -> Response:
+    try:
+        issued = load_issued(credential_id)
+    except NotFound as exc:
+        return _html_not_found(exc)
+    badge = badge_view(issued)
+    snippet: Markup = badge_snippet(
+        badge.links,
+        certification=badge.certification,
+        issuer=badge.issuer,
+        recipient=badge.recipient,
+    )
+    linkedin = None
+    if badge.issued_on is not None:
+        linkedin = linkedin_add_url(
+            name=badge.certification,
+            organization=badge.issuer,
+            issued_on=badge.issued_on,
+            expires_on=badge.expires_on,
+            cert_url=badge.links.verify,
+            cert_id=badge.credential_id,
+        )
+    return _page(
+        "sharing/share.html",
+        badge=badge,
+        snippet=snippet,
+        # The same HTML as text (escaped by the template) for the copyable textarea.
+        snippet_text=str(snippet),
+        linkedin=linkedin,
+    )

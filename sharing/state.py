@@ -1,0 +1,128 @@
+"""The per-app sharing objects (cache, renderers, status) and the look-ups views share."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from credentials.errors import ConfigurationError
+from credentials.verify import Verifier
+from issuer.models import IssuedCredential, Issuer, MicroCertification
+from microcred.errors import not_found
+from microcred.extensions import db
+from sharing.badges import BadgeImages
+from sharing.cache import DocumentCache
+from sharing.documents import DocumentService, TemplateFingerprint
+from sharing.links import CredentialLinks
+from sharing.status import StatusService
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+__all__ = [
+    "EXTENSION_KEY",
+    "Sharing",
+    "build_sharing",
+    "credential_links",
+    "load_issued",
+    "sharing",
+]
+
+EXTENSION_KEY: Final = "microcred.sharing"
+#: Where the verifier-web feature keeps the app-wide Verifier (verifier.web.service).
+VERIFIER_KEY: Final = "microcred.verifier"
+
+
+@dataclass(frozen=True, slots=True)
+class Sharing:
+    documents: DocumentService
+    status: StatusService
+    cache: DocumentCache
+
+
+def _number(config: Mapping[str, Any], name: str, kind: type[int] | type[float]) -> Any:
+    """A positive number from the config (environment variables arrive as text)."""
+    try:
+        value = kind(config[name])
+    except (TypeError, ValueError):
+        value = -1
+    if value < 0 or (kind is int and value == 0):
+        raise ConfigurationError(
+            f"{name} must be a positive {'integer' if kind is int else 'number'}, "
+            f"not {config[name]!r}",
+            field=name,
+        )
+    return value
+
+
+def build_sharing(app: Flask) -> Sharing:
+    config = app.config
+    cache_dir = config.get("MICROCRED_DOCUMENT_CACHE_DIR") or Path(app.instance_path) / "documents"
+    cache = DocumentCache(
+        root=Path(cache_dir),
+        max_bytes=_number(config, "MICROCRED_DOCUMENT_CACHE_MAX_BYTES", int),
+        max_files=_number(config, "MICROCRED_DOCUMENT_CACHE_MAX_FILES", int),
+    )
+    fingerprint = TemplateFingerprint(
+        Path(config["MICROCRED_CERTIFICATE_TEMPLATES"]),
+        str(config["MICROCRED_CERTIFICATE_TEMPLATE"]),
+        check_seconds=_number(config, "MICROCRED_TEMPLATE_CHECK_SECONDS", float),
+    )
+    documents = DocumentService(
+        cache=cache,
+        badges=BadgeImages(),
+        fingerprint=fingerprint,
+        base_url=str(config["MICROCRED_BASE_URL"]),
+    )
+
+    def app_verifier() -> Verifier | None:
+        verifier = app.extensions.get(VERIFIER_KEY)
+        return verifier if isinstance(verifier, Verifier) else None
+
+    status = StatusService(
+        verifier=app_verifier,
+        memo_seconds=_number(config, "MICROCRED_STATUS_MEMO_SECONDS", float),
+    )
+    return Sharing(documents=documents, status=status, cache=cache)
+
+
+def sharing() -> Sharing:
+    value: Sharing = current_app.extensions[EXTENSION_KEY]
+    return value
+
+
+#: One query for a credential and what its documents need. Logos and badge images (up to
+#: half a megabyte each) load only when a document is actually rendered.
+ISSUED_LOAD_OPTIONS: Final = (
+    joinedload(IssuedCredential.issuer).defer(Issuer.logo_image),
+    joinedload(IssuedCredential.signing_key),
+    joinedload(IssuedCredential.certification).defer(MicroCertification.image),
+    joinedload(IssuedCredential.freelancer),
+)
+
+
+def load_issued(credential_id: uuid.UUID | str) -> IssuedCredential:
+    """The stored credential with what every document needs loaded in the same query."""
+    issued: IssuedCredential | None = db.session.scalar(
+        select(IssuedCredential)
+        .where(IssuedCredential.id == str(credential_id))
+        .options(*ISSUED_LOAD_OPTIONS)
+    )
+    if issued is None:
+        raise not_found(f"no credential with id {credential_id}")
+    return issued
+
+
+def credential_links(issued: IssuedCredential) -> CredentialLinks:
+    return CredentialLinks(
+        base_url=str(current_app.config["MICROCRED_BASE_URL"]),
+        credential_uuid=issued.id,
+        short_code=issued.short_code,
+    )
