@@ -22,7 +22,7 @@ from pyld import jsonld as pyld
 from bench.timing import measure, pin_to_one_core, report
 from credentials import jsonld
 from credentials.did import DidKeyResolver, did_key_from_public_key, did_key_verification_method
-from credentials.keys import Ed25519SigningKey, verify_signature
+from credentials.keys import Ed25519SigningKey
 from credentials.ob3 import (
     Achievement,
     Alignment,

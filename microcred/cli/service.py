@@ -129,6 +129,7 @@ def demo(state: CliState) -> None:
             f"  API reference    {base}/api/v1/docs",
             f"  DID document     {base}/issuers/{data.issuer.slug}/did.json",
             f"  public profile   {base}/p/{data.freelancer.handle}",
+            *_credential_lines(base, data.credential),
             "",
             f"demo API key (shown once): {data.api_key}",
             f'  curl -H "Authorization: Bearer {data.api_key}" \\',
@@ -136,3 +137,18 @@ def demo(state: CliState) -> None:
             f'?certification={data.certification.id}"',
         ]
     click.echo("\n".join(lines))
+
+
+def _credential_lines(base: str, credential: object) -> list[str]:
+    """Where to look at the demo credential: what the QR code opens, and its documents."""
+    if credential is None:
+        return []
+    short_code = getattr(credential, "short_code", "")
+    uuid = getattr(credential, "id", "")
+    return [
+        f"  verification     {base}/v/{short_code}",
+        f"  certificate PDF  {base}/credentials/{uuid}.pdf",
+        f"  badge PNG / SVG  {base}/credentials/{uuid}/badge.png  (…/badge.svg)",
+        f"  credential JSON  {base}/credentials/{uuid}.json",
+        f"  share & LinkedIn {base}/credentials/{uuid}/share",
+    ]
