@@ -49,22 +49,9 @@ P99_TARGET_MS = 50.0
 MIN_SECONDS = 10.0
 WARMUP_SECONDS = 3
 
-#: Tuned for this 2-core machine (docs/VERIFYING.md, "Benchmark"). Verification is CPU-bound
-#: Python, so one process per core, each with ONE request thread: extra threads in a
-#: process only queue on the GIL, and every socket write then waits a switch interval to
-#: get it back (measured: 2 workers × 4 threads ≈ 560 req/s jcs with p99 > 120 ms, 2 × 1 ≈
-#: 1,400 req/s with p99 ≈ 50 ms). gthread, not sync, keeps connections alive (a sync worker
-#: pays a TCP handshake per request: ~0.4 ms more CPU). --preload imports the app once
-#: before forking. max-requests 50,000 instead of 2,000: at these rates a worker would
-#: otherwise be recycled (and its caches rebuilt) every couple of seconds.
-DEFAULT_SERVER = {
-    "workers": 2,
-    "threads": 1,
-    "worker_class": "gthread",
-    "preload": True,
-    "max_requests": 50_000,
-    "max_requests_jitter": 5_000,
-}
+#: Server options to override; empty = microcred/gunicorn_conf.py exactly as documented
+#: (one worker per CPU, one thread each, 16 connections per worker; the reasons are there).
+DEFAULT_SERVER: dict[str, Any] = {}
 
 LUA = r"""
 -- POST one credential per request, rotating through a pool (one JSON document per line).
@@ -158,8 +145,6 @@ def _environment(workdir: Path, port: int, server: dict[str, Any]) -> dict[str, 
         MICROCRED_INSTANCE_PATH=str(workdir / "instance"),
         RATELIMIT_ENABLED="false",
         MICROCRED_BIND=f"127.0.0.1:{port}",
-        WEB_CONCURRENCY=str(server["workers"]),
-        GUNICORN_THREADS=str(server["threads"]),
         GUNICORN_LOG_LEVEL="warning",
     )
     return env
@@ -274,24 +259,14 @@ _PROJECTS = [
 
 
 def server_command(server: dict[str, Any]) -> list[str]:
-    command = [
-        str(VENV_BIN / "gunicorn"),
-        "-c",
-        "microcred/gunicorn_conf.py",
-        "--workers",
-        str(server["workers"]),
-        "--threads",
-        str(server["threads"]),
-        "--worker-class",
-        server["worker_class"],
-        "--max-requests",
-        str(server.get("max_requests", 0)),
-        "--max-requests-jitter",
-        str(server.get("max_requests_jitter", 0)),
-    ]
-    if server.get("access_log"):
+    """The production command, with only the options ``server`` overrides."""
+    command = [str(VENV_BIN / "gunicorn"), "-c", "microcred/gunicorn_conf.py"]
+    for option in ("workers", "threads", "worker_class", "worker_connections"):
+        if server.get(option) is not None:
+            command += [f"--{option.replace('_', '-')}", str(server[option])]
+    if server.get("access_log") is not None:
         command += ["--access-logfile", server["access_log"]]
-    if server["preload"]:
+    if server.get("preload"):
         command.append("--preload")
     return [*command, "microcred.wsgi:app"]
 
@@ -480,21 +455,24 @@ def run(seconds: float, server: dict[str, Any] | None = None, pool: int = POOL) 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=MIN_SECONDS)
-    parser.add_argument("--workers", type=int, default=DEFAULT_SERVER["workers"])
-    parser.add_argument("--threads", type=int, default=DEFAULT_SERVER["threads"])
-    parser.add_argument("--worker-class", default=DEFAULT_SERVER["worker_class"])
-    parser.add_argument("--no-preload", action="store_true")
+    parser.add_argument("--workers", type=int, help="override WEB_CONCURRENCY")
+    parser.add_argument("--threads", type=int, help="override GUNICORN_THREADS")
+    parser.add_argument("--worker-class", help="override the gthread worker class")
+    parser.add_argument(
+        "--worker-connections", type=int, help="override GUNICORN_WORKER_CONNECTIONS"
+    )
+    parser.add_argument("--preload", action="store_true", help="import the app before forking")
     parser.add_argument(
         "--access-log", default=None, help="override the configured access log ('-' = stdout)"
     )
     parser.add_argument("--pool", type=int, default=POOL)
     args = parser.parse_args()
     server = {
-        **DEFAULT_SERVER,
         "workers": args.workers,
         "threads": args.threads,
         "worker_class": args.worker_class,
-        "preload": not args.no_preload,
+        "worker_connections": args.worker_connections,
+        "preload": args.preload,
         "access_log": args.access_log,
     }
     run(args.seconds, server, pool=args.pool)

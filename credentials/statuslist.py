@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import gzip
 import re
 import secrets
@@ -413,7 +414,7 @@ def read_status(
             "credentialSubject.encodedList must be a string", field="credentialSubject.encodedList"
         )
     try:
-        bits = Bitstring.decode(encoded, min_bits=min_entries * entry.status_size)
+        bits = _decoded(encoded, min_bits=min_entries * entry.status_size)
     except StatusListError as exc:
         raise StatusListError(
             exc.message, field="credentialSubject.encodedList", details=exc.details
@@ -433,6 +434,23 @@ def read_status(
         set=value != 0,
         message=_message_for(entry, value),
     )
+
+
+#: Lists up to this size (compressed) are remembered decoded: a verifier reads the same few
+#: lists for every credential, and un-gzipping 16 KiB costs more than checking the proof.
+_CACHEABLE_ENCODED = 64 * 1024
+
+
+def _decoded(encoded: str, *, min_bits: int) -> Bitstring:
+    if len(encoded) > _CACHEABLE_ENCODED:
+        return Bitstring.decode(encoded, min_bits=min_bits)
+    # Bytes, not the mutable Bitstring, are shared; failures are never cached.
+    return Bitstring.from_bytes(_decompressed(encoded), min_bits=min_bits)
+
+
+@functools.lru_cache(maxsize=32)
+def _decompressed(encoded: str) -> bytes:
+    return _gunzip_bounded(_multibase_base64url(encoded), max_bytes=MAX_DECOMPRESSED_BYTES)
 
 
 def _message_for(entry: StatusEntry, value: int) -> str:

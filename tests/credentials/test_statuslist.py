@@ -394,6 +394,27 @@ def test_read_status_of_a_revoked_entry() -> None:
     assert read_status(other, credential).set is False
 
 
+def test_reading_follows_each_new_version_of_a_list() -> None:
+    # Decoded lists are remembered by their encoded text, so a re-published list (a bit
+    # set, then cleared) is read afresh every time and never answered from an older one.
+    entry = parse_status_entry(status_list_entry(list_url=LIST_URL, index=77, purpose="revocation"))
+    bits = Bitstring()
+    assert read_status(entry, _list_credential(bits)).set is False
+    bits.set(77)
+    assert read_status(entry, _list_credential(bits)).set is True
+    bits.clear(77)
+    assert read_status(entry, _list_credential(bits)).set is False
+
+
+def test_a_broken_list_keeps_failing() -> None:
+    credential = _list_credential(Bitstring())
+    credential["credentialSubject"]["encodedList"] = "uH4sIAAAA"  # truncated GZIP
+    entry = parse_status_entry(status_list_entry(list_url=LIST_URL, index=1, purpose="revocation"))
+    for _ in range(2):  # a failure is never cached as a reading
+        with pytest.raises(StatusListError):
+            read_status(entry, credential)
+
+
 def test_purpose_mismatch_is_an_error() -> None:
     credential = _list_credential(Bitstring(), purpose="suspension")
     entry = parse_status_entry(status_list_entry(list_url=LIST_URL, index=1, purpose="revocation"))
