@@ -1,4 +1,4 @@
-"""The public verification pages: ``/v/<ref>`` (what QR codes open) and ``/verify``.
+"""The public pages: ``/`` (front door), ``/v/<ref>`` (what QR codes open), ``/verify``.
 
 Public, rate limited per client address, never cached (status can change), served
 under a strict Content-Security-Policy (``verifier.web.security``).
@@ -41,6 +41,12 @@ _FORM_ERROR_TITLES = {
     415: "This kind of file cannot carry a credential.",
     422: "No credential was found in this file.",
 }
+
+
+@blp.get("/")
+def home() -> str:
+    """The site's front door: where clients, providers and programs go next."""
+    return render_template("home.html")
 
 
 @blp.get("/v/<path:ref>")

@@ -147,3 +147,14 @@ def test_api_verifies_our_credential_with_status(client: FlaskClient, world: Iss
 
     assert body["verdict"] == "suspended"
     assert [c["code"] for c in body["checks"] if c["check"] == "status"] == ["ok", "suspended"]
+
+
+def test_home_page_leads_to_verification_and_the_api(client: FlaskClient) -> None:
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    html = response.get_data(as_text=True)
+    for link in ('href="/verify"', 'href="/api/v1/docs"', 'href="/api/v1/openapi.json"'):
+        assert link in html
+    assert "<script" not in html
