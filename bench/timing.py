@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable
@@ -16,6 +17,13 @@ def pin_to_one_core() -> str:
     except (AttributeError, OSError):
         return "not pinned (sched_setaffinity unavailable)"
     return f"pinned to CPU {cpu}"
+
+
+def unpin() -> None:
+    """Undo ``pin_to_one_core`` (benchmarks that run a server and a load generator need all
+    CPUs, and child processes inherit this process's affinity)."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.sched_setaffinity(0, range(os.cpu_count() or 1))
 
 
 @dataclass(frozen=True)

@@ -407,6 +407,9 @@ def report(figures: Figures) -> None:
 
 
 def run(seconds: float, server: dict[str, Any] | None = None, pool: int = POOL) -> None:
+    from bench.timing import unpin
+
+    unpin()  # an earlier benchmark of the same run may have pinned this process to one CPU
     server = {**DEFAULT_SERVER, **(server or {})}
     duration = max(seconds, MIN_SECONDS)
     if shutil.which("wrk") is None:
