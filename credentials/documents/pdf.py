@@ -115,6 +115,20 @@ class _Renderer:
             lstrip_blocks=True,
         )
         self._stylesheets: dict[str, tuple[int, Any]] = {}
+        self._images: dict[Any, Any] = {}
+
+    def image_cache(self) -> dict[Any, Any]:
+        """WeasyPrint's decoded-image cache, shared by this thread's renders.
+
+        A provider's logo and a certification's badge image appear on every certificate;
+        decoding and re-compressing them was ≈ 15 % of a render. WeasyPrint keeps lazily
+        read entries in the same dict during a render, so it is only ever emptied between
+        renders, once it holds more than ``_IMAGE_CACHE_ENTRIES`` entries (memory stays
+        bounded by a few providers' images).
+        """
+        if len(self._images) > _IMAGE_CACHE_ENTRIES:
+            self._images.clear()
+        return self._images
 
     def stylesheet(self, template: str) -> list[Any]:
         """The template's ``.css`` sibling, parsed once (re-parsed when the file changes)."""
@@ -145,6 +159,7 @@ class _Renderer:
             string=html, base_url=self.base_url, url_fetcher=self.fetcher
         ).render(
             font_config=self.fonts,
+            cache=self.image_cache(),
             stylesheets=self.stylesheet(template),
             # A fresh dict: @color-profile rules in a template add to it.
             color_profiles={_OUTPUT_INTENT: _srgb_profile()},
@@ -152,6 +167,9 @@ class _Renderer:
             output_intent=_OUTPUT_INTENT,
         )
 
+
+#: Decoded images (and their PDF streams) kept per thread between renders.
+_IMAGE_CACHE_ENTRIES = 32
 
 _local = threading.local()
 
