@@ -9,7 +9,7 @@ with a ``Z`` and whole seconds, the form every other implementation emits.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from credentials.errors import InvalidInputError
 
@@ -55,3 +55,24 @@ def parse_datetime(value: object, *, field: str, require_timezone: bool = True) 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def format_long_date(value: date) -> str:
+    """``12 May 2025``: unambiguous wherever the reader lives (certificates and pages)."""
+    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
+from credentials.dates import format_long_date
 from issuer.models import Freelancer, IssuedCredential
 from microcred.errors import not_found, problem_body
 from microcred.extensions import db, limit_public
@@ -66,29 +67,8 @@ def badge_view(issued: IssuedCredential) -> BadgeView:
     )
 
 
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
-
-def format_date(value: date) -> str:
-    """``12 May 2025``: unambiguous wherever the reader lives."""
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
-
-
 def _page(template: str, status: int = 200, **context: object) -> Response:
-    html = render_template(template, format_date=format_date, **context)
+    html = render_template(template, format_date=format_long_date, **context)
     return current_app.response_class(html, status=status, mimetype="text/html")
 
 

@@ -10,11 +10,11 @@ to left, and bidi override characters are removed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any, Final, Literal
 
 from markupsafe import Markup
 
+from credentials.dates import format_long_date
 from credentials.documents.certificate_model import (
     CertificateCompetency,
     CertificateData,
@@ -31,21 +31,6 @@ __all__ = [
     "certificate_context",
     "ink_colour",
 ]
-
-_MONTHS: Final = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -113,10 +98,6 @@ def _clip(value: str, limit: int) -> str:
 def _text(value: str | None, limit: int) -> Text:
     cleaned = _clip(clean_text(value), limit)
     return Text(cleaned, text_direction(cleaned))
-
-
-def _format_date(value: date) -> str:
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
 
 
 def _size_class(value: str, steps: tuple[int, int, int]) -> str:
@@ -204,8 +185,8 @@ def certificate_context(data: CertificateData, limits: Limits = LIMITS) -> dict[
         "more_projects": _more(len(data.projects), limits.projects),
         "issuer_name": _text(data.issuer_name, limits.item_chars),
         "issuer_id": _clip(clean_text(data.issuer_id), 140),
-        "issued_on": _format_date(data.issued_on),
-        "expires_on": _format_date(data.expires_on) if data.expires_on else None,
+        "issued_on": format_long_date(data.issued_on),
+        "expires_on": format_long_date(data.expires_on) if data.expires_on else None,
         "credential_id": _clip(clean_text(data.credential_id), 160),
         "verify_url": _clip(clean_text(data.verify_url), 200),
         "status_label": _clip(clean_text(data.status_label), 24),
