@@ -72,6 +72,17 @@ FreelancerPageSchema = page_schema(FreelancerSchema, "FreelancerPage")
 # --- gig projects -------------------------------------------------------------------------
 
 
+def _client_rating(**metadata: Any) -> fields.Decimal:
+    """A client's 0-5 rating with one decimal, as gig platforms show it (or null)."""
+    return fields.Decimal(
+        places=1,
+        allow_none=True,
+        allow_nan=False,
+        validate=validate.Range(min=0, max=5),
+        metadata={"type": ["number", "null"], **metadata},
+    )
+
+
 def _check_dates(data: Mapping[str, Any]) -> None:
     started, finished = data.get("started_on"), data.get("finished_on")
     if started and finished and finished < started:
@@ -86,13 +97,7 @@ class ProjectCreateSchema(BaseSchema):
     started_on = fields.Date(allow_none=True)
     finished_on = fields.Date(allow_none=True)
     deliverables = text(10_000, allow_none=True)
-    client_rating = fields.Decimal(
-        places=1,
-        allow_none=True,
-        allow_nan=False,
-        validate=validate.Range(min=0, max=5),
-        metadata={"type": ["number", "null"], "example": 4.9},
-    )
+    client_rating = _client_rating(example=4.9)
     client_feedback = text(10_000, allow_none=True)
 
     @ma.validates_schema(skip_on_field_errors=False)
@@ -108,13 +113,7 @@ class ProjectUpdateSchema(NonEmptyUpdateSchema):
     started_on = fields.Date(allow_none=True)
     finished_on = fields.Date(allow_none=True)
     deliverables = text(10_000, allow_none=True)
-    client_rating = fields.Decimal(
-        places=1,
-        allow_none=True,
-        allow_nan=False,
-        validate=validate.Range(min=0, max=5),
-        metadata={"type": ["number", "null"]},
-    )
+    client_rating = _client_rating()
     client_feedback = text(10_000, allow_none=True)
 
     @ma.validates_schema(skip_on_field_errors=False)
