@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from issuer.models import Issuer
 from issuer.services import api_keys
+from issuer.services.issuance_records import IssuerRecord
 from microcred.db import write_transaction
 from microcred.errors import http_error
 from microcred.extensions import db, remote_address
@@ -39,6 +40,8 @@ class Principal:
     api_key_id: int
     api_key_name: str
     actor: str
+    #: The provider as read with the key (no further query): what issuance signs with.
+    issuer_record: IssuerRecord
 
     @property
     def issuer(self) -> Issuer:
@@ -81,6 +84,7 @@ def _authenticate() -> Principal | HTTPException:
         api_key_id=key.id,
         api_key_name=key.name,
         actor=f"api-key:{key.display_prefix}",
+        issuer_record=key.issuer,
     )
     now = datetime.now(UTC)
     if api_keys.needs_last_used_update(key, now):

@@ -20,7 +20,7 @@ from issuer.schemas.issuance import (
     RevokeSchema,
     SuspendSchema,
 )
-from issuer.services import credentials, issuance, issuance_records
+from issuer.services import credentials, issuance
 
 blp = ApiBlueprint(
     "credentials",
@@ -48,7 +48,7 @@ def issue_credential(data: dict[str, Any]) -> Response:
     """
     principal = current_principal()
     credential = issuance.issue_credential(
-        issuance_records.issuer_record(principal.issuer_id),
+        principal.issuer_record,
         freelancer_id=data["freelancer_id"],
         certification_id=data["certification_id"],
         suite=data["suite"],

@@ -50,12 +50,23 @@ def active_signer(issuer_id: int, did: str, *, passphrase: bytes) -> ActiveSigne
     """The active key of issuer ``issuer_id`` (whose DID is ``did``); 409 if it has none."""
     row = db.session.connection().execute(_ACTIVE, {"issuer_id": issuer_id}).one_or_none()
     if row is None:
-        raise ConflictError(
-            "the training provider has no active signing key; rotate to create one",
-            details={"error": "no_active_signing_key"},
-        )
-    key = _decrypted(row.id, row.public_key_multibase, passphrase)
-    return ActiveSigner(row.id, f"{did}#{row.fragment}", key)
+        raise no_active_key()
+    return signer_for(row.id, row.fragment, row.public_key_multibase, did, passphrase=passphrase)
+
+
+def signer_for(
+    key_id: int, fragment: str, public_multibase: str, did: str, *, passphrase: bytes
+) -> ActiveSigner:
+    """The signer for a key the caller just read as active (in its own statement)."""
+    key = _decrypted(key_id, public_multibase, passphrase)
+    return ActiveSigner(key_id, f"{did}#{fragment}", key)
+
+
+def no_active_key() -> ConflictError:
+    return ConflictError(
+        "the training provider has no active signing key; rotate to create one",
+        details={"error": "no_active_signing_key"},
+    )
 
 
 def _decrypted(key_id: int, public_multibase: str, passphrase: bytes) -> Ed25519SigningKey:

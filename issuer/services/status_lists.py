@@ -30,7 +30,7 @@ from random import Random
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import Connection, and_, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from credentials.errors import StatusListError
@@ -128,6 +128,7 @@ class IndexAllocator:
         purposes: Sequence[str] = STATUS_PURPOSES,
         rng: Random | None = None,
         known_lists: MutableMapping[tuple[int, str], tuple[int, int, int]] | None = None,
+        connection: Connection | None = None,
     ) -> None:
         self._issuer = issuer
         self._base_url = base_url
@@ -135,13 +136,16 @@ class IndexAllocator:
         self._rng = rng if rng is not None else secrets.SystemRandom()
         self._known = known_lists if known_lists is not None else {}
         self._lists: dict[str, _ListState] = {}
+        self._connection = connection
 
     def picks(self) -> list[Pick]:
         if not self._lists:
             self._lists = self._current_lists()
         states = self._lists
         batches = {p: self._batch(states[p]) for p in self._purposes if not states[p].scanned}
-        taken = _taken_pairs({(states[p].id, i) for p, batch in batches.items() for i in batch})
+        taken = _taken_pairs(
+            {(states[p].id, i) for p, batch in batches.items() for i in batch}, self._connection
+        )
         picks = []
         for purpose in self._purposes:
             state = states[purpose]
@@ -158,7 +162,7 @@ class IndexAllocator:
     def collided(self, picks: Iterable[Pick]) -> bool:
         """Record indices found taken; True if any pick was (else the race was elsewhere)."""
         picks = list(picks)
-        taken = _taken_pairs({(p.list_id, p.index) for p in picks})
+        taken = _taken_pairs({(p.list_id, p.index) for p in picks}, self._connection)
         for pick in picks:
             if (pick.list_id, pick.index) in taken:
                 self._lists[pick.purpose].taken.add(pick.index)
@@ -218,7 +222,8 @@ class IndexAllocator:
                 state.scanned = True
                 break
             batch = self._batch(state)
-            taken = {index for _, index in _taken_pairs({(state.id, i) for i in batch})}
+            pairs = _taken_pairs({(state.id, i) for i in batch}, self._connection)
+            taken = {index for _, index in pairs}
             state.taken.update(taken)
             free = [i for i in batch if i not in taken]
             if free:
@@ -260,12 +265,14 @@ _TAKEN = select(Allocation.__table__.c.status_list_id, Allocation.__table__.c.in
 )
 
 
-def _taken_pairs(pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
+def _taken_pairs(
+    pairs: set[tuple[int, int]], connection: Connection | None = None
+) -> set[tuple[int, int]]:
     """Which (list id, index) pairs are allocated already (one prepared query)."""
     if not pairs:
         return set()
     rows = (
-        _connection()
+        (connection if connection is not None else _connection())
         .execute(
             _TAKEN,
             {"lists": sorted({p[0] for p in pairs}), "indices": sorted({p[1] for p in pairs})},

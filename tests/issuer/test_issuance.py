@@ -342,6 +342,30 @@ def test_without_an_active_signing_key_nothing_is_written(
     assert _count(app, IssuedCredential) == 0
 
 
+def test_a_taken_unique_value_leaves_nothing_half_written(
+    app: Flask, client: FlaskClient, make: Factory, world: Ready, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A unique value that is already taken (here every short code is the same) must end
+    in a clear 409 and a rolled-back transaction: on SQLite at the first failure (no
+    savepoint), on PostgreSQL after the savepoint retries run out."""
+    from issuer.services import issuance
+
+    monkeypatch.setattr(issuance, "new_short_code", lambda: "SAMECODE1234")
+    first = issue(make, world.provider, world.freelancer_id, world.certification.id)
+    second = ready(make, provider=world.provider)
+    before = {m: _count(app, m) for m in (IssuedCredential, StatusAllocation, AuditEvent)}
+    response = client.post(
+        URL,
+        json={"freelancerId": second.freelancer_id, "certificationId": second.certification.id},
+        headers=world.provider.headers,
+    )
+    assert response.status_code == 409
+    assert "retry" in response.get_json()["description"]
+    assert {m: _count(app, m) for m in before} == before
+    with app.app_context():
+        assert db.session.scalar(select(IssuedCredential.id)) == first.id
+
+
 def test_demo_ends_with_one_verifiable_credential(runner: CliRun, app: Flask) -> None:
     for _ in range(2):
         result = runner("demo")
