@@ -41,13 +41,18 @@ class IssuedCredential(db.Model):
     """One signed credential. ``document`` is the signed JSON, byte for byte as issued."""
 
     __tablename__ = "issued_credentials"
-    __table_args__ = (Index("ix_issued_credentials_issuer_issued", "issuer_id", "issued_at"),)
+    __table_args__ = (
+        Index("ix_issued_credentials_issuer_issued", "issuer_id", "issued_at"),
+        # "Does the freelancer already hold one for this certification?" on every issuance
+        # (migration 0003 says why not two single-column indexes).
+        Index("ix_issued_credentials_holder", "freelancer_id", "certification_id"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
     issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id", ondelete="CASCADE"))
     #: None for credentials issued through the W3C VC API (the caller wrote the content).
     freelancer_id: Mapped[str | None] = mapped_column(
-        ForeignKey("freelancers.id", ondelete="RESTRICT"), index=True
+        ForeignKey("freelancers.id", ondelete="RESTRICT")
     )
     certification_id: Mapped[str | None] = mapped_column(
         ForeignKey("certifications.id", ondelete="RESTRICT"), index=True

@@ -366,6 +366,27 @@ def test_a_taken_unique_value_leaves_nothing_half_written(
         assert db.session.scalar(select(IssuedCredential.id)) == first.id
 
 
+def test_the_already_holds_check_reads_only_the_freelancers_credentials(app: Flask) -> None:
+    """Every issuance asks whether the freelancer already holds the certification; SQLite
+    must answer from the (freelancer, certification) index, not by reading every
+    credential of the certification (migration 0003)."""
+    from issuer.services.issuance_records import HELD
+
+    with app.app_context():
+        connection = db.session.connection()
+        if connection.dialect.name != "sqlite":
+            pytest.skip("PostgreSQL plans from statistics; the index exists on both")
+        compiled = HELD.compile(dialect=connection.dialect)
+        params = compiled.construct_params(
+            {"freelancer_id": "frl_x", "certification_id": "cert_x", "now": datetime.now(UTC)}
+        )
+        values = [params[name] for name in compiled.positiontup or ()]
+        values = [v.isoformat(" ") if isinstance(v, datetime) else v for v in values]
+        plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", tuple(values)).all()
+    details = " ".join(str(row[-1]) for row in plan)
+    assert "ix_issued_credentials_holder (freelancer_id=? AND certification_id=?)" in details
+
+
 def test_demo_ends_with_one_verifiable_credential(runner: CliRun, app: Flask) -> None:
     for _ in range(2):
         result = runner("demo")
