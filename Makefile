@@ -19,6 +19,9 @@ $(STAMP): requirements.lock pyproject.toml
 system-deps:
 	@scripts/system-deps.sh
 
+# Credentials, QR codes and did:web name the address they are served at: follow PORT/HOST
+# unless MICROCRED_BASE_URL says otherwise (behind a proxy, say).
+run: export MICROCRED_BASE_URL ?= http://$(HOST):$(PORT)
 run: $(STAMP) system-deps
 	$(BIN)/microcred init
 	$(BIN)/microcred demo
