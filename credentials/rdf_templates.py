@@ -37,8 +37,9 @@ import re
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, cast
 
 from pyld.nquads import escape as _pyld_escape
@@ -79,20 +80,85 @@ def _steers(key: str) -> bool:
 # --- the shape of a document --------------------------------------------------------------
 
 
-def _shape(node: Any, slots: list[str], steering: bool = False) -> Any:
-    if isinstance(node, dict):
-        out: dict[str, Any] = {}
-        for key, value in node.items():
-            out[key] = value if key == "@context" else _shape(value, slots, _steers(key))
-        return out
-    if isinstance(node, list):
-        return [_shape(item, slots, steering) for item in node]
+class _Mark:
+    """A structural token of a shape key: equal only to itself, never to a key or a value."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __repr__(self) -> str:
+        return self._name
+
+
+# A shape key is a flat tuple read like a grammar: a dict is _DICT (key value)* _END, a list
+# _LIST value* _END, a scalar one string token ("=" verbatim, "n" number/boolean/null, or a
+# slot class, which never starts with "=" or "n"). Keys are always strings and tokens never
+# marks, so two shapes give equal tuples only if they are equal: no json.dumps needed.
+_DICT = _Mark("{")
+_LIST = _Mark("[")
+_END = _Mark("]")
+_JSON = _Mark("json")
+# Exact types only: True == 1 == 1.0 in a tuple, so numbers are keyed by their repr, and a
+# subclass (IntEnum...) might print differently from what pyld writes. Those go to pyld.
+_NUMBERS = (bool, int, float)
+
+
+class _UnsupportedError(Exception):
+    """A value a template cannot stand for (non-string key, non-JSON type): plain pyld."""
+
+
+def _context_token(context: Any) -> object:
+    if isinstance(context, str):
+        return context
+    if isinstance(context, list) and all(isinstance(item, str) for item in context):
+        return tuple(context)
+    # Embedded contexts (rare) keep their key order: pyld processes terms in that order.
+    return (_JSON, json.dumps(context, ensure_ascii=False, separators=(",", ":")))
+
+
+def _shape(node: Any, tokens: list[object], slots: list[str], steering: bool = False) -> None:
+    """Append ``node``'s shape to ``tokens`` and its slot values to ``slots``, in one pass."""
     if isinstance(node, str):
-        if steering or node.startswith("@") or _NONCE in node:
-            return "=" + node
+        if steering or node[:1] == "@" or _NONCE in node:
+            tokens.append("=" + node)
+            return
+        if type(node) is not str:
+            node = str.__str__(node)  # the characters pyld sees, not a subclass's __format__
         slots.append(node)
-        return "#" + _slot_class(node)
-    return node  # numbers, booleans, null: verbatim (JSON keeps 1, 1.0 and true apart)
+        tokens.append(_slot_class(node))
+    elif isinstance(node, dict):
+        tokens.append(_DICT)
+        for key, value in node.items():
+            if type(key) is not str:
+                raise _UnsupportedError
+            tokens.append(key)
+            if key == "@context":
+                tokens.append(_context_token(value))
+            else:
+                _shape(value, tokens, slots, _steers(key))
+        tokens.append(_END)
+    elif isinstance(node, list):
+        tokens.append(_LIST)
+        for item in node:
+            _shape(item, tokens, slots, steering)
+        tokens.append(_END)
+    elif node is None or type(node) in _NUMBERS:
+        tokens.append("n" + repr(node))
+    else:
+        raise _UnsupportedError
+
+
+def shape_of(document: Mapping[str, Any]) -> tuple[tuple[object, ...], list[str]] | None:
+    """The shape key of ``document`` and its slot values; None when no template can serve it."""
+    tokens: list[object] = []
+    slots: list[str] = []
+    try:
+        _shape(document, tokens, slots)
+    except (_UnsupportedError, TypeError, ValueError, RecursionError):
+        return None  # TypeError/ValueError: json.dumps or repr refusing an odd value
+    return tuple(tokens), slots
 
 
 def _rebuild(node: Any, values: Iterator[str], steering: bool = False) -> Any:
@@ -146,24 +212,68 @@ def _document_terms(node: Any, seen: set[str]) -> set[str]:
 # --- templates ------------------------------------------------------------------------------
 
 
+# Joins a template's literals so that pyld's escape runs once per document: it rewrites
+# single characters, so escaping the joined text and splitting it again is the same as
+# escaping each literal, as long as no literal contains the separator (checked).
+_SEPARATOR = "\x1f"
+
+_Pick = Callable[[Sequence[str]], tuple[str, ...]]
+
+
+def _picker(indices: Sequence[int]) -> _Pick:
+    """``itemgetter`` that always returns a tuple (it returns a bare item for one index)."""
+    if len(indices) > 1:
+        return cast(_Pick, itemgetter(*indices))
+    if indices:
+        only = indices[0]
+        return lambda items: (items[only],)
+    return lambda items: ()
+
+
+def _escaped(literals: tuple[str, ...]) -> Sequence[str]:
+    """pyld's N-Quads escape of each literal."""
+    if not literals:
+        return literals
+    joined = _SEPARATOR.join(literals)
+    if joined.count(_SEPARATOR) != len(literals) - 1:  # a literal contains the separator
+        return [_pyld_escape(value) for value in literals]
+    escaped: str = _pyld_escape(joined)
+    return escaped.split(_SEPARATOR)
+
+
 @dataclass(frozen=True, slots=True)
 class _Template:
-    #: N-Quads text in pieces: fragments[0], slot, fragments[1], slot, ... fragments[-1].
-    fragments: tuple[str, ...]
-    holes: tuple[tuple[int, bool], ...]  # (slot, is_iri) between consecutive fragments
-    iri_slots: frozenset[int]
+    #: pyld's N-Quads with the holes left empty: fragments at even indices, holes at odd.
+    parts: tuple[str, ...]
+    #: Picks each hole's text from ``[*values, *escaped literals]``, in order.
+    holes: _Pick
+    iris: _Pick
+    literals: _Pick
     terms: frozenset[str]
 
+    @classmethod
+    def of(
+        cls, fragments: list[str], holes: list[tuple[int, bool]], slots: int, terms: frozenset[str]
+    ) -> _Template:
+        literal_slots = sorted({slot for slot, is_iri in holes if not is_iri})
+        position = {slot: slots + i for i, slot in enumerate(literal_slots)}
+        parts = [""] * (2 * len(fragments) - 1)
+        parts[0::2] = fragments
+        return cls(
+            parts=tuple(parts),
+            holes=_picker([slot if is_iri else position[slot] for slot, is_iri in holes]),
+            iris=_picker(sorted({slot for slot, is_iri in holes if is_iri})),
+            literals=_picker(literal_slots),
+            terms=terms,
+        )
+
     def fill(self, values: list[str]) -> str | None:
-        for slot in self.iri_slots:
-            value = values[slot]
+        for value in self.iris(values):
             if value in self.terms or not jsonld.is_kept_iri(value):
                 return None
-        parts = [self.fragments[0]]
-        for (slot, is_iri), fragment in zip(self.holes, self.fragments[1:], strict=True):
-            parts.append(values[slot] if is_iri else _pyld_escape(values[slot]))
-            parts.append(fragment)
-        return "".join(parts)
+        text = list(self.parts)
+        text[1::2] = self.holes([*values, *_escaped(self.literals(values))])
+        return "".join(text)
 
 
 class _NeedsVerbatim(Exception):  # noqa: N818 - control flow inside this module only
@@ -218,25 +328,31 @@ def _build(document: Mapping[str, Any], values: list[str], verbatim: set[int]) -
     except MicrocredError:
         return None
     fragments, holes = _analyse(nquads, placeholders, len(values))
-    iri_slots = frozenset(slot for slot, is_iri in holes if is_iri)
-    terms = frozenset(_document_terms(document, set())) if iri_slots else frozenset()
-    return _Template(tuple(fragments), tuple(holes), iri_slots, terms)
+    has_iri = any(is_iri for _, is_iri in holes)
+    terms = frozenset(_document_terms(document, set())) if has_iri else frozenset()
+    return _Template.of(fragments, holes, len(values), terms)
 
 
-_Key = tuple[str, tuple[str | None, ...]]
+class _Shape:
+    """A learned shape: the slots that must be verbatim. Hashed by identity, so the template
+    key that holds it is cheap to hash and compare (the shape tuple itself is hashed once)."""
+
+    __slots__ = ("verbatim",)
+
+    def __init__(self) -> None:
+        self.verbatim: tuple[int, ...] = ()
 
 
-def _key_values(values: list[str], verbatim: frozenset[int]) -> tuple[str | None, ...]:
-    # None (not "") marks a slot that is not verbatim, so a key can never match a template
-    # that was built with a different set of verbatim slots.
-    return tuple(values[i] if i in verbatim else None for i in range(len(values)))
+# (shape, verbatim slot numbers, their values): a template is only found again by a document
+# with the same verbatim slots and the same values in them.
+_Key = tuple[_Shape, tuple[int, ...], tuple[str, ...]]
 
 
 class TemplateCache:
     """Shapes → slots that must be verbatim; (shape, verbatim values) → template. Bounded LRU."""
 
     def __init__(self) -> None:
-        self._verbatim: OrderedDict[str, frozenset[int]] = OrderedDict()
+        self._shapes: OrderedDict[tuple[object, ...], _Shape] = OrderedDict()
         self._templates: OrderedDict[_Key, _Template | None] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
@@ -244,26 +360,36 @@ class TemplateCache:
 
     def nquads(self, document: Mapping[str, Any]) -> str | None:
         """pyld's N-Quads for ``document`` from a template, or None to use plain pyld."""
-        values: list[str] = []
-        shape_key = json.dumps(_shape(document, values), ensure_ascii=False, separators=(",", ":"))
+        shaped = shape_of(document)
+        if shaped is None:
+            return None
+        shape_key, values = shaped
+        template: _Template | None = _MISSING
+        verbatim: tuple[int, ...] = ()
         with self._lock:
-            verbatim = self._verbatim.get(shape_key, frozenset())
-        key = (shape_key, _key_values(values, verbatim))
-        with self._lock:
-            template = self._templates.get(key, _MISSING)
-            if template is not _MISSING:
+            # Shapes are not moved to the end on a hit (that would hash the long key again):
+            # a hot shape evicted by _MAX_SHAPES newer ones is simply learned once more.
+            shape = self._shapes.get(shape_key)
+            if shape is not None:
+                verbatim = shape.verbatim
+                key = (shape, verbatim, tuple([values[i] for i in verbatim]))
+                template = self._templates.get(key, _MISSING)
+            if template is _MISSING:
+                self.misses += 1
+            else:
                 self._templates.move_to_end(key)
                 self.hits += 1
         if template is _MISSING:
-            self.misses += 1
-            template, key = self._learn(document, values, shape_key, set(verbatim))
-        if template is None:
-            return None
-        return cast(_Template, template).fill(values)
+            template = self._learn(document, values, shape_key, set(verbatim))
+        return None if template is None else template.fill(values)
 
     def _learn(
-        self, document: Mapping[str, Any], values: list[str], shape_key: str, verbatim: set[int]
-    ) -> tuple[_Template | None, _Key]:
+        self,
+        document: Mapping[str, Any],
+        values: list[str],
+        shape_key: tuple[object, ...],
+        verbatim: set[int],
+    ) -> _Template | None:
         template: _Template | None = None
         for _ in range(len(values) + 1):
             try:
@@ -274,21 +400,23 @@ class TemplateCache:
                     template = None
                     break
                 verbatim |= exc.slots
-        frozen = frozenset(verbatim)
-        key = (shape_key, _key_values(values, frozen))
+        learned = tuple(sorted(verbatim))
         with self._lock:
-            self._verbatim[shape_key] = frozen | self._verbatim.get(shape_key, frozenset())
-            self._verbatim.move_to_end(shape_key)
-            while len(self._verbatim) > _MAX_SHAPES:
-                self._verbatim.popitem(last=False)
-            self._templates[key] = template
+            shape = self._shapes.get(shape_key)
+            if shape is None:
+                shape = self._shapes[shape_key] = _Shape()
+            self._shapes.move_to_end(shape_key)
+            shape.verbatim = tuple(sorted(verbatim.union(shape.verbatim)))
+            while len(self._shapes) > _MAX_SHAPES:
+                self._shapes.popitem(last=False)
+            self._templates[(shape, learned, tuple([values[i] for i in learned]))] = template
             while len(self._templates) > _MAX_TEMPLATES:
                 self._templates.popitem(last=False)
-        return template, key
+        return template
 
     def clear(self) -> None:
         with self._lock:
-            self._verbatim.clear()
+            self._shapes.clear()
             self._templates.clear()
 
 

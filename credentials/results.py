@@ -75,38 +75,48 @@ class VerificationResult:
 
     @property
     def verdict(self) -> Verdict:
-        failed = {c.code for c in self.failures if c.name == "status"}
-        if any(c.failed for c in self.checks if c.name in _INTEGRITY):
+        return self._verdict(self.failures)
+
+    @property
+    def summary(self) -> str:
+        """One sentence for people: the verdict and, when not valid, the first reason."""
+        failures = self.failures
+        return _summary(self._verdict(failures), failures)
+
+    def _verdict(self, failures: tuple[Check, ...]) -> Verdict:
+        if any(c.name in _INTEGRITY for c in failures):
             return Verdict.INVALID
-        if "revoked" in failed:
+        status = {c.code for c in failures if c.name == "status"}
+        if "revoked" in status:
             return Verdict.REVOKED
-        if "suspended" in failed:
+        if "suspended" in status:
             return Verdict.SUSPENDED
         for check in self.checks_named("validity"):
             if check.code == "expired":
                 return Verdict.EXPIRED
             if check.code == "not_yet_valid":
                 return Verdict.NOT_YET_VALID
-        return Verdict.INVALID if self.failures else Verdict.VALID
-
-    @property
-    def summary(self) -> str:
-        """One sentence for people: the verdict and, when not valid, the first reason."""
-        verdict = self.verdict
-        if verdict is Verdict.VALID:
-            return "Valid: every check passed."
-        reason = self.failures[0].message if self.failures else ""
-        label = verdict.value.replace("_", " ").capitalize()
-        return f"{label}: {reason}" if reason else label
+        return Verdict.INVALID if failures else Verdict.VALID
 
     def as_dict(self) -> dict[str, Any]:
         issuer = self.credential.get("issuer")
         issuer_id = issuer.get("id") if isinstance(issuer, Mapping) else issuer
+        # The failures and the verdict once: each property would compute them again.
+        failures = self.failures
+        verdict = self._verdict(failures)
         return {
-            "verified": self.verified,
-            "verdict": self.verdict.value,
-            "summary": self.summary,
+            "verified": not failures,
+            "verdict": verdict.value,
+            "summary": _summary(verdict, failures),
             "credentialId": self.credential.get("id"),
             "issuer": issuer_id if isinstance(issuer_id, str) else None,
             "checks": [c.as_dict() for c in self.checks],
         }
+
+
+def _summary(verdict: Verdict, failures: tuple[Check, ...]) -> str:
+    if verdict is Verdict.VALID:
+        return "Valid: every check passed."
+    reason = failures[0].message if failures else ""
+    label = verdict.value.replace("_", " ").capitalize()
+    return f"{label}: {reason}" if reason else label

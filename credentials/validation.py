@@ -417,10 +417,12 @@ class _Checker:
     def type_(self, owner: Mapping[str, Any], path: str, *, include: str | None = None) -> None:
         if "type" not in owner:
             self.add(_at(path, "type"), "is required")
-        elif types_of(owner["type"]) is None:
+            return
+        types = types_of(owner["type"])
+        if types is None:
             self.add(_at(path, "type"), "must be a string or a non-empty list of strings")
-        elif include is not None:
-            self.includes(owner, path, include)
+        elif include is not None and include not in types:
+            self.add(_at(path, "type"), f"must include {include!r}")
 
     def includes(self, owner: Mapping[str, Any], path: str, name: str) -> None:
         types = types_of(owner.get("type"))
@@ -480,13 +482,12 @@ class _Checker:
     def timestamp(self, owner: Mapping[str, Any], key: str, path: str) -> datetime | None:
         if key not in owner:
             return None
-        value = owner[key]
-        if not is_datetime_stamp(value):
+        parsed = parse_datetime_stamp(owner[key])
+        if parsed is None:
             self.add(
                 _at(path, key), "must be a dateTimeStamp with a timezone (2025-01-31T12:00:00Z)"
             )
-            return None
-        return parse_datetime_stamp(value)
+        return parsed
 
 
 def _is_language_value(item: object) -> bool:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import enum
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -12,7 +14,7 @@ from hypothesis import strategies as st
 
 from credentials import jsonld
 from credentials.errors import MicrocredError
-from credentials.rdf_templates import TemplateCache
+from credentials.rdf_templates import TemplateCache, shape_of
 from tests.credentials import factories as f
 
 OB = f.credential()["@context"]
@@ -168,6 +170,150 @@ def test_blank_node_ids_and_equal_values() -> None:
 def test_relative_then_absolute_ids() -> None:
     for value in ("relative-1", "urn:ok:1", "relative-2", "urn:ok:2"):
         assert_same(f.credential(id=value))
+
+
+# --- the shape key: one pass, a tuple, never a false match -------------------------------
+
+SCORED = [*OB, {"score": "https://ex.example/score", "tag": "https://ex.example/tag"}]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        (1, 1.0, True, 1, 1.0, True),  # equal in Python (and as tuple members), not in JSON-LD
+        (0, 0.0, -0.0, False, None, 0, -0.0),
+        (2**53 + 1, float(2**53), 1e21, 10**21),
+        ("1", 1, "true", True),
+    ],
+)
+def test_numbers_and_booleans_never_share_a_template(values: tuple[Any, ...]) -> None:
+    for value in values:
+        doc = f.credential(**{"@context": SCORED})
+        doc["credentialSubject"]["score"] = value
+        assert_same(doc)
+
+
+def test_literals_with_the_separator_and_escapes() -> None:
+    assert_same(f.credential())
+    for name, description in (
+        ("a\x1fb", 'quote " and \n newline'),
+        ('tab \t and " quote', "\x1f"),
+        ("\x1f\x1f", "\x1f\\\x1f"),
+        ("plain", "also plain"),
+    ):
+        doc = f.credential(name=name)
+        doc["credentialSubject"]["achievement"]["description"] = description
+        assert_same(doc)
+
+
+class Kind(enum.StrEnum):
+    BADGE = "Badge"
+
+
+class Score(enum.IntEnum):
+    HIGH = 5
+
+
+def test_string_subclasses_are_read_as_their_characters() -> None:
+    assert_same(f.credential(name="Badge"))
+    assert_same(f.credential(name=Kind.BADGE))
+    assert jsonld.canonical_nquads(f.credential(name=Kind.BADGE)) == jsonld.canonical_nquads(
+        f.credential(name="Badge")
+    )
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {1: "integer key"},
+        {"nested": ("a", "tuple")},
+        Score.HIGH,
+        {"set": {"x"}},
+    ],
+)
+def test_values_a_template_cannot_stand_for_go_to_pyld(odd: Any) -> None:
+    cache = TemplateCache()
+    doc = f.credential(**{"@context": SCORED})
+    doc["credentialSubject"]["score"] = odd
+    assert shape_of(doc) is None
+    assert cache.nquads(doc) is None
+    assert (cache.hits, cache.misses) == (0, 0)
+    assert_same(doc)
+
+
+def test_deeply_nested_document_goes_to_pyld() -> None:
+    doc = f.credential(**{"@context": SCORED})
+    node: Any = "leaf"
+    for _ in range(5000):
+        node = [node]
+    doc["credentialSubject"]["score"] = node
+    assert shape_of(doc) is None
+    assert_same(doc)
+
+
+def _json_shape(node: Any, steering: bool = False) -> Any:
+    """The shape as the module docs define it, written out as JSON (the reference key)."""
+    if isinstance(node, dict):
+        return {
+            k: ["context", v] if k == "@context" else _json_shape(v, k == "type" or _steers(k))
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_json_shape(item, steering) for item in node]
+    if isinstance(node, str):
+        if steering or node.startswith("@"):
+            return "=" + node
+        colon = node.find(":")
+        if colon <= 0:
+            return "#r"
+        return ("#a:" if node[colon + 1 : colon + 3] == "//" else "#p:") + node[:colon]
+    return node
+
+
+def _steers(key: str) -> bool:
+    return key.startswith("@") and key not in ("@id", "@value")
+
+
+def _slots(node: Any, steering: bool = False) -> list[str]:
+    if isinstance(node, dict):
+        return [
+            s
+            for k, v in node.items()
+            if k != "@context"
+            for s in _slots(v, k == "type" or _steers(k))
+        ]
+    if isinstance(node, list):
+        return [s for item in node for s in _slots(item, steering)]
+    if isinstance(node, str) and not (steering or node.startswith("@")):
+        return [node]
+    return []
+
+
+KEYS = st.sampled_from(["a", "b", "type", "@id", "@type", "@value", "@context", "]", "{", "=a", ""])
+SCALARS = st.sampled_from(
+    ["x", "y", "@x", "a:b", "a:c", "a://b", "b:x", "", "=x", "#r", "r", "n1", "]", "{"]
+) | st.sampled_from([1, 1.0, True, False, 0, -0.0, 0.0, None, "1", "true", "null"])
+DOCS = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYS, inner, max_size=3),
+    max_leaves=12,
+)
+
+
+def _reference_key(doc: Any) -> str:
+    return json.dumps(_json_shape(doc), separators=(",", ":"))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(KEYS, DOCS, max_size=4), st.dictionaries(KEYS, DOCS, max_size=4))
+def test_shape_keys_match_exactly_when_json_shapes_do(first: Any, second: Any) -> None:
+    first_shape, second_shape = shape_of(first), shape_of(second)
+    assert first_shape is not None
+    assert second_shape is not None
+    assert first_shape[1] == _slots(first)
+    assert (first_shape[0] == second_shape[0]) == (_reference_key(first) == _reference_key(second))
+    # Hash and equality agree, so a dict lookup finds the same entry.
+    assert shape_of(copy.deepcopy(first)) == first_shape
 
 
 # --- property: random strings anywhere in a credential -------------------------------------

@@ -13,7 +13,7 @@ from credentials.errors import MalformedCredentialError
 from credentials.proofs import JCS, RDFC
 from credentials.resolvers import CompositeDidResolver, StaticStatusLists
 from credentials.results import Outcome, Verdict
-from credentials.verify import Verifier, load_credential
+from credentials.verify import MAX_DEPTH, Verifier, load_credential
 from tests.credentials import factories as f
 
 SUITES = [RDFC, JCS]
@@ -390,6 +390,49 @@ def test_structural_problem_is_reported_with_its_field() -> None:
 def test_malformed_input_is_a_typed_error(data: bytes, fragment: str) -> None:
     with pytest.raises(MalformedCredentialError, match=fragment):
         load_credential(data)
+
+
+def _nested(levels: int, innermost: str, *, brackets: str = "{}") -> bytes:
+    """``levels`` containers inside the top object, the deepest holding ``innermost``."""
+    opening, closing = ('{"k":', "}") if brackets == "{}" else ("[", "]")
+    return ('{"top":' + opening * (levels - 1) + innermost + closing * (levels - 1) + "}").encode()
+
+
+@pytest.mark.parametrize("brackets", ["{}", "[]"])
+@pytest.mark.parametrize("innermost", ["{}", "[]"])
+def test_empty_container_at_the_depth_limit_is_accepted(brackets: str, innermost: str) -> None:
+    # The top object is depth 0, so the innermost container sits at depth MAX_DEPTH.
+    assert load_credential(_nested(MAX_DEPTH, innermost, brackets=brackets))
+
+
+@pytest.mark.parametrize("brackets", ["{}", "[]"])
+@pytest.mark.parametrize("innermost", ['{"a":1}', '["x"]', "[[]]", '{"a":{}}', "[null]"])
+def test_any_value_below_the_depth_limit_is_refused(brackets: str, innermost: str) -> None:
+    with pytest.raises(MalformedCredentialError, match=f"deeper than {MAX_DEPTH}"):
+        load_credential(_nested(MAX_DEPTH, innermost, brackets=brackets))
+
+
+def test_scalar_at_the_depth_limit_is_accepted() -> None:
+    assert load_credential(_nested(MAX_DEPTH, '"leaf"'))
+
+
+@pytest.mark.parametrize(
+    ("data", "key"),
+    [
+        (b'{"a": {"x": 1, "y": 2, "x": 3}}', "x"),
+        (b'{"a": [{"ok": 1}, {"y": 1, "z": 2, "z": 3, "y": 4}]}', "z"),
+        (b'{"b": 1, "a": 2, "b": 3, "a": 4}', "b"),
+    ],
+)
+def test_a_repeated_key_anywhere_is_named(data: bytes, key: str) -> None:
+    with pytest.raises(MalformedCredentialError, match=f"key '{key}' twice") as raised:
+        load_credential(data)
+    assert raised.value.field == key
+
+
+def test_equal_keys_in_different_objects_are_not_repeats() -> None:
+    document = load_credential(b'{"a": {"id": 1}, "b": [{"id": 2}, {"id": 3}], "id": 4}')
+    assert document == {"a": {"id": 1}, "b": [{"id": 2}, {"id": 3}], "id": 4}
 
 
 def test_verify_rejects_non_objects() -> None:
