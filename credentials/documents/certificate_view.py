@@ -192,7 +192,7 @@ def certificate_context(data: CertificateData, limits: Limits = LIMITS) -> dict[
         "status_label": _clip(clean_text(data.status_label), 24),
         "status_kind": status_kind,
         "is_valid": status_kind == "valid",
-        "qr_svg": Markup(qr_svg(data.verify_url, size_px=300, border=2)),  # noqa: S704 - our own SVG, numbers only
+        "qr_svg": Markup(qr_svg(data.verify_url, size_px=300, border=2, stroked=True)),  # noqa: S704 - our own SVG, numbers only
         "primary": branding.primary,
         "accent": branding.accent,
         "accent_ink": ink_colour(branding.accent),

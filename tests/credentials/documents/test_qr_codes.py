@@ -6,7 +6,7 @@ import io
 import re
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops
 
 from credentials.documents.qr import qr_matrix, qr_png, qr_svg
 from credentials.errors import InvalidInputError
@@ -64,6 +64,37 @@ def test_svg_is_compact() -> None:
 
     assert len(svg) < 6000
     assert len(re.findall("M", svg)) < sum(map(sum, qr_matrix(URL)))
+
+
+def test_stroked_svg_decodes_to_the_url() -> None:
+    svg = qr_svg(URL, size_px=240, stroked=True)
+
+    assert decode_qr(svg_to_image(svg)) == [URL]
+
+
+def test_stroked_svg_covers_the_same_modules_as_the_filled_one() -> None:
+    # Lines one module thick through the middle of each run: only edge pixels may differ.
+    filled = svg_to_image(qr_svg(URL, size_px=240)).convert("L")
+    stroked = svg_to_image(qr_svg(URL, size_px=240, stroked=True)).convert("L")
+
+    dark = sum(filled.histogram()[:128])
+    differing = sum(ImageChops.difference(filled, stroked).histogram()[128:])
+    assert dark > 10_000
+    assert differing < dark * 0.005
+
+
+def test_stroked_svg_draws_lines_not_rectangles() -> None:
+    root = parse_own_xml(qr_svg(URL, stroked=True))
+
+    _rect, path = list(root)
+    assert (path.get("fill"), path.get("stroke"), path.get("stroke-width")) == (
+        "none",
+        "#000000",
+        "1",
+    )
+    # Two path commands per run (move, horizontal line) where the filled code has five.
+    filled_commands = re.findall("[A-Za-z]", parse_own_xml(qr_svg(URL))[1].get("d", ""))
+    assert re.findall("[A-Za-z]", path.get("d", "")) == ["M", "h"] * (len(filled_commands) // 5)
 
 
 def test_error_correction_level_m() -> None:
