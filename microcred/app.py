@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Request, Response, jsonify
+from flask.sessions import NullSession, SessionInterface, SessionMixin
 from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -19,6 +20,19 @@ from microcred.extensions import api, db, limiter, migrate
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+class StatelessSessions(SessionInterface):
+    """No cookie sessions: the API authenticates with bearer keys and the public pages keep
+    no state, so microcred sets no cookies. Flask's default would build a signing
+    serializer on every request (≈ 0.1 ms, a thirtieth of an issuance) to read a cookie
+    nobody sends; writing to ``flask.session`` raises, so a future use is not silent."""
+
+    def open_session(self, app: Flask, request: Request) -> NullSession:
+        return self.make_null_session(app)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        return None
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -38,6 +52,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     finalize_config(app.config)
     app.config.setdefault("API_SPEC_OPTIONS", _spec_options(app.config["MICROCRED_BASE_URL"]))
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep schema field order
+    app.session_interface = StatelessSessions()
 
     trusted = int(app.config["MICROCRED_TRUSTED_PROXIES"])
     if trusted:

@@ -94,7 +94,10 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_on_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+    # Straight to the driver: ``exec_driver_sql`` would build a full execution context
+    # (≈ 30 µs, twice per API write request) for a statement with no parameters or result.
+    statement = "BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN"
+    connection.connection.driver_connection.execute(statement)
 
 
 def configure_engine(engine: Engine) -> None:

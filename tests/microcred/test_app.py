@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -132,3 +133,17 @@ def test_api_is_rate_limited_per_key(make_app: Callable[..., Flask]) -> None:
     assert "Retry-After" in limited.headers
     # …and counted per key: another provider's key is unaffected.
     assert client.get("/api/v1/issuer", headers=second.headers).status_code == 200
+
+
+def test_no_cookies_are_set_and_the_cookie_session_is_refused(app: Flask) -> None:
+    from flask import session
+
+    client = app.test_client()
+    for path in ("/", "/verify", "/healthz", "/api/v1/openapi.json"):
+        response = client.get(path, headers={"Cookie": "session=forged"})
+        assert response.status_code == 200, path
+        assert "Set-Cookie" not in response.headers, path
+    with app.test_request_context("/"):
+        assert not session  # a cookie sent by the client is never read
+        with pytest.raises(RuntimeError, match="session is unavailable"):
+            session["user"] = "x"
