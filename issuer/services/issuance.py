@@ -12,10 +12,12 @@ its records (the API, bulk issuance, the CLI and the demo all call it):
 3. sign it with the provider's active key and store the signed JSON byte for byte, with
    its evidence rows, status allocations and an audit event.
 
-The caller owns the transaction (``microcred.db.write_transaction``). The insert runs in
-a SAVEPOINT: when a concurrent issuance took one of the drawn status indices first
-(UNIQUE (status_list_id, index)), the savepoint is rolled back and the credential is
-drawn, built and signed again — uniqueness never depends on timing.
+The caller owns the transaction (``microcred.db.write_transaction``). On PostgreSQL the
+insert runs in a SAVEPOINT: when a concurrent issuance took one of the drawn status
+indices first (UNIQUE (status_list_id, index)), the savepoint is rolled back and the
+credential is drawn, built and signed again — uniqueness never depends on timing. SQLite
+admits one writer at a time, so there the checked indices cannot be taken meanwhile and
+the savepoint is left out (``_needs_savepoint``).
 
 Reads and writes on this path are Core statements (``issuance_records``): at hundreds of
 issuances per second per core, ORM bookkeeping was most of the cost.
@@ -264,12 +266,13 @@ def sign_and_store(
     extra_rows: Callable[[str], Sequence[Any]] = lambda _: (),
     connection: Connection | None = None,
 ) -> IssuedCredential:
-    """Draw status entries, build, sign and insert (in a savepoint) until the insert holds.
+    """Draw status entries, build, sign and insert until the insert holds.
 
     ``values`` are the ``IssuedCredential`` columns besides those set here (id, document,
-    suite, short code, key, and ``credential_id`` unless given). A lost race on a status
-    index (or, astronomically rarely, on a short code) rolls the savepoint back; the next
-    attempt draws again and signs the new document.
+    suite, short code, key, and ``credential_id`` unless given). Where writers run
+    concurrently, a lost race on a status index (or, astronomically rarely, on a short
+    code) rolls the savepoint back and the next attempt draws again and signs the new
+    document; on SQLite a taken value ends the request in a 409 (nothing is written).
     """
     credential_uuid = new_uuid()
     connection = connection if connection is not None else db.session.connection()
