@@ -36,6 +36,15 @@ class CompetencyProgress:
     def met(self) -> bool:
         return self.accepted >= self.required
 
+    @property
+    def shortfall(self) -> str:
+        """What this competency still needs, as one sentence (for an unmet competency)."""
+        short = self.required - self.accepted
+        return (
+            f"{self.name}: {short} more accepted gig project{'s' if short > 1 else ''} needed "
+            f"(has {self.accepted} of {self.required})"
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class EvidenceEvaluation:
@@ -60,13 +69,7 @@ class EvidenceEvaluation:
             return ("the micro-certification has no competencies",)
         if self.met:
             return ()
-        lacking = [
-            f"{c.name}: {c.required - c.accepted} more accepted gig project"
-            f"{'s' if c.required - c.accepted > 1 else ''} needed "
-            f"(has {c.accepted} of {c.required})"
-            for c in self.competencies
-            if not c.met
-        ]
+        lacking = [c.shortfall for c in self.competencies if not c.met]
         if self.required_competencies < len(self.competencies):
             short = self.required_competencies - self.competencies_met
             lacking.insert(

@@ -409,11 +409,7 @@ def _evidence_refusal(
     freelancer_id: str, certification_id: str, evaluation: EvidenceEvaluation
 ) -> Exception:
     errors = {
-        f"competencies.{c.competency_id}": [
-            f"{c.name}: {c.required - c.accepted} more accepted gig project"
-            f"{'s' if c.required - c.accepted > 1 else ''} needed (has {c.accepted} of "
-            f"{c.required})"
-        ]
+        f"competencies.{c.competency_id}": [c.shortfall]
         for c in evaluation.competencies
         if not c.met
     }
