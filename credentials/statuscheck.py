@@ -7,7 +7,11 @@ status check: fail closed, so a revoked credential cannot pass by making its
 list unreachable.
 
 Verifying a list signature costs as much as verifying a credential, so the
-outcome is cached per (URL, exact content); a changed list is a new key.
+outcome is cached. The key holds everything that decided it: the URL, the exact
+content and the issuer the list had to come from (a list is authentic for one
+issuer and not for another). Without the issuer in the key, one forged credential
+naming a genuine list under another issuer would cache a failure that every genuine
+credential on that list then read as theirs.
 """
 
 from __future__ import annotations
@@ -15,10 +19,11 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
+
+from cachetools import TTLCache
 
 from credentials.dates import parse_datetime
 from credentials.errors import InvalidInputError, MicrocredError, ResolutionError
@@ -48,11 +53,15 @@ class StatusChecker:
         fetcher: StatusListFetcher,
         did_resolver: DidResolver,
         cache_size: int = 256,
+        cache_ttl: float = 300.0,
     ) -> None:
         self._fetcher = fetcher
         self._did_resolver = did_resolver
-        self._cache_size = cache_size
-        self._verified: OrderedDict[tuple[str, str], str | None] = OrderedDict()
+        # A time to live as well: the answer also depended on the clock (a proof's
+        # ``expires``) and on the signer's DID document, which may drop a key later.
+        self._verified: TTLCache[tuple[str, str, str | None], str | None] = TTLCache(
+            maxsize=cache_size, ttl=cache_ttl
+        )
         self._lock = threading.Lock()
 
     def check(self, credential: Mapping[str, Any], now: datetime) -> list[Check]:
@@ -97,17 +106,13 @@ class StatusChecker:
         status_list = self._fetcher.fetch(entry.list_url)
         if not isinstance(status_list, Mapping):
             raise ResolutionError(f"{entry.list_url} did not return a JSON object")
-        key = (entry.list_url, _fingerprint(status_list))
+        key = (entry.list_url, _fingerprint(status_list), issuer)
         with self._lock:
             cached = self._verified.get(key, "")
-            if cached != "":
-                self._verified.move_to_end(key)
         if cached == "":
             cached = self._verify_list(status_list, issuer, now)
             with self._lock:
                 self._verified[key] = cached
-                while len(self._verified) > self._cache_size:
-                    self._verified.popitem(last=False)
         if cached is not None:
             raise ResolutionError(cached)
         _check_window(status_list, now)

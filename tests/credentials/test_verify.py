@@ -492,3 +492,24 @@ def test_status_list_published_just_after_verification_started_is_current() -> N
     lists.put(f.STATUS_URL, add_proof(future, f.ISSUER_KEY, verification_method=f.ISSUER_VM))
     (check, _) = verifier(lists).verify(f.signed()).checks_named("status")
     assert check.code == "status_unverifiable"
+
+
+# --- no cross-talk: one credential's failed check never decides another's -----------------------
+
+
+def test_forged_credential_naming_a_genuine_list_does_not_poison_it() -> None:
+    """The attack from issue 11: a stranger signs a credential that names the genuine issuer's
+    status list. Its status check must fail, and the genuine credential verified next, by the
+    same verifier (same cache), must still pass."""
+    shared = verifier()
+    forged = f.signed(
+        f.credential(issuer={"id": f.OTHER_DID, "type": ["Profile"], "name": "Forger"}),
+        key=f.OTHER_KEY,
+        vm=f.OTHER_VM,
+    )
+    forged_status = shared.verify(forged).checks_named("status")
+    assert {c.code for c in forged_status} == {"status_unverifiable"}
+    genuine = shared.verify(f.signed())
+    assert genuine.verdict is Verdict.VALID, genuine.as_dict()
+    # And the other way round: the genuine answer is not handed to the forger either.
+    assert {c.code for c in shared.verify(forged).checks_named("status")} == {"status_unverifiable"}
