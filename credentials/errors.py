@@ -230,6 +230,13 @@ class ResolutionError(MicrocredError):
     http_status = 502
 
 
+class VerificationTimeoutError(ResolutionError):
+    """The verification's total time budget ran out before this could be checked."""
+
+    code = "timeout"
+    http_status = 504
+
+
 class UnsupportedDidMethodError(ResolutionError):
     code = "unsupported_did_method"
     http_status = 422

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from credentials.trust import TrustDecision
+
 
 class Outcome(StrEnum):
     PASSED = "passed"
@@ -54,12 +56,18 @@ class Check:
 
 
 _INTEGRITY = ("structure", "proof", "issuer")
+#: The code of a check that could not finish within the verification's time budget.
+TIMEOUT = "timeout"
 
 
 @dataclass(frozen=True, slots=True)
 class VerificationResult:
+    """Two answers kept apart: the ``checks`` (is it intact and current?) and ``trust``
+    (who is the issuer?). ``verified`` and ``verdict`` come from the checks alone."""
+
     credential: Mapping[str, Any]
     checks: tuple[Check, ...]
+    trust: TrustDecision | None = None
 
     @property
     def verified(self) -> bool:
@@ -110,6 +118,7 @@ class VerificationResult:
             "summary": _summary(verdict, failures),
             "credentialId": self.credential.get("id"),
             "issuer": issuer_id if isinstance(issuer_id, str) else None,
+            "trust": self.trust.as_dict() if self.trust is not None else None,
             "checks": [c.as_dict() for c in self.checks],
         }
 
@@ -117,6 +126,10 @@ class VerificationResult:
 def _summary(verdict: Verdict, failures: tuple[Check, ...]) -> str:
     if verdict is Verdict.VALID:
         return "Valid: every check passed."
+    timed_out = next((c for c in failures if c.code == TIMEOUT), None)
+    if timed_out is not None:
+        # Fail closed, but say it is about time, not about the credential: a retry may pass.
+        return f"Not valid: {timed_out.message}. Try again later."
     reason = failures[0].message if failures else ""
     label = verdict.value.replace("_", " ").capitalize()
     return f"{label}: {reason}" if reason else label

@@ -26,7 +26,12 @@ from typing import Any
 from cachetools import TTLCache
 
 from credentials.dates import parse_datetime
-from credentials.errors import InvalidInputError, MicrocredError, ResolutionError
+from credentials.errors import (
+    InvalidInputError,
+    MicrocredError,
+    ResolutionError,
+    VerificationTimeoutError,
+)
 from credentials.proofs import verify_proofs
 from credentials.resolvers import DidResolver, StatusListFetcher
 from credentials.results import Check, Outcome
@@ -96,6 +101,8 @@ class StatusChecker:
         try:
             status_list = self._trusted_list(entry, issuer, now)
             reading = read_status(entry, status_list)
+        except VerificationTimeoutError as exc:
+            return _fail("timeout", f"status list: {exc.message}", details)
         except MicrocredError as exc:
             return _fail("status_unverifiable", f"status list: {exc.message}", details)
         return _reading_check(entry, reading.set, reading.message, details)

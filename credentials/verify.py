@@ -21,6 +21,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from credentials.budget import budget
 from credentials.dates import parse_datetime, utcnow
 from credentials.did import DidKeyResolver
 from credentials.errors import InvalidInputError, MalformedCredentialError
@@ -28,12 +29,16 @@ from credentials.proofs import ProofVerification, verify_proofs
 from credentials.resolvers import CompositeDidResolver, DidResolver, StatusListFetcher
 from credentials.results import Check, Outcome, VerificationResult
 from credentials.statuscheck import StatusChecker, issuer_id
+from credentials.trust import TrustPolicy
 from credentials.validation import validate_credential, validity_keys
 
-__all__ = ["Verifier", "load_credential"]
+__all__ = ["DEFAULT_DEADLINE", "Verifier", "load_credential"]
 
 #: Deeper JSON than this is refused before any processing (credentials are shallow).
 MAX_DEPTH = 64
+#: Seconds one verification may take in all, every fetch included (issue 11: a slow server
+#: must not hold a worker for the sum of every fetch's own bound).
+DEFAULT_DEADLINE = 10.0
 
 
 def _refuse_constant(name: str) -> Any:
@@ -94,9 +99,17 @@ class Verifier:
         did_resolver: DidResolver,
         status_fetcher: StatusListFetcher | None = None,
         clock: Callable[[], datetime] = utcnow,
+        deadline: float | None = DEFAULT_DEADLINE,
+        trust: TrustPolicy | None = None,
     ) -> None:
+        """``deadline``: seconds one verification may take in all, every fetch included
+        (None: no total bound). When it passes, the checks still waiting fail closed
+        with "could not check in time"."""
         self._did_resolver = did_resolver
         self._clock = clock
+        self._deadline = deadline
+        # No sources: every issuer is "unknown" (the signature alone proves no identity).
+        self._trust = trust if trust is not None else TrustPolicy()
         self._status = (
             StatusChecker(fetcher=status_fetcher, did_resolver=did_resolver)
             if status_fetcher is not None
@@ -104,9 +117,13 @@ class Verifier:
         )
 
     @classmethod
-    def offline(cls, *, clock: Callable[[], datetime] = utcnow) -> Verifier:
+    def offline(
+        cls, *, clock: Callable[[], datetime] = utcnow, trust: TrustPolicy | None = None
+    ) -> Verifier:
         """did:key only, no status lists: what can be checked with no network at all."""
-        return cls(did_resolver=CompositeDidResolver({"key": DidKeyResolver()}), clock=clock)
+        return cls(
+            did_resolver=CompositeDidResolver({"key": DidKeyResolver()}), clock=clock, trust=trust
+        )
 
     def verify(self, credential: object) -> VerificationResult:
         """Run every check. ``credential`` is a parsed object, or JSON bytes/text."""
@@ -115,15 +132,21 @@ class Verifier:
         if not isinstance(credential, Mapping):
             raise MalformedCredentialError("a credential must be a JSON object")
         now = self._clock()
-        proofs = verify_proofs(credential, resolver=self._did_resolver, now=now)
-        checks = [
-            _structure_check(credential),
-            *_proof_checks(proofs),
-            _issuer_check(credential, proofs),
-            _validity_check(credential, now),
-            *self._status_checks(credential, now),
-        ]
-        return VerificationResult(credential=credential, checks=tuple(checks))
+        with budget(self._deadline):
+            proofs = verify_proofs(credential, resolver=self._did_resolver, now=now)
+            issuer = _issuer_check(credential, proofs)
+            checks = [
+                _structure_check(credential),
+                *_proof_checks(proofs),
+                issuer,
+                _validity_check(credential, now),
+                *self._status_checks(credential, now),
+            ]
+            # The second question, apart from the checks: who is the issuer?
+            trust = self._trust.decide(
+                credential, issuer_id(credential), intact=issuer.outcome is Outcome.PASSED
+            )
+        return VerificationResult(credential=credential, checks=tuple(checks), trust=trust)
 
     def _status_checks(self, credential: Mapping[str, Any], now: datetime) -> list[Check]:
         if self._status is None:

@@ -23,7 +23,7 @@ from issuer.models import (
     Issuer,
     MicroCertification,
 )
-from issuer.services import api_keys, certifications, freelancers, issuers, projects
+from issuer.services import api_keys, certifications, freelancers, identity, issuers, projects
 from issuer.services.evidence import EvidenceEvaluation, progress
 from issuer.services.issuance import held_credential, issue_credential
 from microcred.extensions import db
@@ -203,6 +203,9 @@ def _issuer(base_url: str, passphrase: bytes) -> tuple[Issuer, str]:
         profile=ISSUER_PROFILE,
         api_key_name=DEMO_KEY_NAME,
     )
+    # The demo's own seed vouches for the demo provider, so its page shows the trusted
+    # case; a real provider is confirmed by a person ('microcred issuers confirm').
+    identity.confirm(created.issuer, by="microcred demo seed", actor=ACTOR)
     return created.issuer, created.api_key_token
 
 

@@ -32,6 +32,7 @@ from sqlalchemy import select
 from credentials.did import did_web_for
 from credentials.errors import ResolutionError
 from issuer.models import Issuer
+from issuer.services.identity import identity_record
 from issuer.services.signing_keys import did_document
 from issuer.services.status_lists import parse_status_list_url, publisher
 from microcred.extensions import db
@@ -69,6 +70,15 @@ class DatabaseSources:
                     f"{did} names no training provider of this service", details={"did": did}
                 )
             return did_document(issuer)
+
+    def identity_for(self, did: str) -> Mapping[str, Any] | None:
+        """What this service knows about the provider with ``did`` (the "registered
+        here" trust source); None when no provider of ours has that DID (did:key included)."""
+        if not isinstance(did, str) or not did.startswith("did:"):
+            return None
+        with self._app.app_context():
+            issuer = db.session.scalar(select(Issuer).where(Issuer.did == did))
+            return identity_record(issuer) if issuer is not None else None
 
     def status_list_for(self, url: str) -> Mapping[str, Any] | None:
         """The signed status list credential at ``url``; None when the URL is not ours."""

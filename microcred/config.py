@@ -26,6 +26,10 @@ Variables (default in brackets):
 - MICROCRED_TRUSTED_PROXIES: reverse proxies in front whose X-Forwarded-* to trust [0]
 - MICROCRED_IDEMPOTENCY_TTL_HOURS: how long Idempotency-Key responses are kept [24]
 - MICROCRED_INSTANCE_PATH: the instance folder [./instance next to the package]
+- MICROCRED_VERIFY_DEADLINE: seconds one verification may take, every fetch included [10]
+- MICROCRED_TRUST_REGISTERED: issuers registered here are a trust source [true]
+- MICROCRED_TRUST_REGISTRIES: trust registries, a JSON list or the path of a JSON file
+  of {"name", "url"} or {"name", "file"} entries (docs/VERIFYING.md) [none]
 """
 
 from __future__ import annotations
@@ -80,6 +84,24 @@ def env_int(environ: Mapping[str, str], name: str, default: int, *, minimum: int
     return value
 
 
+def env_seconds(environ: Mapping[str, str], name: str, default: float) -> float:
+    """A positive number of seconds (at most an hour)."""
+    raw = environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigurationError(
+            f"{name} must be a number of seconds, not {raw!r}", field=name
+        ) from None
+    if not 0 < value <= 3600:
+        raise ConfigurationError(
+            f"{name} must be between 0 and 3600 seconds, not {raw}", field=name
+        )
+    return value
+
+
 def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
     """Flask config keys from environment variables (nothing is validated for production yet)."""
     env = environ.get("MICROCRED_ENV", "development").strip().lower() or "development"
@@ -107,6 +129,9 @@ def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
         "MICROCRED_IDEMPOTENCY_TTL_HOURS": env_int(
             environ, "MICROCRED_IDEMPOTENCY_TTL_HOURS", 24, minimum=1
         ),
+        "MICROCRED_VERIFY_DEADLINE": env_seconds(environ, "MICROCRED_VERIFY_DEADLINE", 10.0),
+        "MICROCRED_TRUST_REGISTERED": env_flag(environ, "MICROCRED_TRUST_REGISTERED", default=True),
+        "MICROCRED_TRUST_REGISTRIES": environ.get("MICROCRED_TRUST_REGISTRIES") or None,
         # flask-smorest: the OpenAPI document lives at /api/v1/openapi.json.
         "API_TITLE": "microcred issuer API",
         "API_VERSION": "v1",

@@ -24,9 +24,13 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from credentials import budget
+from credentials.errors import ResolutionError, VerificationTimeoutError
 from verifier.http import FetchResult
 
 MIB = 1024 * 1024
+#: Without a verification budget a waiter waits as long as a fetch may take in all.
+_NO_BUDGET_WAIT = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +49,13 @@ class _Flight:
     error: BaseException | None = None
 
     def outcome(self) -> Mapping[str, Any]:
-        self.done.wait()
+        """The leader's result; raises VerificationTimeoutError when the waiter's own
+        verification budget runs out first."""
+        active = budget.current()
+        if not self.done.wait(budget.remaining(_NO_BUDGET_WAIT)):
+            if active is not None:
+                raise active.error()
+            raise ResolutionError("a shared fetch took too long")
         if self.error is not None:
             # A copy: one exception object raised in several threads would share a traceback.
             raise copy.copy(self.error)
@@ -133,7 +143,15 @@ class HttpCache:
             if flight is None:
                 flight = self._inflight[url] = _Flight()
         if not leading:
-            return flight.outcome()
+            try:
+                return flight.outcome()
+            except VerificationTimeoutError:
+                active = budget.current()
+                if active is not None and active.spent:
+                    raise
+                # The leader ran out of *its* verification's time, not ours: one
+                # request's budget must not decide another's verdict, so fetch again.
+                return self._fetch_and_store(url, fetch)
         try:
             result = fetch(url)
             self.put(result)
@@ -146,6 +164,11 @@ class HttpCache:
             with self._lock:
                 del self._inflight[url]
             flight.done.set()
+
+    def _fetch_and_store(self, url: str, fetch: Callable[[str], FetchResult]) -> Mapping[str, Any]:
+        result = fetch(url)
+        self.put(result)
+        return result.data
 
     def invalidate(self, url: str) -> None:
         with self._lock:

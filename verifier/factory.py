@@ -17,7 +17,8 @@ from datetime import datetime
 from credentials.dates import utcnow
 from credentials.did import DidKeyResolver
 from credentials.resolvers import CompositeDidResolver, DidResolver, StatusListFetcher
-from credentials.verify import Verifier
+from credentials.trust import TrustPolicy, TrustSource
+from credentials.verify import DEFAULT_DEADLINE, Verifier
 from verifier.cache import HttpCache
 from verifier.http import SafeFetcher
 from verifier.resolvers import (
@@ -30,6 +31,7 @@ from verifier.resolvers import (
     LocalStatusLists,
     LocalStatusListSource,
 )
+from verifier.trust import LocalIssuerDirectory, RegisteredIssuers, load_registries
 
 __all__ = ["build_verifier"]
 
@@ -43,6 +45,9 @@ def build_verifier(
     clock: Callable[[], datetime] = utcnow,
     fetcher: SafeFetcher | None = None,
     cache: HttpCache | None = None,
+    local_issuers: LocalIssuerDirectory | None = None,
+    registries: object = None,
+    deadline: float | None = DEFAULT_DEADLINE,
 ) -> Verifier:
     """A Verifier for any issuer using did:key or did:web, with status lists checked.
 
@@ -53,6 +58,11 @@ def build_verifier(
     ``local_dids`` / ``local_status_lists``: our own issuers, answered without HTTP. A
     ``LocalDidSource``/``LocalStatusListSource`` returns None for "not ours" (then HTTP is
     tried) and raises for "ours, but broken" (then the check fails: no fall-through).
+
+    Trust ("who is the issuer"): ``local_issuers`` answers for the providers registered
+    here (first), then the operator's ``registries`` (``MICROCRED_TRUST_REGISTRIES``
+    format, see ``verifier.trust.load_registries``). With neither, every issuer is
+    "unknown". ``deadline``: seconds one verification may take in all.
     """
     if fetcher is None:
         fetcher = SafeFetcher(allow_private=allow_private, allow_http=allow_http)
@@ -66,10 +76,16 @@ def build_verifier(
     if local_status_lists is not None:
         status_chain.insert(0, _local_status_lists(local_status_lists))
     resolver = CompositeDidResolver({"key": DidKeyResolver(), "web": ChainedDidResolver(web_chain)})
+    trust: list[TrustSource] = []
+    if local_issuers is not None:
+        trust.append(RegisteredIssuers(local_issuers))
+    trust.extend(load_registries(registries, fetcher=fetcher, cache=cache))
     return Verifier(
         did_resolver=resolver,
         status_fetcher=ChainedStatusListFetcher(status_chain),
         clock=clock,
+        deadline=deadline,
+        trust=TrustPolicy(trust),
     )
 
 

@@ -34,6 +34,7 @@ import urllib3
 from urllib3.connection import HTTPConnection
 from urllib3.util.ssl_match_hostname import CertificateError
 
+from credentials import budget
 from credentials.errors import MicrocredError, ResolutionError
 from credentials.verify import load_credential
 from verifier import addresses
@@ -151,9 +152,23 @@ class SafeFetcher:
         )
 
     def fetch_json(self, url: str, *, accept: str = DEFAULT_ACCEPT) -> FetchResult:
-        """GET ``url`` and parse the body as one strict JSON object."""
+        """GET ``url`` and parse the body as one strict JSON object.
+
+        Within a verification the fetch also stops when that verification's budget
+        (``credentials.budget``) runs out, with the budget's "could not check in time".
+        """
         target = parse_url(url, allow_http=self.allow_http)
-        deadline = Deadline(url=target.url, total=self.total_timeout)
+        total = budget.remaining(self.total_timeout)
+        try:
+            return self._fetch_within(target, accept, total)
+        except ResolutionError:
+            active = budget.current()
+            if total < self.total_timeout and active is not None and active.spent:
+                raise active.error() from None
+            raise
+
+    def _fetch_within(self, target: Target, accept: str, total: float) -> FetchResult:
+        deadline = Deadline(url=target.url, total=total)
         found = addresses.resolve(target.host, target.port, timeout=deadline.remaining())
         addresses.vet(target.url, target.host, found, allow_private=self.allow_private)
         refused: list[ResolutionError] = []

@@ -20,6 +20,7 @@ from credentials.errors import (
     MicrocredError,
     ResolutionError,
     SigningError,
+    VerificationTimeoutError,
 )
 from credentials.keys import verify_signature
 from credentials.proofs.suites import LEGACY_PROOF_TYPES, RDFC, SUITES, Cryptosuite, get_suite
@@ -255,6 +256,8 @@ def _authorized_method(
     did = method_id.split("#", 1)[0]
     try:
         did_document = resolver.resolve(did)
+    except VerificationTimeoutError as exc:
+        raise _ProofFailedError("timeout", f"cannot resolve {did}: {exc.message}") from None
     except ResolutionError as exc:
         raise _ProofFailedError(
             "resolution_failed", f"cannot resolve {did}: {exc.message}"

@@ -34,7 +34,13 @@ class Issuer(db.Model):
     """A training provider: one tenant. Everything else belongs to exactly one issuer."""
 
     __tablename__ = "issuers"
-    __table_args__ = (CheckConstraint("did_method IN ('web', 'key')", name="did_method"),)
+    __table_args__ = (
+        CheckConstraint("did_method IN ('web', 'key')", name="did_method"),
+        CheckConstraint(
+            "identity_method IS NULL OR identity_method IN ('domain', 'operator')",
+            name="identity_method",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(63), unique=True)
@@ -51,6 +57,13 @@ class Issuer(db.Model):
     accent_color: Mapped[str | None] = mapped_column(String(7))
     signatory_name: Mapped[str | None] = mapped_column(String(200))
     signatory_title: Mapped[str | None] = mapped_column(String(200))
+    # How the provider's identity was established (the verify page shows its name as fact
+    # only then): "domain" (its own domain publishes its key) or "operator" (confirmed by
+    # this service's operator); None: not yet, the name is the provider's own claim.
+    identity_method: Mapped[str | None] = mapped_column(String(8))
+    identity_domain: Mapped[str | None] = mapped_column(String(253))
+    identity_confirmed_by: Mapped[str | None] = mapped_column(String(200))
+    identity_confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 

@@ -13,7 +13,7 @@ from credentials.did import did_web_for
 from credentials.errors import InvalidInputError
 from credentials.keys import Ed25519SigningKey
 from issuer.models import Issuer
-from issuer.services import api_keys, audit
+from issuer.services import api_keys, audit, identity
 from issuer.services.signing_keys import new_signing_key
 from microcred.errors import conflict, not_found
 from microcred.extensions import db
@@ -106,6 +106,9 @@ def update_profile(issuer: Issuer, changes: Mapping[str, Any], *, actor: str) ->
         if field in PROFILE_FIELDS and getattr(issuer, field) != value:
             setattr(issuer, field, value)
             changed[field] = value
+    if "name" in changed:
+        # A confirmed identity was confirmed for the old name (issuer.services.identity).
+        identity.withdraw(issuer, actor=actor, reason="name changed")
     if changed:
         audit.record(
             issuer.id,

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from issuer.models import ApiKey, Issuer, SigningKey
-from issuer.services import api_keys, issuers, signing_keys
+from issuer.services import api_keys, identity, issuers, signing_keys
 from issuer.services.audit import CLI_ACTOR
 from microcred.cli import cli
 from microcred.cli.service import operation, pass_state
@@ -39,6 +39,12 @@ def issuer_summary(issuer: Issuer, base_url: str) -> dict[str, Any]:
         if issuer.did_method == "web"
         else None,
         "verification_method": active.verification_method if active else None,
+        "identity": {
+            "established": issuer.identity_method,
+            "domain": issuer.identity_domain,
+            "confirmed_by": issuer.identity_confirmed_by,
+            "confirmed_at": _when(issuer.identity_confirmed_at),
+        },
         "created_at": _when(issuer.created_at),
     }
 
@@ -84,6 +90,12 @@ def issuers_group() -> None:
 @click.option("--did-key", is_flag=True, help="Use a did:key (development) instead of did:web.")
 @click.option("--url", default=None, help="The provider's web site.")
 @click.option("--email", default=None, help="Contact address.")
+@click.option(
+    "--confirmed-by",
+    default=None,
+    metavar="PERSON",
+    help="Record that PERSON (you, the operator) checked who the provider is.",
+)
 @_json_option
 @pass_state
 def create_issuer(
@@ -94,6 +106,7 @@ def create_issuer(
     did_key: bool,
     url: str | None,
     email: str | None,
+    confirmed_by: str | None,
     as_json: bool,
 ) -> None:
     """Create training provider SLUG with a signing key, its DID and a first API key."""
@@ -107,6 +120,8 @@ def create_issuer(
             actor=CLI_ACTOR,
             profile={"url": url, "email": email},
         )
+        if confirmed_by is not None:
+            identity.confirm(created.issuer, by=confirmed_by, actor=CLI_ACTOR)
         summary = issuer_summary(created.issuer, app.config["MICROCRED_BASE_URL"])
     if as_json:
         _print_json({**summary, "api_key": created.api_key_token})
@@ -117,6 +132,12 @@ def create_issuer(
         click.echo(f"DID document: {summary['did_document_url']}")
     click.echo(f"API key:      {created.api_key_token}")
     click.echo("The API key is shown only now; store it somewhere safe.")
+    if summary["identity"]["established"] is None:
+        click.echo(
+            "Identity:     not confirmed; verify pages show the name as the provider's own "
+            f"claim until you run 'microcred issuers confirm {slug} --by YOUR-NAME' (or "
+            "'issuers verify-domain')."
+        )
 
 
 @issuers_group.command("list")
@@ -133,6 +154,68 @@ def list_issuers(state: CliState, as_json: bool) -> None:
         click.echo("no training providers yet (create one with 'microcred issuers create')")
     for row in rows:
         click.echo(f"{row['slug']:<28} {row['did']}")
+
+
+@issuers_group.command("confirm")
+@click.argument("slug")
+@click.option("--by", "by", required=True, metavar="PERSON", help="Who checked the identity.")
+@pass_state
+def confirm_issuer(state: CliState, slug: str, by: str) -> None:
+    """Record that you checked who provider SLUG is: verify pages then show its name as fact."""
+    with operation(state):
+        issuer = identity.confirm(issuers.get_issuer(slug), by=by, actor=CLI_ACTOR)
+        name = issuer.name
+    click.echo(f"identity of {name!r} ({slug}) confirmed by {by.strip()}")
+
+
+@issuers_group.command("unconfirm")
+@click.argument("slug")
+@pass_state
+def unconfirm_issuer(state: CliState, slug: str) -> None:
+    """Withdraw a confirmed identity: verify pages show the name as the provider's claim."""
+    with operation(state):
+        identity.withdraw(issuers.get_issuer(slug), actor=CLI_ACTOR)
+    click.echo(f"identity of {slug} is no longer confirmed")
+
+
+@issuers_group.command("domain-did")
+@click.argument("slug")
+@click.argument("domain")
+@pass_state
+def domain_did(state: CliState, slug: str, domain: str) -> None:
+    """Print the did.json provider SLUG publishes at https://DOMAIN/.well-known/did.json."""
+    with operation(state):
+        document = identity.domain_did_document(issuers.get_issuer(slug), domain)
+    _print_json(document)
+
+
+@issuers_group.command("verify-domain")
+@click.argument("slug")
+@click.argument("domain")
+@pass_state
+def verify_domain(state: CliState, slug: str, domain: str) -> None:
+    """Fetch https://DOMAIN/.well-known/did.json and, when it lists the provider's current
+    key, record DOMAIN as the provider's verified domain."""
+    from verifier.http import SafeFetcher
+
+    with operation(state) as app:
+        development = bool(app.config["MICROCRED_ALLOW_PRIVATE_FETCH"])
+        fetcher = SafeFetcher(allow_private=development, ca_certs=_ca_bundle())
+        issuer = identity.verify_domain(
+            issuers.get_issuer(slug),
+            domain,
+            fetch_json=lambda url: fetcher.fetch_json(url).data,
+            actor=CLI_ACTOR,
+        )
+        verified = issuer.identity_domain
+    click.echo(f"{slug}: domain {verified} verified (it publishes the provider's key)")
+
+
+def _ca_bundle() -> str | None:
+    """SSL_CERT_FILE, when set, names the CA bundle (tests use a local CA)."""
+    import os
+
+    return os.environ.get("SSL_CERT_FILE") or None
 
 
 # --- API keys -----------------------------------------------------------------------------

@@ -96,11 +96,17 @@ def cli_verifier(state: CliState) -> Verifier:
     MICROCRED_ALLOW_PRIVATE_FETCH=1 lifts it, and allows plain http, for development only
     (the local demo serves its did:web and status lists on http://127.0.0.1:5000).
     """
+    from microcred.config import env_seconds
     from verifier.factory import build_verifier
 
     flag = os.environ.get("MICROCRED_ALLOW_PRIVATE_FETCH", "").strip().lower()
     development = flag in {"1", "true", "yes", "on"}  # anything else: the safe default
-    return build_verifier(allow_private=development, allow_http=development)
+    return build_verifier(
+        allow_private=development,
+        allow_http=development,
+        registries=os.environ.get("MICROCRED_TRUST_REGISTRIES") or None,
+        deadline=env_seconds(os.environ, "MICROCRED_VERIFY_DEADLINE", 10.0),
+    )
 
 
 @cli.command()
@@ -152,6 +158,10 @@ def _print_report(report: Mapping[str, Any]) -> None:
     click.secho(f"{report['file']}: {verdict}", fg=colour, bold=True)
     if report.get("credentialId"):
         click.echo(f"  credential {report['credentialId']} issued by {report.get('issuer')}")
+    trust = report.get("trust") or {}
+    if trust:
+        mark = "✓" if trust.get("trusted") else "!"
+        click.echo(f"  {mark} {'issuer':<10} {trust.get('message')}")
     for check in report["checks"]:
         mark = _MARKS.get(check["outcome"], "?")
         click.echo(f"  {mark} {check['check']:<10} {check['message']}")

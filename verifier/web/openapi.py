@@ -81,6 +81,43 @@ class VerifiedCredentialSchema(ma.Schema):
     awardedDate = ma.fields.String(allow_none=True)  # noqa: N815
 
 
+class TrustIdentitySchema(ma.Schema):
+    name = ma.fields.String(required=True)
+    source = ma.fields.String(
+        required=True, metadata={"description": "'this service' or the registry's name"}
+    )
+    url = ma.fields.String()
+    location = ma.fields.String()
+    established = ma.fields.String(
+        metadata={"description": "registered issuers: 'domain' or 'operator'"}
+    )
+    domain = ma.fields.String()
+    confirmedBy = ma.fields.String()  # noqa: N815
+    confirmedAt = ma.fields.String()  # noqa: N815
+
+
+class TrustDecisionSchema(ma.Schema):
+    outcome = ma.fields.String(
+        required=True,
+        metadata={"description": "registered | listed | unknown | unconfirmed"},
+    )
+    trusted = ma.fields.Boolean(
+        required=True, metadata={"description": "true when `name` is vouched for"}
+    )
+    issuer = ma.fields.String(allow_none=True, metadata={"description": "the issuer's DID"})
+    name = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "the name as established by a trust source; null if none"},
+    )
+    claimedName = ma.fields.String(  # noqa: N815
+        allow_none=True,
+        metadata={"description": "the name the credential gives its issuer (self-asserted)"},
+    )
+    message = ma.fields.String(required=True)
+    identity = ma.fields.Nested(TrustIdentitySchema)
+    notes = ma.fields.List(ma.fields.String())
+
+
 class VerificationResultSchema(ma.Schema):
     verified = ma.fields.Boolean(required=True, metadata={"description": "No check failed"})
     verdict = ma.fields.String(
@@ -93,6 +130,10 @@ class VerificationResultSchema(ma.Schema):
     credentialId = ma.fields.String(allow_none=True)  # noqa: N815
     issuer = ma.fields.String(allow_none=True, metadata={"description": "The issuer's DID"})
     checks = ma.fields.List(ma.fields.Nested(VerificationCheckSchema), required=True)
+    trust = ma.fields.Nested(
+        TrustDecisionSchema,
+        metadata={"description": "Who issued it: apart from whether it is intact and current"},
+    )
     credential = ma.fields.Nested(
         VerifiedCredentialSchema, metadata={"description": "What the credential says"}
     )
@@ -121,9 +162,12 @@ class VcApiVerifyResponseSchema(ma.Schema):
         metadata={"description": "proof, validFrom, validUntil, credentialStatus"}
     )
     credential = ma.fields.Dict()
+    trust = ma.fields.Nested(TrustDecisionSchema)
 
 
 _SCHEMAS = {
+    "TrustDecision": TrustDecisionSchema,
+    "TrustIdentity": TrustIdentitySchema,
     "VerificationCheck": VerificationCheckSchema,
     "VerificationEvidence": VerificationEvidenceSchema,
     "VerificationCompetency": VerificationCompetencySchema,

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from credentials.ob3 import CompetencySummary, CredentialSummary, EvidenceSummary, summarize
 from credentials.results import Check, Outcome, Verdict, VerificationResult
+from credentials.trust import TrustLevel
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,19 @@ class VerdictView:
     tone: str  # ok | warn | bad
     symbol: str  # decorative only: the label carries the meaning
     detail: str | None = None  # not valid: the first failed check's own message
+
+
+@dataclass(frozen=True, slots=True)
+class TrustView:
+    """Who issued it, apart from the verdict: a valid signature proves no identity."""
+
+    outcome: str  # registered | listed | unknown | unconfirmed (TrustLevel values)
+    trusted: bool  # the name below is vouched for by this service or a registry
+    heading: str
+    text: str
+    tone: str  # ok | warn
+    name: str | None  # the established name (trusted) or None
+    claimed_name: str | None  # what the credential calls its issuer (self-asserted)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +71,7 @@ class CompetencyView:
 @dataclass(frozen=True, slots=True)
 class PageModel:
     verdict: VerdictView
+    trust: TrustView
     checks: tuple[CheckView, ...]
     summary: CredentialSummary
     title: str  # the micro-certification's name
@@ -95,6 +110,10 @@ _INVALID_BECAUSE = {
     "not support.",
     ("issuer", "issuer_mismatch"): "It was signed by someone other than the issuer it names.",
     ("structure", "malformed"): "It is not a well-formed credential.",
+    ("proof", "timeout"): "It could not be checked in time: a server it depends on did not "
+    "answer soon enough. This says nothing about the credential itself; try again later.",
+    ("status", "timeout"): "Its revocation list could not be checked in time, so it cannot be "
+    "ruled out that it was revoked. Try again later.",
     ("validity", "malformed"): "Its validity dates are malformed.",
 }
 _INVALID_BY_CHECK = {
@@ -108,20 +127,63 @@ def _date(value: datetime | None) -> str:
     return f"{value.day} {value:%B %Y}" if value is not None else "an unknown date"
 
 
-def _verdict(result: VerificationResult, summary: CredentialSummary) -> VerdictView:
+def _issuer_words(trust: TrustView, summary: CredentialSummary) -> str:
+    """How the verdict sentence names the issuer: never a self-asserted name as fact."""
+    if trust.trusted and trust.name:
+        return trust.name
+    if trust.claimed_name:
+        return f"an issuer calling itself “{trust.claimed_name}” (unconfirmed)"
+    return f"the issuer {summary.issuer_id}" if summary.issuer_id else "the issuer"
+
+
+def _trust(result: VerificationResult) -> TrustView:
+    decision = result.trust
+    if decision is None:  # a result built without a trust policy
+        return TrustView("unknown", False, "Issuer not confirmed", "", "warn", None, None)
+    level = decision.level
+    if decision.trusted:
+        heading = (
+            "Issuer listed in a trust registry"
+            if level is TrustLevel.LISTED
+            else "Issuer registered with this service"
+        )
+        tone = "ok"
+    elif level is TrustLevel.UNCONFIRMED:
+        heading, tone = "Issuer could not be confirmed", "warn"
+    elif level is TrustLevel.REGISTERED:
+        heading, tone = "Issuer's identity not confirmed", "warn"
+    else:
+        heading, tone = "Unknown issuer", "warn"
+    return TrustView(
+        outcome=level.value,
+        trusted=decision.trusted,
+        heading=heading,
+        text=decision.message,
+        tone=tone,
+        name=decision.name,
+        claimed_name=decision.claimed_name,
+    )
+
+
+def _verdict(
+    result: VerificationResult, summary: CredentialSummary, trust: TrustView
+) -> VerdictView:
     verdict = result.verdict
     label, tone, symbol = _LABELS[verdict]
     failure = result.failures[0] if result.failures else None
-    issuer = summary.issuer_name or summary.issuer_id or "the issuer"
+    issuer = _issuer_words(trust, summary)
     if verdict is Verdict.VALID:
+        signer = issuer if trust.trusted else f"the holder of the key of {issuer}"
         text = (
-            f"This credential is genuine: {issuer} signed it, it has not been changed since, "
-            "it is within its validity period"
+            f"This credential is intact and current: {signer} signed it, it has not been "
+            "changed since, it is within its validity period"
         )
         if all(c.outcome is Outcome.SKIPPED for c in result.checks_named("status")):
             text += ". Its issuer provides no revocation list, so revocation cannot be checked."
         else:
             text += ", and the issuer has not revoked or suspended it."
+        if not trust.trusted:
+            text += " Who the issuer is has not been confirmed: see “Who issued it”."
         return VerdictView(verdict.value, label, text, tone, symbol)
     if verdict is Verdict.REVOKED:
         text = (
@@ -238,14 +300,17 @@ def page_model(result: VerificationResult) -> PageModel:
     summary = summarize(result.credential)
     linked = {id(e) for c in summary.competencies for e in c.evidence}
     proofs = len(result.checks_named("proof"))
+    trust = _trust(result)
     return PageModel(
-        verdict=_verdict(result, summary),
+        verdict=_verdict(result, summary, trust),
+        trust=trust,
         checks=tuple(_check_view(c, proofs) for c in result.checks),
         summary=summary,
         title=summary.achievement.name or summary.name or "Credential",
         description=summary.achievement.description or summary.description,
         recipient=summary.recipient_name,
-        issuer_name=summary.issuer_name,
+        # The name as fact only when vouched for; otherwise the template shows the claim.
+        issuer_name=trust.name if trust.trusted else None,
         issuer_id=summary.issuer_id,
         issuer_url=safe_url(summary.issuer_url),
         competencies=tuple(_competency(c) for c in summary.competencies),

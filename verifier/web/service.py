@@ -18,7 +18,7 @@ from flask import current_app
 
 from credentials.dates import utcnow
 from credentials.results import VerificationResult
-from credentials.verify import Verifier
+from credentials.verify import DEFAULT_DEADLINE, Verifier
 from issuer.local_sources import DatabaseSources
 from verifier.factory import build_verifier
 from verifier.web.own_sources import FreshOwnSources, verification_scope
@@ -43,12 +43,18 @@ def build_app_verifier(app: Flask) -> Verifier:
     development = bool(app.config["MICROCRED_ALLOW_PRIVATE_FETCH"])
     sources = local_sources(app)
     clock: Callable[[], datetime] = app.config.get("MICROCRED_VERIFIER_CLOCK") or utcnow
+    registered = (
+        DatabaseSources(app) if app.config.get("MICROCRED_TRUST_REGISTERED", True) else None
+    )
     return build_verifier(
         allow_private=development,
         allow_http=development,
         local_dids=sources,
         local_status_lists=sources,
         clock=clock,
+        local_issuers=registered,
+        registries=app.config.get("MICROCRED_TRUST_REGISTRIES"),
+        deadline=app.config.get("MICROCRED_VERIFY_DEADLINE", DEFAULT_DEADLINE),
     )
 
 

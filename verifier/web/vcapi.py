@@ -67,6 +67,9 @@ def verify_credential() -> Response:
         body["problemDetails"] = [p.as_dict() for p in problems]
     if options["returnResults"]:
         body["results"] = results(result, credential)
+        if result.trust is not None:
+            # Who issued it, apart from "verified" (which says nothing about identity).
+            body["trust"] = result.trust.as_dict()
     if options["returnCredential"]:
         body["credential"] = credential
     return json_response(body, 200 if verified else 400)
