@@ -14,7 +14,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 from urllib.parse import unquote_to_bytes
 
 from credentials.documents.certificate_model import (
@@ -189,6 +189,8 @@ def _projects(issued: IssuedCredential, summary: CredentialSummary) -> list[Cert
 
 
 def _competencies(summary: CredentialSummary) -> list[CertificateCompetency]:
+    """The demonstrated competencies; when none is (an override), the certification's
+    competencies, marked as not demonstrated so the page does not claim them."""
     named = [c for c in summary.competencies if c.name and c.name.strip()]
     demonstrated = [c for c in named if c.demonstrated]
     return [
@@ -196,9 +198,17 @@ def _competencies(summary: CredentialSummary) -> list[CertificateCompetency]:
             name=item.name or "",
             description=item.description or None,
             projects=[e.name for e in item.evidence if e.name and e.name.strip()],
+            demonstrated=bool(demonstrated),
         )
         for item in (demonstrated or named)
     ]
+
+
+def _award(summary: CredentialSummary) -> Literal["complete", "partial", "override"]:
+    if summary.override_reason is not None:
+        return "override"
+    named = [c for c in summary.competencies if c.name and c.name.strip()]
+    return "complete" if all(c.demonstrated for c in named) else "partial"
 
 
 def _day(value: datetime | None) -> date | None:
@@ -230,4 +240,6 @@ def certificate_data(
         verify_url=verify_url,
         status_label=status_label,
         branding=branding,
+        award=_award(summary),
+        override_reason=summary.override_reason,
     )

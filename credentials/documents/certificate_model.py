@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Final
+from typing import Final, Literal
 
 from credentials.errors import InvalidInputError
 
@@ -100,6 +100,8 @@ class CertificateCompetency:
     name: str
     description: str | None = None
     projects: Sequence[str] = ()
+    #: False: listed as part of the certification, not as shown by the holder's work.
+    demonstrated: bool = True
 
     def __post_init__(self) -> None:
         _check_text(self.name, field="competencies.name")
@@ -125,8 +127,14 @@ class CertificateProject:
 
 @dataclass(frozen=True, kw_only=True)
 class CertificateData:
-    """Everything the certificate prints. ``status_label`` is shown prominently unless it
-    is "Valid" (for example "Revoked", "Suspended", "Expired")."""
+    """Everything the certificate prints.
+
+    ``status_label`` is printed only when it is a final or negative state ("Revoked",
+    "Suspended", "Expired"…). A "Valid" is never printed: a saved copy would keep saying
+    it after a revocation, so the certificate invites the reader to scan for the current
+    status instead. ``award`` says what the holder did: ``complete`` (every competency
+    demonstrated), ``partial`` (the rule's share of them) or ``override`` (awarded by the
+    issuer's decision, for ``override_reason``)."""
 
     recipient_name: str
     certification_name: str
@@ -142,6 +150,8 @@ class CertificateData:
     verify_url: str
     status_label: str = "Valid"
     branding: Branding = field(default_factory=Branding)
+    award: Literal["complete", "partial", "override"] = "complete"
+    override_reason: str | None = None
 
     def __post_init__(self) -> None:
         for name in (
@@ -156,6 +166,14 @@ class CertificateData:
             _check_text(getattr(self, name), field=name)
         _check_text(self.description, field="description", required=False)
         _check_text(self.criteria, field="criteria", required=False)
+        _check_text(self.override_reason, field="override_reason", required=False)
+        if self.award not in ("complete", "partial", "override"):
+            raise InvalidInputError(f"unknown award {self.award!r}", field="award")
+        if (self.award == "override") != (self.override_reason is not None):
+            raise InvalidInputError(
+                "an override award needs its reason (and only an override has one)",
+                field="override_reason",
+            )
         if not self.verify_url.startswith(("https://", "http://")):
             raise InvalidInputError("verify_url must be an http(s) URL", field="verify_url")
         if len(self.verify_url) > _MAX_VERIFY_URL:

@@ -109,6 +109,13 @@ def _size_class(value: str, steps: tuple[int, int, int]) -> str:
     return "s"
 
 
+_LEADS = {
+    "complete": "has demonstrated every competency of",
+    "partial": "has demonstrated the required competencies of",
+    "override": "was awarded, by the issuer's decision, the micro-certification",
+}
+
+
 def _status_kind(label: str) -> Literal["valid", "warning", "invalid"]:
     lowered = label.strip().lower()
     if lowered in ("valid", "active", "verified"):
@@ -172,6 +179,8 @@ def certificate_context(data: CertificateData, limits: Limits = LIMITS) -> dict[
     certification = _text(data.certification_name, limits.title_chars)
     competencies = [_competency(item, limits) for item in data.competencies[: limits.competencies]]
     status_kind = _status_kind(data.status_label)
+    # Never print "Valid": it would outlive a revocation on every saved copy.
+    status_label = "Scan for status" if status_kind == "valid" else data.status_label
     return {
         "recipient": recipient,
         "recipient_size": _size_class(recipient.value, (26, 38, 60)),
@@ -189,8 +198,15 @@ def certificate_context(data: CertificateData, limits: Limits = LIMITS) -> dict[
         "expires_on": format_long_date(data.expires_on) if data.expires_on else None,
         "credential_id": _clip(clean_text(data.credential_id), 160),
         "verify_url": _clip(clean_text(data.verify_url), 200),
-        "status_label": _clip(clean_text(data.status_label), 24),
-        "status_kind": status_kind,
+        "status_label": _clip(clean_text(status_label), 24),
+        "status_kind": "current" if status_kind == "valid" else status_kind,
+        "lead": _LEADS[data.award],
+        "competencies_heading": (
+            "Competencies demonstrated"
+            if any(c.demonstrated for c in data.competencies)
+            else "Competencies of this certification"
+        ),
+        "override_reason": _text(data.override_reason, limits.description_chars),
         "is_valid": status_kind == "valid",
         "qr_svg": Markup(qr_svg(data.verify_url, size_px=300, border=2, stroked=True)),  # noqa: S704 - our own SVG, numbers only
         "primary": branding.primary,

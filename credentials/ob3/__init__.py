@@ -18,6 +18,7 @@ from credentials.ob3._build import (
     EVIDENCE_GENRE,
     build_credential,
     competency_ids,
+    override_evidence,
 )
 from credentials.ob3._identity import (
     hash_email,
@@ -26,7 +27,12 @@ from credentials.ob3._identity import (
     new_salt,
     normalise_email,
 )
-from credentials.ob3._narrative import EVIDENCE_HEADER, evidence_competencies, evidence_narrative
+from credentials.ob3._narrative import (
+    EVIDENCE_HEADER,
+    OVERRIDE_GENRE,
+    evidence_competencies,
+    evidence_narrative,
+)
 from credentials.ob3._summary import (
     AchievementSummary,
     AlignmentSummary,
@@ -51,6 +57,7 @@ __all__ = [
     "CREDENTIAL_TYPE",
     "EVIDENCE_GENRE",
     "EVIDENCE_HEADER",
+    "OVERRIDE_GENRE",
     "Achievement",
     "AchievementSummary",
     "Alignment",
@@ -73,5 +80,6 @@ __all__ = [
     "identity_hash",
     "new_salt",
     "normalise_email",
+    "override_evidence",
     "summarize",
 ]

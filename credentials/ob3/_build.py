@@ -15,7 +15,7 @@ from typing import Any
 from credentials.errors import CredentialValidationError
 from credentials.ob3._identity import hash_email, new_salt
 from credentials.ob3._inputs import InputChecker
-from credentials.ob3._narrative import evidence_narrative
+from credentials.ob3._narrative import OVERRIDE_GENRE, evidence_narrative
 from credentials.ob3._time import format_datetime
 from credentials.ob3.model import (
     Achievement,
@@ -58,12 +58,16 @@ def build_credential(
     name: str | None = None,
     description: str | None = None,
     image: Image | None = None,
+    override_reason: str | None = None,
 ) -> JSON:
     """The unsigned credential awarding ``achievement`` to ``recipient``.
 
     ``demonstrated`` names the competencies shown (default: all); each gets a ``Result``.
-    ``evidence`` entries must only back demonstrated competencies. Raises
-    :class:`CredentialValidationError` listing every problem with the input.
+    ``evidence`` entries must only back demonstrated competencies. ``override_reason``:
+    the issuer awarded it without the evidence its rule asks for; the credential says so
+    in an evidence entry of genre ``OVERRIDE_GENRE`` whose narrative is the reason, so any
+    displayer shows it. Raises :class:`CredentialValidationError` listing every problem
+    with the input.
     """
     checker = InputChecker()
     checker.url(id, "id")
@@ -78,6 +82,7 @@ def build_credential(
     checker.text(name, "name", optional=True)
     checker.text(description, "description", optional=True)
     checker.image(image, "image")
+    checker.text(override_reason, "override.reason", optional=True)
     if checker.problems:
         raise CredentialValidationError(checker.problems)
 
@@ -95,13 +100,31 @@ def build_credential(
     credential["credentialSubject"] = _subject(
         recipient, _achievement(achievement, ids), ids, shown
     )
-    if evidence:
-        credential["evidence"] = [_evidence(item) for item in evidence]
+    entries = [_evidence(item) for item in evidence]
+    if override_reason is not None:
+        entries.append(override_evidence(override_reason))
+    if entries:
+        credential["evidence"] = entries
     if credential_status is not None:
         credential["credentialStatus"] = _plain(credential_status)
     # The checks above should make this unreachable; it guards the two from drifting apart.
     validate_or_raise(credential)
     return credential
+
+
+OVERRIDE_NAME = "Awarded by the issuer's decision"
+
+
+def override_evidence(reason: str) -> JSON:
+    """The evidence entry saying the award was an override, and why."""
+    return {
+        "type": ["Evidence"],
+        "name": OVERRIDE_NAME,
+        "genre": OVERRIDE_GENRE,
+        "description": "Awarded without all of the gig-project evidence the certification's "
+        "rule asks for.",
+        "narrative": reason,
+    }
 
 
 def _put(target: JSON, key: str, value: object) -> None:

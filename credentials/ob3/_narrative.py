@@ -21,6 +21,9 @@ from collections.abc import Mapping, Sequence
 from credentials.errors import CredentialValidationError, Problem
 
 EVIDENCE_HEADER = "Demonstrates competencies:\n"
+#: The ``genre`` of the evidence entry that records an award by override (OB 3.0 Evidence
+#: has ``genre``): its narrative is the issuer's reason.
+OVERRIDE_GENRE = "Issuer override"
 _BULLET = "- "
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from credentials.ob3._narrative import split_narrative
+from credentials.ob3._narrative import OVERRIDE_GENRE, split_narrative
 from credentials.validation import parse_datetime_stamp
 
 
@@ -84,6 +84,8 @@ class CredentialSummary:
     valid_until: datetime | None
     awarded_date: datetime | None
     status: tuple[dict[str, Any], ...]  # credentialStatus entries, as issued
+    #: Set when the issuer awarded it by override: the reason, as the credential states it.
+    override_reason: str | None = None
 
 
 def summarize(credential: object) -> CredentialSummary:
@@ -93,7 +95,10 @@ def summarize(credential: object) -> CredentialSummary:
     achievement = _object(subject.get("achievement"))
     issuer = doc.get("issuer")
     issuer_profile = _object(issuer)
-    evidence = tuple(_evidence(e) for e in _objects(doc.get("evidence")))
+    all_evidence = tuple(_evidence(e) for e in _objects(doc.get("evidence")))
+    # The override entry is a statement about the award, not a piece of gig-project work.
+    override = next((e for e in all_evidence if e.genre == OVERRIDE_GENRE), None)
+    evidence = tuple(e for e in all_evidence if e is not override)
     return CredentialSummary(
         id=_str(doc.get("id")),
         name=_text(doc.get("name")),
@@ -113,6 +118,9 @@ def summarize(credential: object) -> CredentialSummary:
         valid_until=_datetime(doc.get("validUntil", doc.get("expirationDate"))),
         awarded_date=_datetime(doc.get("awardedDate")),
         status=tuple(dict(s) for s in _objects(doc.get("credentialStatus"))),
+        override_reason=(override.narrative or override.description or "no reason given")
+        if override is not None
+        else None,
     )
 
 

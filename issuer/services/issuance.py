@@ -182,6 +182,7 @@ def issue_credential(
             valid_until=valid_until,
             awarded_date=now,
             credential_status=status or None,
+            override_reason=reason,
         )
 
     values = {

@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 from werkzeug.serving import make_server
 
-from credentials.ob3 import hash_email
+from credentials.ob3 import hash_email, summarize
 from credentials.proofs import JCS, RDFC
 from issuer.models import (
     AuditEvent,
@@ -147,9 +147,21 @@ def test_recipient_with_a_did_is_named_by_it(make: Factory) -> None:
         make, world.provider, freelancer, world.certification.id, override_reason="Known to us"
     )
     assert issued.json["credentialSubject"]["id"].startswith("did:key:z6Mkha")
-    # Issued by override with no accepted projects: no evidence and no results claimed.
-    assert "evidence" not in issued.json
+    # Issued by override with no accepted projects: no gig-project evidence and no results
+    # claimed; the credential itself says it was an override, and why (issue 11).
+    assert issued.json["evidence"] == [
+        {
+            "type": ["Evidence"],
+            "name": "Awarded by the issuer's decision",
+            "genre": "Issuer override",
+            "description": "Awarded without all of the gig-project evidence the certification's "
+            "rule asks for.",
+            "narrative": "Known to us",
+        }
+    ]
     assert "result" not in issued.json["credentialSubject"]
+    assert summarize(issued.json).override_reason == "Known to us"
+    assert summarize(issued.json).evidence == ()
 
 
 def test_api_issues_and_returns_the_stored_bytes(

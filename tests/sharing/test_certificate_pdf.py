@@ -53,7 +53,8 @@ def test_pdf_shows_names_projects_and_credential_id(pdf: bytes, issued: Issued) 
     assert "Brightline Outfitters" in text  # from our records: the project's client
     assert issued.credential_id in flat(text)
     assert issued.verify_url in flat(text)
-    assert "VALID" in text
+    assert "SCAN FOR STATUS" in text
+    assert "VALID" not in text
 
 
 def test_pdf_embeds_the_stored_credential_byte_for_byte(pdf: bytes, issued: Issued) -> None:

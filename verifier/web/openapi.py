@@ -79,6 +79,10 @@ class VerifiedCredentialSchema(ma.Schema):
     validFrom = ma.fields.String(allow_none=True)  # noqa: N815
     validUntil = ma.fields.String(allow_none=True)  # noqa: N815
     awardedDate = ma.fields.String(allow_none=True)  # noqa: N815
+    overrideReason = ma.fields.String(  # noqa: N815
+        allow_none=True,
+        metadata={"description": "Set when the issuer awarded it by override: its reason"},
+    )
 
 
 class TrustIdentitySchema(ma.Schema):

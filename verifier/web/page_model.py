@@ -84,6 +84,7 @@ class PageModel:
     other_projects: tuple[ProjectView, ...]  # evidence not tied to a listed competency
     issued: datetime | None
     expires: datetime | None
+    override_reason: str | None = None  # awarded by the issuer's decision, and why
 
 
 _LABELS = {
@@ -317,4 +318,5 @@ def page_model(result: VerificationResult) -> PageModel:
         other_projects=tuple(_project(e) for e in summary.evidence if id(e) not in linked),
         issued=summary.awarded_date or summary.valid_from,
         expires=summary.valid_until,
+        override_reason=summary.override_reason,
     )

@@ -75,4 +75,5 @@ def credential_json(summary: CredentialSummary, credential: Mapping[str, Any]) -
         "validFrom": _time(summary.valid_from, credential.get("validFrom")),
         "validUntil": _time(summary.valid_until, credential.get("validUntil")),
         "awardedDate": _time(summary.awarded_date, credential.get("awardedDate")),
+        "overrideReason": summary.override_reason,
     }

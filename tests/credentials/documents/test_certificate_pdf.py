@@ -161,7 +161,9 @@ def test_text_contains_names_and_credential_id(normal_pdf: bytes) -> None:
     assert NORMAL.credential_id in text.replace("\n", "")
     assert NORMAL.verify_url in text.replace("\n", "")
     assert "LAGOS DIGITAL SKILLS ACADEMY" in text  # styled uppercase
-    assert "Valid".upper() in text
+    # No "VALID" mark that a saved copy would keep after a revocation: a prompt to scan.
+    assert "SCAN FOR STATUS" in text
+    assert "VALID" not in text.replace("INVALID", "")
 
 
 def test_single_landscape_a4_page(normal_pdf: bytes) -> None:
