@@ -27,6 +27,9 @@ from credentials.resolvers import DidDocument, DidResolver, VerificationMethod
 
 PROOF_TYPE = "DataIntegrityProof"
 ASSERTION_METHOD = "assertionMethod"
+DATA_INTEGRITY_CONTEXT = "https://w3id.org/security/data-integrity/v2"
+#: Contexts that define the Data Integrity proof terms (the VC 2.0 context includes them).
+_DEFINES_PROOF_TERMS = frozenset({DATA_INTEGRITY_CONTEXT, "https://www.w3.org/ns/credentials/v2"})
 
 
 class Signer(Protocol):
@@ -58,6 +61,23 @@ def _ids(value: object) -> list[str]:
 # --- creating proofs --------------------------------------------------------------------------
 
 
+def with_proof_context(document: Mapping[str, Any]) -> dict[str, Any]:
+    """``document`` with the Data Integrity context appended when its ``@context`` does not
+    define the proof terms (VC Data Integrity 1.0 §2.4.1 "Context Injection"): a VC 1.1
+    credential, whose context predates ``DataIntegrityProof``, ``cryptosuite`` and
+    ``created``. A document without ``@context`` is left alone (it is not JSON-LD to us),
+    and so is one that has proofs already: they signed its ``@context`` as it is.
+    """
+    out = dict(document)
+    context = document.get("@context")
+    if context is None or proofs_of(document):
+        return out
+    items = list(context) if isinstance(context, list) else [context]
+    if not any(isinstance(item, str) and item in _DEFINES_PROOF_TERMS for item in items):
+        out["@context"] = [*items, DATA_INTEGRITY_CONTEXT]
+    return out
+
+
 def add_proof(
     document: Mapping[str, Any],
     signer: Signer,
@@ -77,6 +97,7 @@ def add_proof(
     if not isinstance(document, Mapping):
         raise MalformedCredentialError("only a JSON object can be signed")
     suite = get_suite(cryptosuite)
+    document = with_proof_context(document)
     existing = proofs_of(document)
     unsecured = _strip_proof(document)
     options: dict[str, Any] = {"type": PROOF_TYPE, "cryptosuite": suite.name}
