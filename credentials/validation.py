@@ -147,6 +147,28 @@ def validate_credential(doc: object) -> list[Problem]:
     return checker.problems
 
 
+def validate_presentation(doc: object) -> list[Problem]:
+    """Every structural problem of a verifiable presentation (VC Data Model 2.0 §4.13):
+    contexts as for credentials, a ``type`` including ``VerifiablePresentation``, an
+    optional URL ``id``, a ``holder`` that is a URL or an object with a URL ``id``, and
+    ``verifiableCredential`` values that are objects (never strings, numbers or URLs)."""
+    if not isinstance(doc, Mapping):
+        return [Problem("", "a presentation must be a JSON object")]
+    checker = _Checker()
+    checker.context(doc)
+    checker.type_(doc, "", include="VerifiablePresentation")
+    checker.url(doc, "id", "")
+    holder = doc.get("holder")
+    if isinstance(holder, Mapping):
+        checker.url(holder, "id", "holder", required=True)
+    elif "holder" in doc and not is_url(holder):
+        checker.add("holder", "must be a URL or an object whose id is a URL")
+    checker.objects(doc, "verifiableCredential", "")
+    for path, entry in checker.objects(doc, "proof", ""):
+        checker.type_(entry, path)
+    return checker.problems
+
+
 def validate_or_raise(doc: object) -> None:
     """Raise :class:`CredentialValidationError` listing every problem, if there is any."""
     problems = validate_credential(doc)

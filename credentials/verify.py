@@ -25,6 +25,7 @@ from typing import Any
 from credentials.dates import parse_datetime, utcnow
 from credentials.did import DidKeyResolver
 from credentials.errors import InvalidInputError, MalformedCredentialError
+from credentials.presentations import PresentationResult, verify_presentation
 from credentials.proofs import ProofVerification, verify_proofs
 from credentials.resolvers import CompositeDidResolver, DidResolver, StatusListFetcher
 from credentials.results import Check, Outcome, VerificationResult
@@ -125,6 +126,20 @@ class Verifier:
             *self._status_checks(credential, now),
         ]
         return VerificationResult(credential=credential, checks=tuple(checks))
+
+    def verify_presentation(self, presentation: object) -> PresentationResult:
+        """Verify a presentation: its holder's proof and each credential in it
+        (``credentials.presentations``). ``presentation`` is parsed, or JSON bytes/text."""
+        if isinstance(presentation, bytes | str):
+            presentation = load_credential(presentation)
+        if not isinstance(presentation, Mapping):
+            raise MalformedCredentialError("a presentation must be a JSON object")
+        return verify_presentation(
+            presentation,
+            resolver=self._did_resolver,
+            verify_credential=self.verify,
+            now=self._clock(),
+        )
 
     def _status_checks(self, credential: Mapping[str, Any], now: datetime) -> list[Check]:
         if self._status is None:

@@ -2,6 +2,7 @@
 
 from credentials.proofs.dataintegrity import (
     ASSERTION_METHOD,
+    AUTHENTICATION,
     DATA_INTEGRITY_CONTEXT,
     PROOF_TYPE,
     ProofVerification,
@@ -15,6 +16,7 @@ from credentials.proofs.suites import JCS, RDFC, SUITES, Cryptosuite, get_suite
 
 __all__ = [
     "ASSERTION_METHOD",
+    "AUTHENTICATION",
     "DATA_INTEGRITY_CONTEXT",
     "JCS",
     "PROOF_TYPE",
