@@ -37,7 +37,9 @@ def summarise(folder: Path) -> bool:
         if failed or len(rows) != expected:
             ok = False
         if len(rows) != expected:
-            failures.append(f"{suite}: {len(rows)} tests ran, {expected} expected (see {suite}.log)")
+            failures.append(
+                f"{suite}: {len(rows)} tests ran, {expected} expected (see {suite}.log)"
+            )
         failures.extend(
             f"{suite} :: {r['suite'].split(' > ')[-1]} :: {r['title']}\n      {r.get('reason', '')}"
             for r in failed
