@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from credentials.errors import CredentialValidationError, Problem
+from credentials.related import digest_problem
 
 VC2_CONTEXT: Final = "https://www.w3.org/ns/credentials/v2"
 #: VC 1.1 credentials (Open Badges 3.0.0-3.0.2 era) are verified too; they date with
@@ -228,6 +229,22 @@ class _Checker:
         for key in ("termsOfUse", "proof"):
             for path, entry in self.objects(doc, key, ""):
                 self.type_(entry, path)
+        self.related_resources(doc)
+
+    def related_resources(self, doc: Mapping[str, Any]) -> None:
+        """VC 2.0 §5.3: objects with a unique URL ``id`` and a well-formed digest."""
+        seen: set[str] = set()
+        for path, entry in self.objects(doc, "relatedResource", ""):
+            self.url(entry, "id", path, required=True)
+            identifier = entry.get("id")
+            if isinstance(identifier, str):
+                if identifier in seen:
+                    self.add(_at(path, "id"), "repeats another relatedResource's id")
+                seen.add(identifier)
+            problem = digest_problem(entry)
+            if problem is not None:
+                self.add(_at(path, problem[0]) if problem[0] else path, problem[1])
+            self.text(entry, "mediaType", path)
 
     def context(self, doc: Mapping[str, Any]) -> None:
         if "@context" not in doc:
