@@ -230,6 +230,19 @@ class _Checker:
             for path, entry in self.objects(doc, key, ""):
                 self.type_(entry, path)
         self.related_resources(doc)
+        for path, entry in self.objects(doc, "credentialStatus", ""):
+            if "BitstringStatusListEntry" in (types_of(entry.get("type")) or ()):
+                self.status_entry(entry, path)
+
+    def status_entry(self, entry: Mapping[str, Any], path: str) -> None:
+        """Bitstring Status List §2.1: purpose, a decimal index and the list's URL."""
+        self.text(entry, "statusPurpose", path, required=True)
+        index = entry.get("statusListIndex")
+        if not (isinstance(index, str) and index.isascii() and index.isdigit()):
+            self.add(
+                _at(path, "statusListIndex"), "is required: a non-negative integer as a string"
+            )
+        self.url(entry, "statusListCredential", path, required=True)
 
     def related_resources(self, doc: Mapping[str, Any]) -> None:
         """VC 2.0 §5.3: objects with a unique URL ``id`` and a well-formed digest."""
