@@ -8,7 +8,7 @@ STAMP   = $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test lint format bench lock system-deps clean
+.PHONY: run test lint format bench lock system-deps clean conformance
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,12 @@ bench: $(STAMP) system-deps
 	@scripts/system-deps.sh wrk
 	$(BIN)/python -m bench
 
+# The pinned W3C suites (VC 2.0, vc-di-eddsa, Bitstring Status List) against the service,
+# copied into the git-ignored .conformance/ (docs/VERIFYING.md, "Conformance").
+W3C_SUITES ?= ../shared/w3c
+conformance: $(STAMP)
+	@scripts/conformance.sh $(W3C_SUITES)
+
 # Re-pin the whole dependency tree after editing pyproject.toml.
 lock:
 	@test -x $(BIN)/pip-compile || $(BIN)/python -m pip install --quiet pip-tools==7.6.2
@@ -50,4 +56,4 @@ lock:
 		--output-file requirements.lock pyproject.toml
 
 clean:
-	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .conformance build *.egg-info .mypy_cache .ruff_cache .pytest_cache

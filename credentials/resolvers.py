@@ -54,6 +54,20 @@ class DidDocument:
             return None
         return self.methods.get(method_id)
 
+    def method_for(self, relationship: str, method_id: str) -> VerificationMethod | None:
+        """The method if the document lists it under ``relationship`` (``assertionMethod``
+        for credentials, ``authentication`` for a holder's presentations)."""
+        if relationship == "assertionMethod":
+            return self.assertion_method(method_id)
+        for entry in _as_list(self.raw.get(relationship)):
+            if isinstance(entry, str) and _absolute(entry, self.id) == method_id:
+                return self.methods.get(method_id)
+            if isinstance(entry, Mapping):
+                method = _parse_method(entry, self.id)
+                if method is not None and method.id == method_id:
+                    return method
+        return None
+
     @classmethod
     def from_json(cls, doc: object, *, expected_id: str | None = None) -> DidDocument:
         """Parse a DID document, refusing one whose ``id`` is not the DID that was resolved."""

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from credentials.errors import CredentialValidationError, Problem
+from credentials.related import digest_problem
 
 VC2_CONTEXT: Final = "https://www.w3.org/ns/credentials/v2"
 #: VC 1.1 credentials (Open Badges 3.0.0-3.0.2 era) are verified too; they date with
@@ -147,6 +148,28 @@ def validate_credential(doc: object) -> list[Problem]:
     return checker.problems
 
 
+def validate_presentation(doc: object) -> list[Problem]:
+    """Every structural problem of a verifiable presentation (VC Data Model 2.0 §4.13):
+    contexts as for credentials, a ``type`` including ``VerifiablePresentation``, an
+    optional URL ``id``, a ``holder`` that is a URL or an object with a URL ``id``, and
+    ``verifiableCredential`` values that are objects (never strings, numbers or URLs)."""
+    if not isinstance(doc, Mapping):
+        return [Problem("", "a presentation must be a JSON object")]
+    checker = _Checker()
+    checker.context(doc)
+    checker.type_(doc, "", include="VerifiablePresentation")
+    checker.url(doc, "id", "")
+    holder = doc.get("holder")
+    if isinstance(holder, Mapping):
+        checker.url(holder, "id", "holder", required=True)
+    elif "holder" in doc and not is_url(holder):
+        checker.add("holder", "must be a URL or an object whose id is a URL")
+    checker.objects(doc, "verifiableCredential", "")
+    for path, entry in checker.objects(doc, "proof", ""):
+        checker.type_(entry, path)
+    return checker.problems
+
+
 def validate_or_raise(doc: object) -> None:
     """Raise :class:`CredentialValidationError` listing every problem, if there is any."""
     problems = validate_credential(doc)
@@ -206,6 +229,35 @@ class _Checker:
         for key in ("termsOfUse", "proof"):
             for path, entry in self.objects(doc, key, ""):
                 self.type_(entry, path)
+        self.related_resources(doc)
+        for path, entry in self.objects(doc, "credentialStatus", ""):
+            if "BitstringStatusListEntry" in (types_of(entry.get("type")) or ()):
+                self.status_entry(entry, path)
+
+    def status_entry(self, entry: Mapping[str, Any], path: str) -> None:
+        """Bitstring Status List §2.1: purpose, a decimal index and the list's URL."""
+        self.text(entry, "statusPurpose", path, required=True)
+        index = entry.get("statusListIndex")
+        if not (isinstance(index, str) and index.isascii() and index.isdigit()):
+            self.add(
+                _at(path, "statusListIndex"), "is required: a non-negative integer as a string"
+            )
+        self.url(entry, "statusListCredential", path, required=True)
+
+    def related_resources(self, doc: Mapping[str, Any]) -> None:
+        """VC 2.0 §5.3: objects with a unique URL ``id`` and a well-formed digest."""
+        seen: set[str] = set()
+        for path, entry in self.objects(doc, "relatedResource", ""):
+            self.url(entry, "id", path, required=True)
+            identifier = entry.get("id")
+            if isinstance(identifier, str):
+                if identifier in seen:
+                    self.add(_at(path, "id"), "repeats another relatedResource's id")
+                seen.add(identifier)
+            problem = digest_problem(entry)
+            if problem is not None:
+                self.add(_at(path, problem[0]) if problem[0] else path, problem[1])
+            self.text(entry, "mediaType", path)
 
     def context(self, doc: Mapping[str, Any]) -> None:
         if "@context" not in doc:

@@ -8,8 +8,9 @@ Checks, in order (each appears in the result, passed, failed or skipped):
 
 1. ``structure`` — VC 2.0 / OB 3.0 data model (credentials.validation).
 2. ``proof`` — each Data Integrity proof (vc-data-integrity §4.4, vc-di-eddsa §3).
-3. ``issuer`` — every proof was made with a key of the issuer (VC 2.0 §4.7:
-   the verification method's controller is the ``issuer``).
+3. ``issuer`` — a proof was made with a key of the issuer (VC 2.0 §4.7: the
+   verification method's controller is the ``issuer``); other proofs of a set or
+   chain may be others' (countersignatures), and every proof must verify.
 4. ``validity`` — ``validFrom`` ≤ now ≤ ``validUntil`` (VC 2.0 §4.9).
 5. ``status`` — each Bitstring Status List entry, when a fetcher is configured.
 """
@@ -25,6 +26,7 @@ from credentials.budget import budget
 from credentials.dates import parse_datetime, utcnow
 from credentials.did import DidKeyResolver
 from credentials.errors import InvalidInputError, MalformedCredentialError
+from credentials.presentations import PresentationResult, verify_presentation
 from credentials.proofs import ProofVerification, verify_proofs
 from credentials.resolvers import CompositeDidResolver, DidResolver, StatusListFetcher
 from credentials.results import Check, Outcome, VerificationResult
@@ -148,6 +150,20 @@ class Verifier:
             )
         return VerificationResult(credential=credential, checks=tuple(checks), trust=trust)
 
+    def verify_presentation(self, presentation: object) -> PresentationResult:
+        """Verify a presentation: its holder's proof and each credential in it
+        (``credentials.presentations``). ``presentation`` is parsed, or JSON bytes/text."""
+        if isinstance(presentation, bytes | str):
+            presentation = load_credential(presentation)
+        if not isinstance(presentation, Mapping):
+            raise MalformedCredentialError("a presentation must be a JSON object")
+        return verify_presentation(
+            presentation,
+            resolver=self._did_resolver,
+            verify_credential=self.verify,
+            now=self._clock(),
+        )
+
     def _status_checks(self, credential: Mapping[str, Any], now: datetime) -> list[Check]:
         if self._status is None:
             has_status = credential.get("credentialStatus") is not None
@@ -210,20 +226,27 @@ def _issuer_check(credential: Mapping[str, Any], proofs: list[ProofVerification]
             code="unconfirmed",
             details={"issuer": issuer},
         )
-    strangers = sorted({p.controller or "?" for p in verified if p.controller != issuer})
-    if strangers:
+    # VC Data Integrity §2.1.1-2.1.2: a proof set or chain may carry proofs by others (a
+    # witness, a notary countersigning with previousProof); each must verify (above), and
+    # at least one must be the issuer's, which is what makes the claims the issuer's.
+    others = sorted({p.controller or "?" for p in verified if p.controller != issuer})
+    if not any(p.controller == issuer for p in verified):
         return Check(
             "issuer",
             Outcome.FAILED,
-            f"Signed with a key of {', '.join(strangers)}, not of the issuer {issuer}.",
+            f"Signed with a key of {', '.join(others)}, not of the issuer {issuer}.",
             code="issuer_mismatch",
-            details={"issuer": issuer, "signers": strangers},
+            details={"issuer": issuer, "signers": others},
         )
+    also = f" (also signed by {', '.join(others)})" if others else ""
+    details: dict[str, Any] = {"issuer": issuer}
+    if others:
+        details["cosigners"] = others
     return Check(
         "issuer",
         Outcome.PASSED,
-        f"Signed with a key that {issuer} lists for issuing credentials.",
-        details={"issuer": issuer},
+        f"Signed with a key that {issuer} lists for issuing credentials{also}.",
+        details=details,
     )
 
 

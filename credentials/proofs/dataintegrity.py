@@ -28,6 +28,11 @@ from credentials.resolvers import DidDocument, DidResolver, VerificationMethod
 
 PROOF_TYPE = "DataIntegrityProof"
 ASSERTION_METHOD = "assertionMethod"
+#: The proof purpose of a holder's presentation (VC Data Integrity §2.1, VC DM 2.0 §4.13).
+AUTHENTICATION = "authentication"
+DATA_INTEGRITY_CONTEXT = "https://w3id.org/security/data-integrity/v2"
+#: Contexts that define the Data Integrity proof terms (the VC 2.0 context includes them).
+_DEFINES_PROOF_TERMS = frozenset({DATA_INTEGRITY_CONTEXT, "https://www.w3.org/ns/credentials/v2"})
 
 
 class Signer(Protocol):
@@ -59,6 +64,23 @@ def _ids(value: object) -> list[str]:
 # --- creating proofs --------------------------------------------------------------------------
 
 
+def with_proof_context(document: Mapping[str, Any]) -> dict[str, Any]:
+    """``document`` with the Data Integrity context appended when its ``@context`` does not
+    define the proof terms (VC Data Integrity 1.0 §2.4.1 "Context Injection"): a VC 1.1
+    credential, whose context predates ``DataIntegrityProof``, ``cryptosuite`` and
+    ``created``. A document without ``@context`` is left alone (it is not JSON-LD to us),
+    and so is one that has proofs already: they signed its ``@context`` as it is.
+    """
+    out = dict(document)
+    context = document.get("@context")
+    if context is None or proofs_of(document):
+        return out
+    items = list(context) if isinstance(context, list) else [context]
+    if not any(isinstance(item, str) and item in _DEFINES_PROOF_TERMS for item in items):
+        out["@context"] = [*items, DATA_INTEGRITY_CONTEXT]
+    return out
+
+
 def add_proof(
     document: Mapping[str, Any],
     signer: Signer,
@@ -69,15 +91,20 @@ def add_proof(
     proof_id: str | None = None,
     previous_proof: str | Sequence[str] | None = None,
     expires: datetime | None = None,
+    purpose: str = ASSERTION_METHOD,
+    challenge: str | None = None,
+    domain: str | None = None,
 ) -> dict[str, Any]:
     """Return a copy of ``document`` with one more Data Integrity proof.
 
     Existing proofs are kept (a proof set); ``previous_proof`` names proofs this
     one chains to, which are then covered by its signature (a proof chain).
+    ``purpose``, ``challenge`` and ``domain`` are for presentations (``authentication``).
     """
     if not isinstance(document, Mapping):
         raise MalformedCredentialError("only a JSON object can be signed")
     suite = get_suite(cryptosuite)
+    document = with_proof_context(document)
     existing = proofs_of(document)
     unsecured = _strip_proof(document)
     options: dict[str, Any] = {"type": PROOF_TYPE, "cryptosuite": suite.name}
@@ -87,7 +114,11 @@ def add_proof(
     if expires is not None:
         options["expires"] = format_datetime(expires)
     options["verificationMethod"] = verification_method
-    options["proofPurpose"] = ASSERTION_METHOD
+    options["proofPurpose"] = purpose
+    if challenge is not None:
+        options["challenge"] = challenge
+    if domain is not None:
+        options["domain"] = domain
     if previous_proof is not None:
         wanted = [previous_proof] if isinstance(previous_proof, str) else list(previous_proof)
         options["previousProof"] = previous_proof if isinstance(previous_proof, str) else wanted
@@ -134,12 +165,24 @@ class _ProofFailedError(Exception):
 
 
 def verify_proofs(
-    document: Mapping[str, Any], *, resolver: DidResolver, now: datetime | None = None
+    document: Mapping[str, Any],
+    *,
+    resolver: DidResolver,
+    now: datetime | None = None,
+    purpose: str = ASSERTION_METHOD,
 ) -> list[ProofVerification]:
-    """Verify every proof on ``document``; an empty list means it has none."""
+    """Verify every proof on ``document``; an empty list means it has none.
+
+    ``purpose`` is the proof purpose every proof must have, and the verification
+    relationship its key must be listed under: ``assertionMethod`` for credentials,
+    ``authentication`` for presentations.
+    """
     proofs = proofs_of(document)
     moment = now or utcnow()
-    return [_verify_one(document, proofs, i, resolver, moment) for i in range(len(proofs))]
+    return [
+        _verify_one(document, proofs, i, resolver, moment, purpose=purpose)
+        for i in range(len(proofs))
+    ]
 
 
 def _verify_one(
@@ -148,6 +191,8 @@ def _verify_one(
     index: int,
     resolver: DidResolver,
     now: datetime,
+    *,
+    purpose: str,
 ) -> ProofVerification:
     proof = proofs[index]
     facts: dict[str, Any] = {}
@@ -158,7 +203,7 @@ def _verify_one(
             "verification_method": _str_or_none(proof.get("verificationMethod")),
         }
     try:
-        controller, created = _check_proof(document, proofs, index, resolver, now)
+        controller, created = _check_proof(document, proofs, index, resolver, now, purpose=purpose)
     except _ProofFailedError as failure:
         return ProofVerification(index, False, failure.code, failure.message, **facts)
     return ProofVerification(
@@ -183,16 +228,18 @@ def _check_proof(
     index: int,
     resolver: DidResolver,
     now: datetime,
+    *,
+    purpose: str,
 ) -> tuple[str, datetime | None]:
     proof = proofs[index]
-    suite, method_id = _proof_options(proof)
+    suite, method_id = _proof_options(proof, purpose)
     created = _proof_times(proof, now)
     # 3. Decode the signature before any expensive work: a broken value fails fast.
     try:
         signature = multikey.decode_signature(proof.get("proofValue"))
     except MicrocredError as exc:
         raise _ProofFailedError("bad_proof_value", exc.message) from None
-    did_document, method = _authorized_method(method_id, resolver)
+    did_document, method = _authorized_method(method_id, resolver, purpose)
     covered = suite.unsecured_for(_covered_document(document, proofs, index), proof)
     if isinstance(covered, str):
         raise _ProofFailedError("context_mismatch", covered)
@@ -208,17 +255,19 @@ def _check_proof(
     return did_document.id, created
 
 
-def _proof_options(proof: object) -> tuple[Cryptosuite, str]:
+def _proof_options(proof: object, purpose: str) -> tuple[Cryptosuite, str]:
     """Steps 1-2: the proof's shape, suite and purpose; returns the suite and method id."""
     # 1. Data Integrity §4.4: the proof is a map with type, verificationMethod, proofPurpose.
     if not isinstance(proof, Mapping):
         raise _ProofFailedError("malformed_proof", "proof is not a JSON object")
     suite = _suite_for(proof)
-    # 2. Only assertionMethod proofs assert a credential's claims.
-    if proof.get("proofPurpose") != ASSERTION_METHOD:
+    # 2. Only assertionMethod proofs assert a credential's claims; a presentation is
+    #    authenticated by its holder (Data Integrity §4.4 step 7: expectedProofPurpose).
+    if proof.get("proofPurpose") != purpose:
+        what = "a credential" if purpose == ASSERTION_METHOD else "a presentation"
         raise _ProofFailedError(
             "wrong_proof_purpose",
-            f"proofPurpose is {proof.get('proofPurpose')!r}; a credential needs assertionMethod",
+            f"proofPurpose is {proof.get('proofPurpose')!r}; {what} needs {purpose}",
         )
     method_id = proof.get("verificationMethod")
     if not isinstance(method_id, str) or "#" not in method_id:
@@ -250,9 +299,10 @@ def _suite_for(proof: Mapping[str, Any]) -> Cryptosuite:
 
 
 def _authorized_method(
-    method_id: str, resolver: DidResolver
+    method_id: str, resolver: DidResolver, purpose: str = ASSERTION_METHOD
 ) -> tuple[DidDocument, VerificationMethod]:
-    """Step 4: the key must be listed under assertionMethod in its controller's DID document."""
+    """Step 4: the key must be listed under the purpose's verification relationship
+    (assertionMethod, authentication) in its controller's DID document."""
     did = method_id.split("#", 1)[0]
     try:
         did_document = resolver.resolve(did)
@@ -262,11 +312,11 @@ def _authorized_method(
         raise _ProofFailedError(
             "resolution_failed", f"cannot resolve {did}: {exc.message}"
         ) from None
-    method = did_document.assertion_method(method_id)
+    method = did_document.method_for(purpose, method_id)
     if method is None:
         raise _ProofFailedError(
             "key_not_authorized",
-            f"{method_id} is not listed under assertionMethod in the DID document of {did}",
+            f"{method_id} is not listed under {purpose} in the DID document of {did}",
         )
     return did_document, method
 

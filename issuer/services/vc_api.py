@@ -74,6 +74,10 @@ def issue_vc(
     # The structure is checked before anything is drawn or signed (with a placeholder id
     # when the caller sent none); the status entries added later are ours.
     problems = validate_credential(_ordered(document, str(uuid.UUID(int=0))))
+    status = [p for p in problems if p.field.startswith("credentialStatus")]
+    if status:
+        # A malformed status entry is a bad request (400) naming the entry's field.
+        raise InvalidInputError(f"{status[0].field}: {status[0].message}", field=status[0].field)
     if problems:
         raise CredentialValidationError(problems)
     start, end = _window(document)

@@ -15,6 +15,7 @@ from tests.credentials import factories as f
 from tests.credentials import vectors as v
 
 V2 = "https://www.w3.org/ns/credentials/v2"
+V1 = "https://www.w3.org/2018/credentials/v1"
 
 
 def test_every_bundled_context_loads_offline() -> None:
@@ -22,6 +23,64 @@ def test_every_bundled_context_loads_offline() -> None:
         remote = jsonld.document_loader(url)
         assert remote["documentUrl"] == url
         assert "@context" in remote["document"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        # what real credentials use (OB 3.0.0-3.0.3, VC 1.1 status lists, the DCC's
+        # context) and what the W3C VC 2.0 test suite uses (the examples context)
+        "https://purl.imsglobal.org/spec/ob/v3p0/context.json",
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.1.json",
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json",
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        "https://w3id.org/vc/status-list/2021/v1",
+        "https://w3id.org/dcc/v1",
+        "https://www.w3.org/ns/credentials/examples/v2",
+        "https://www.w3.org/2018/credentials/v1",
+    ],
+)
+def test_contexts_real_credentials_use_are_bundled(url: str) -> None:
+    assert url in jsonld.CONTEXT_URLS
+
+
+@pytest.mark.parametrize(
+    ("base", "version"),
+    [
+        # OB 3.0.0 and 3.0.1 were published for VC 1.1 (they redefine terms that the
+        # VC 2.0 context protects); 3.0.2 works with both.
+        (V1, "context"),
+        (V1, "context-3.0.1"),
+        (V1, "context-3.0.2"),
+        (V2, "context-3.0.2"),
+    ],
+)
+def test_earlier_open_badges_contexts_canonicalise_a_badge(base: str, version: str) -> None:
+    doc = f.credential()
+    doc["@context"] = [base, f"https://purl.imsglobal.org/spec/ob/v3p0/{version}.json"]
+    if base == V1:
+        # VC 1.1 dates, and status entries of the 2021 status list (its own context)
+        doc["@context"].append("https://w3id.org/vc/status-list/2021/v1")
+        doc["issuanceDate"] = doc.pop("validFrom")
+        doc["expirationDate"] = doc.pop("validUntil")
+        for entry in doc["credentialStatus"]:
+            entry["type"] = "StatusList2021Entry"
+    assert "<https://purl.imsglobal.org/spec/vc/ob/vocab.html#Achievement>" in (
+        jsonld.canonical_nquads(doc)
+    )
+
+
+def test_examples_context_maps_its_terms_into_the_examples_vocabulary() -> None:
+    # It defines every term through @vocab, so nothing is dropped: the claim is signed.
+    doc = {
+        "@context": [V2, "https://www.w3.org/ns/credentials/examples/v2"],
+        "type": ["VerifiableCredential", "ExampleDegreeCredential"],
+        "issuer": "did:example:issuer",
+        "credentialSubject": {"id": "did:example:subject", "degree": "BSc"},
+    }
+    nquads = jsonld.canonical_nquads(doc)
+    assert '<https://www.w3.org/ns/credentials/examples#degree> "BSc"' in nquads
+    assert "<https://www.w3.org/ns/credentials/examples#ExampleDegreeCredential>" in nquads
 
 
 def test_unknown_context_url_is_refused_by_name() -> None:

@@ -259,6 +259,69 @@ def test_proof_set_needs_every_proof() -> None:
     assert not result.verified
 
 
+def test_chain_countersigned_by_another_controller_verifies() -> None:
+    # vc-di-eddsa suite, previousProofStringOk: a proof by another controller, then the
+    # issuer's proof chained to it with previousProof; both verify, one is the issuer's.
+    from credentials.proofs import add_proof
+
+    first = add_proof(
+        f.credential(), f.OTHER_KEY, verification_method=f.OTHER_VM, proof_id="urn:x:1"
+    )
+    doc = add_proof(first, f.ISSUER_KEY, verification_method=f.ISSUER_VM, previous_proof="urn:x:1")
+    result = verifier().verify(doc)
+    assert result.verified, result.as_dict()
+    issuer = result.checks_named("issuer")[0]
+    assert issuer.details["cosigners"] == [f.OTHER_DID]
+
+
+def test_countersignature_does_not_stand_in_for_the_issuer() -> None:
+    # Two proofs, neither the issuer's: still refused.
+    from credentials.proofs import add_proof
+
+    doc = add_proof(
+        f.signed(key=f.OTHER_KEY, vm=f.OTHER_VM), f.OTHER_KEY, verification_method=f.OTHER_VM
+    )
+    assert outcome(verifier().verify(doc), "issuer") == ("failed", "issuer_mismatch")
+
+
+def test_countersigned_chain_needs_every_proof_to_verify() -> None:
+    from credentials.proofs import add_proof
+
+    first = add_proof(
+        f.credential(), f.OTHER_KEY, verification_method=f.OTHER_VM, proof_id="urn:x:1"
+    )
+    doc = add_proof(first, f.ISSUER_KEY, verification_method=f.ISSUER_VM, previous_proof="urn:x:1")
+    doc["proof"][0]["proofValue"] = doc["proof"][1]["proofValue"]
+    result = verifier().verify(doc)
+    assert not result.verified
+    assert outcome(result, "issuer") == ("skipped", "unconfirmed")
+
+
+@pytest.mark.parametrize("suite", SUITES)
+def test_vc11_credential_gets_the_data_integrity_context_when_signed(suite: str) -> None:
+    # VC Data Integrity §2.4.1: the VC 1.1 context does not define DataIntegrityProof,
+    # cryptosuite or created, so signing appends the Data Integrity context.
+    from credentials.proofs import DATA_INTEGRITY_CONTEXT
+
+    doc = {
+        "@context": ["https://www.w3.org/2018/credentials/v1"],
+        "id": "urn:uuid:86294362-4254-4f36-854f-3952fe42555d",
+        "type": ["VerifiableCredential"],
+        "issuer": f.ISSUER_DID,
+        "issuanceDate": "2020-03-16T22:37:26.544Z",
+        "credentialSubject": {"id": "did:example:subject"},
+    }
+    signed = f.signed(doc, suite=suite)
+    assert signed["@context"] == ["https://www.w3.org/2018/credentials/v1", DATA_INTEGRITY_CONTEXT]
+    assert doc["@context"] == ["https://www.w3.org/2018/credentials/v1"]  # input untouched
+    result = verifier().verify(signed)
+    assert result.verified, result.as_dict()
+
+
+def test_vc2_context_already_defines_the_proof_terms() -> None:
+    assert f.signed()["@context"] == f.credential()["@context"]
+
+
 def test_expired_proof() -> None:
     from credentials.proofs import add_proof
 

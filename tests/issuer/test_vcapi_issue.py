@@ -276,3 +276,45 @@ def test_openapi_documents_the_endpoint(client: FlaskClient) -> None:
     operation = spec["paths"]["/credentials/issue"]["post"]
     assert operation["security"] == [{"bearerAuth": []}]
     assert {"201", "400", "401", "422"} <= set(operation["responses"])
+
+
+@pytest.mark.parametrize(
+    ("status", "field"),
+    [
+        ({"id": "urn:x:1"}, "credentialStatus.type"),
+        (
+            {
+                "type": "BitstringStatusListEntry",
+                "statusPurpose": "revocation",
+                "statusListIndex": "-1",
+                "statusListCredential": "https://example.org/1",
+            },
+            "credentialStatus.statusListIndex",
+        ),
+        (
+            {
+                "type": "BitstringStatusListEntry",
+                "statusPurpose": "revocation",
+                "statusListIndex": "7",
+                "statusListCredential": "not a url",
+            },
+            "credentialStatus.statusListCredential",
+        ),
+        (
+            [
+                {
+                    "type": "BitstringStatusListEntry",
+                    "statusListIndex": "7",
+                    "statusListCredential": "https://example.org/1",
+                }
+            ],
+            "credentialStatus[0].statusPurpose",
+        ),
+    ],
+)
+def test_malformed_credential_status_is_400_naming_the_field(
+    client: FlaskClient, provider: Provider, status: Any, field: str
+) -> None:
+    response = _issue(client, provider, {"credential": {**VC, "credentialStatus": status}})
+    assert response.status_code == 400
+    assert response.get_json()["field"] == field

@@ -8,7 +8,7 @@ Routes (all public, no login or API key, rate limited per client address):
 - ``GET /v/<ref>`` — the verification page QR codes open (short code, UUID or urn:uuid);
 - ``GET|POST /verify`` — upload or paste any credential;
 - ``POST /api/v1/verify`` — JSON answer with every check;
-- ``POST /credentials/verify`` — W3C VC API;
+- ``POST /credentials/verify`` and ``POST /presentations/verify`` — W3C VC API;
 - ``/assets/…`` — the site's stylesheets.
 """
 

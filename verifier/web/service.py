@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from flask import current_app
 
 from credentials.dates import utcnow
+from credentials.presentations import PresentationResult
 from credentials.results import VerificationResult
 from credentials.verify import DEFAULT_DEADLINE, Verifier
 from issuer.local_sources import DatabaseSources
@@ -77,3 +78,9 @@ def verify(credential: object) -> VerificationResult:
     """Verify with the app-wide verifier (one read of our own lists' stamps per issuer)."""
     with verification_scope():
         return current_verifier().verify(credential)
+
+
+def verify_presentation(presentation: object) -> PresentationResult:
+    """A presentation and every credential in it, with the app-wide verifier."""
+    with verification_scope():
+        return current_verifier().verify_presentation(presentation)

@@ -43,9 +43,16 @@ from verifier.web import service
 from verifier.web.api import json_response
 from verifier.web.inputs import is_json_type
 from verifier.web.security import api_headers
-from verifier.web.vcapi_problems import ProblemDetail, check_problems, options_problems, results
+from verifier.web.vcapi_problems import (
+    ProblemDetail,
+    check_problems,
+    options_problems,
+    presentation_problems,
+    results,
+)
 
 PATH = "/credentials/verify"
+VP_PATH = "/presentations/verify"
 _BOOLEAN_OPTIONS = {"returnResults": True, "returnProblemDetails": True, "returnCredential": False}
 
 blp = Blueprint("vc_api_verify", __name__)
@@ -75,19 +82,75 @@ def verify_credential() -> Response:
     return json_response(body, 200 if verified else 400)
 
 
-def _parse_request() -> tuple[Mapping[str, Any], dict[str, Any]]:
+@blp.post(VP_PATH)
+def verify_presentation() -> Response:
+    """VCALM ``POST /presentations/verify``: ``{verifiablePresentation, options}`` →
+    ``{verified, problemDetails, presentationResult, credentialResults}``; 200 when the
+    presentation and every credential in it verified, 400 otherwise (as for credentials)."""
+    try:
+        presentation, options = _parse_request("verifiablePresentation")
+    except MalformedCredentialError as exc:
+        return _invalid_request(exc)
+    if presentation.get("type") == "EnvelopedVerifiablePresentation":
+        return _invalid_request(
+            MalformedCredentialError(
+                "enveloped presentations (VC-JOSE-COSE, SD-JWT) are not supported; send a "
+                "presentation secured with an embedded Data Integrity proof",
+                field="verifiablePresentation",
+            )
+        )
+    result = service.verify_presentation(presentation)
+    own = [
+        *presentation_problems(result.checks),
+        *options_problems(options, proofs_of(presentation)),
+    ]
+    credential_results = []
+    problems = list(own)
+    for entry, checked in zip(_embedded(presentation), result.credentials, strict=True):
+        if checked is None:
+            continue  # an envelope: its problem is among the presentation's
+        found = check_problems(checked)
+        problems.extend(found)
+        item: dict[str, Any] = {"verified": checked.verified, "problemDetails": []}
+        item["problemDetails"] = [p.as_dict() for p in found]
+        item["results"] = results(checked, entry)
+        credential_results.append(item)
+    verified = result.verified and not problems
+    body: dict[str, Any] = {"verified": verified}
+    if options["returnProblemDetails"]:
+        body["problemDetails"] = [p.as_dict() for p in problems]
+    if options["returnResults"]:
+        body["presentationResult"] = {
+            "verified": not own,
+            "problemDetails": [p.as_dict() for p in own],
+        }
+        body["credentialResults"] = credential_results
+    return json_response(body, 200 if verified else 400)
+
+
+def _embedded(presentation: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    value = presentation.get("verifiableCredential")
+    entries = value if isinstance(value, list) else [] if value is None else [value]
+    return [e for e in entries if isinstance(e, Mapping)]
+
+
+def _parse_request(
+    member: str = "verifiableCredential",
+) -> tuple[Mapping[str, Any], dict[str, Any]]:
     if not is_json_type(request.mimetype):
         raise MalformedCredentialError(
-            'send the request as application/json: {"verifiableCredential": {…}, "options": {…}}',
+            f'send the request as application/json: {{"{member}": {{…}}, "options": {{…}}}}',
             field="body",
         )
     body = load_credential(request.get_data(cache=False))
-    credential = body.get("verifiableCredential")
-    if not isinstance(credential, Mapping):
+    document = body.get(member)
+    if not isinstance(document, Mapping):
         raise MalformedCredentialError(
-            "verifiableCredential is required and must be a JSON object (the credential)",
-            field="verifiableCredential",
+            f"{member} is required and must be a JSON object", field=member
         )
+    if member == "verifiablePresentation":
+        return document, _options(body.get("options"))
+    credential = document
     if credential.get("type") == "EnvelopedVerifiableCredential":
         raise MalformedCredentialError(
             "enveloped credentials (VC-JOSE-COSE, SD-JWT) are not supported; send a "

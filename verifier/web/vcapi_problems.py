@@ -100,6 +100,21 @@ def check_problems(result: VerificationResult) -> list[ProblemDetail]:
     return [problem_for(check) for check in result.failures]
 
 
+def presentation_problems(checks: Sequence[Check]) -> list[ProblemDetail]:
+    """The problems of a presentation's own checks (structure, proof, holder, and
+    credentials it carries in a form we cannot verify)."""
+    out = []
+    for check in checks:
+        if not check.failed:
+            continue
+        if check.name in ("structure", "proof"):
+            out.append(problem_for(check))
+        else:  # holder not the signer; an enveloped credential we cannot verify
+            kind = "PROOF_VERIFICATION_ERROR"
+            out.append(ProblemDetail(DATA_INTEGRITY + kind, kind, check.message))
+    return out
+
+
 def options_problems(options: Mapping[str, Any], proofs: Sequence[Any]) -> list[ProblemDetail]:
     """VC Data Integrity §4.5 "Verify Proof": the requested domain and challenge must be
     the ones every proof was signed with (they are signed proof options)."""
