@@ -160,8 +160,9 @@ def _print_report(report: Mapping[str, Any]) -> None:
         click.echo(f"  credential {report['credentialId']} issued by {report.get('issuer')}")
     trust = report.get("trust") or {}
     if trust:
+        # Who issued it, apart from the checks: a valid signature proves no identity.
         mark = "✓" if trust.get("trusted") else "!"
-        click.echo(f"  {mark} {'issuer':<10} {trust.get('message')}")
+        click.echo(f"  {mark} {'trust':<10} {trust.get('message')}")
     for check in report["checks"]:
         mark = _MARKS.get(check["outcome"], "?")
         click.echo(f"  {mark} {check['check']:<10} {check['message']}")

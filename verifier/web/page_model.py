@@ -174,7 +174,7 @@ def _verdict(
     failure = result.failures[0] if result.failures else None
     issuer = _issuer_words(trust, summary)
     if verdict is Verdict.VALID:
-        signer = issuer if trust.trusted else f"the holder of the key of {issuer}"
+        signer = issuer if trust.trusted else "whoever holds the issuer's signing key"
         text = (
             f"This credential is intact and current: {signer} signed it, it has not been "
             "changed since, it is within its validity period"
