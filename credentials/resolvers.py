@@ -3,7 +3,8 @@
 The core never does I/O itself. A verifier is given a ``DidResolver`` (did:key
 is resolved in the core; did:web over HTTPS lives in ``verifier/``; our own
 issuers are resolved from the database) and, when status is to be checked, a
-``StatusListFetcher``. Both raise ``ResolutionError`` when they cannot answer,
+``StatusListFetcher``; ``relatedResource`` digests of resources that are not bundled
+need a ``ResourceFetcher``. All raise ``ResolutionError`` when they cannot answer,
 and verification turns that into a failed check (fail closed).
 """
 
@@ -139,6 +140,14 @@ class StatusListFetcher(Protocol):
     """Fetches a status list credential (the signed JSON) by URL, or raises ``ResolutionError``."""
 
     def fetch(self, url: str) -> Mapping[str, Any]: ...
+
+
+@runtime_checkable
+class ResourceFetcher(Protocol):
+    """Retrieves a resource's bytes as served (``media_type``, when given, is asked for
+    and a response of another media type is refused), or raises ``ResolutionError``."""
+
+    def fetch_resource(self, url: str, *, media_type: str | None = None) -> bytes: ...
 
 
 class CompositeDidResolver:

@@ -83,6 +83,11 @@ _DATETIME_STAMP_RE: Final = re.compile(
     r"T(?P<time>(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]+)?|24:00:00(?:\.0+)?)"
     r"(?:Z|[+\-](?:(?:0[0-9]|1[0-3]):[0-5][0-9]|14:00))$"
 )
+_TCHARS = r"[A-Za-z0-9!#$%&'*+.^_`|~-]+"
+#: An RFC 9110 media type (type/subtype and parameters), printable ASCII only.
+MEDIA_TYPE_RE: Final = re.compile(
+    rf'{_TCHARS}/{_TCHARS}(?:[ \t]*;[ \t]*{_TCHARS}=(?:{_TCHARS}|"[\x20-\x7e]*"))*'
+)
 # OB 3.0 IdentityHash: algorithm, "$", hex digest (either case).
 _IDENTITY_HASH_RE: Final = re.compile(r"^(?:sha256\$[0-9a-fA-F]{64}|md5\$[0-9a-fA-F]{32})$")
 _LANGUAGE_VALUE_KEYS: Final = frozenset({"@value", "@language", "@direction"})
@@ -257,7 +262,11 @@ class _Checker:
             problem = digest_problem(entry)
             if problem is not None:
                 self.add(_at(path, problem[0]) if problem[0] else path, problem[1])
-            self.text(entry, "mediaType", path)
+            media_type = entry.get("mediaType")
+            if "mediaType" in entry and not (
+                isinstance(media_type, str) and MEDIA_TYPE_RE.fullmatch(media_type)
+            ):
+                self.add(_at(path, "mediaType"), "must be a media type such as 'image/png'")
 
     def context(self, doc: Mapping[str, Any]) -> None:
         if "@context" not in doc:

@@ -13,6 +13,9 @@ Checks, in order (each appears in the result, passed, failed or skipped):
    chain may be others' (countersignatures), and every proof must verify.
 4. ``validity`` — ``validFrom`` ≤ now ≤ ``validUntil`` (VC 2.0 §4.9).
 5. ``status`` — each Bitstring Status List entry, when a fetcher is configured.
+6. ``relatedResource`` — each entry's digests against the resource's bytes (VC 2.0 §5.3,
+   ``credentials.relatedcheck``): bundled contexts offline, anything else through the
+   ``resource_fetcher``.
 """
 
 from __future__ import annotations
@@ -28,7 +31,13 @@ from credentials.did import DidKeyResolver
 from credentials.errors import InvalidInputError, MalformedCredentialError
 from credentials.presentations import PresentationResult, verify_presentation
 from credentials.proofs import ProofVerification, verify_proofs
-from credentials.resolvers import CompositeDidResolver, DidResolver, StatusListFetcher
+from credentials.relatedcheck import RelatedResourceChecker
+from credentials.resolvers import (
+    CompositeDidResolver,
+    DidResolver,
+    ResourceFetcher,
+    StatusListFetcher,
+)
 from credentials.results import Check, Outcome, VerificationResult
 from credentials.statuscheck import StatusChecker, issuer_id
 from credentials.trust import TrustPolicy
@@ -103,10 +112,12 @@ class Verifier:
         clock: Callable[[], datetime] = utcnow,
         deadline: float | None = DEFAULT_DEADLINE,
         trust: TrustPolicy | None = None,
+        resource_fetcher: ResourceFetcher | None = None,
     ) -> None:
-        """``deadline``: seconds one verification may take in all, every fetch included
+        r"""``deadline``: seconds one verification may take in all, every fetch included
         (None: no total bound). When it passes, the checks still waiting fail closed
-        with "could not check in time"."""
+        with "could not check in time". ``resource_fetcher`` retrieves the
+        ``relatedResource``\s that are not bundled (without one they are not checked)."""
         self._did_resolver = did_resolver
         self._clock = clock
         self._deadline = deadline
@@ -117,6 +128,13 @@ class Verifier:
             if status_fetcher is not None
             else None
         )
+        self._related = RelatedResourceChecker(fetcher=resource_fetcher)
+
+    @property
+    def related_resources(self) -> RelatedResourceChecker:
+        """The ``relatedResource`` checker (issuance checks caller-written credentials
+        with it, sharing its fetcher and cache)."""
+        return self._related
 
     @classmethod
     def offline(
@@ -143,6 +161,7 @@ class Verifier:
                 issuer,
                 _validity_check(credential, now),
                 *self._status_checks(credential, now),
+                *self._related.check(credential),
             ]
             # The second question, apart from the checks: who is the issuer?
             trust = self._trust.decide(

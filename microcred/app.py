@@ -79,6 +79,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     issuer.init_app(app)  # providers, certifications, freelancers, projects, DIDs
     issuer.api.issuing.init_app(app)  # credentials, bulk issuance, VC API issue
     verifier.web.init_app(app)  # public verification pages and APIs
+    # /credentials/issue checks relatedResource digests with the verifier's checker (its
+    # SSRF-guarded fetcher and cache): nothing is signed that verification would refuse.
+    from issuer.services.vc_api import RELATED_RESOURCES_KEY
+    from verifier.web.service import EXTENSION_KEY as VERIFIER_KEY
+
+    app.extensions[RELATED_RESOURCES_KEY] = app.extensions[VERIFIER_KEY].related_resources
     sharing.init_app(app)  # certificates, badges, QR codes, profiles, share pages
     app.add_url_rule("/healthz", "healthz", healthz)
     return app

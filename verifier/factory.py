@@ -3,6 +3,7 @@
     did:key  → computed locally (``credentials.did.DidKeyResolver``)
     did:web  → [our own issuers (local source, if given), HTTPS (SSRF-guarded, cached)]
     status   → [our own lists (local source, if given), HTTPS (SSRF-guarded, cached)]
+    relatedResource → bundled contexts offline; anything else over HTTPS (SSRF-guarded)
 
 One ``HttpCache`` is shared by DID documents and status lists, so its bounds hold for
 both. Build the verifier once per process and reuse it: it also caches which status
@@ -31,6 +32,7 @@ from verifier.resolvers import (
     LocalStatusLists,
     LocalStatusListSource,
 )
+from verifier.resources import HttpResourceFetcher
 from verifier.trust import LocalIssuerDirectory, RegisteredIssuers, load_registries
 
 __all__ = ["build_verifier"]
@@ -86,6 +88,7 @@ def build_verifier(
         clock=clock,
         deadline=deadline,
         trust=TrustPolicy(trust),
+        resource_fetcher=HttpResourceFetcher(fetcher=fetcher),
     )
 
 

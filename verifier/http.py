@@ -1,4 +1,4 @@
-"""Fetching JSON documents named by credentials (did:web documents, status lists) safely.
+"""Fetching what credentials name (did:web documents, status lists, related resources) safely.
 
 The URL comes from whoever wrote the credential, so every fetch is treated as hostile:
 
@@ -12,8 +12,10 @@ The URL comes from whoever wrote the credential, so every fetch is treated as ho
 5. Time is bounded per operation (connect, read) and in total: a watchdog shuts the socket
    down at the deadline, so a server dripping one byte at a time cannot hold us.
 6. The body is bounded (``Content-Length`` checked first, then counted while streaming;
-   compressed bodies are refused so no decompression bomb is possible) and must be strict
-   JSON (``credentials.verify.load_credential``): one object, no duplicate keys, no NaN.
+   compressed bodies are refused so no decompression bomb is possible). ``fetch_json``
+   requires strict JSON (``credentials.verify.load_credential``): one object, no duplicate
+   keys, no NaN; ``fetch_bytes`` returns the body as sent (``relatedResource`` digests are
+   computed over those bytes).
 
 Every failure is a ``ResolutionError`` (``ForbiddenAddressError`` for step 2) whose
 message names the URL.
@@ -62,6 +64,18 @@ class FetchResult:
     data: dict[str, Any]
     fetched_at: datetime
     size: int = 0
+    address: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BytesResult:
+    """A fetched body, byte for byte, with the response headers (names in lower case)."""
+
+    url: str
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    fetched_at: datetime
     address: str = ""
 
 
@@ -157,7 +171,31 @@ class SafeFetcher:
         Within a verification the fetch also stops when that verification's budget
         (``credentials.budget``) runs out, with the budget's "could not check in time".
         """
+        raw = self.fetch_bytes(url, accept=accept)
+        try:
+            data = load_credential(raw.body)
+        except MicrocredError as exc:
+            # load_credential speaks of "credential"; here it is whatever the URL returned.
+            reason = exc.message.removeprefix("a credential ").removeprefix("credential ")
+            raise ResolutionError(
+                f"{raw.url}: the response {reason}", details={"url": raw.url}
+            ) from None
+        return FetchResult(
+            url=raw.url,
+            status=raw.status,
+            headers=raw.headers,
+            data=data,
+            fetched_at=raw.fetched_at,
+            size=len(raw.body),
+            address=raw.address,
+        )
+
+    def fetch_bytes(self, url: str, *, accept: str = DEFAULT_ACCEPT) -> BytesResult:
+        """GET ``url`` and return the body as sent, with every bound above (steps 1-6,
+        without the JSON requirement) and within the verification's budget, if any."""
         target = parse_url(url, allow_http=self.allow_http)
+        if any(ord(c) < 0x20 or ord(c) > 0x7E for c in accept):
+            raise ResolutionError(f"refusing to send the Accept header {accept!r}")
         total = budget.remaining(self.total_timeout)
         try:
             return self._fetch_within(target, accept, total)
@@ -167,7 +205,7 @@ class SafeFetcher:
                 raise active.error() from None
             raise
 
-    def _fetch_within(self, target: Target, accept: str, total: float) -> FetchResult:
+    def _fetch_within(self, target: Target, accept: str, total: float) -> BytesResult:
         deadline = Deadline(url=target.url, total=total)
         found = addresses.resolve(target.host, target.port, timeout=deadline.remaining())
         addresses.vet(target.url, target.host, found, allow_private=self.allow_private)
@@ -211,7 +249,7 @@ class SafeFetcher:
         address: addresses.IPAddress,
         accept: str,
         deadline: Deadline,
-    ) -> FetchResult:
+    ) -> BytesResult:
         try:
             return self._exchange(conn, target, address, accept, deadline)
         except MicrocredError:
@@ -251,7 +289,7 @@ class SafeFetcher:
         address: addresses.IPAddress,
         accept: str,
         deadline: Deadline,
-    ) -> FetchResult:
+    ) -> BytesResult:
         # urllib3 applies conn.timeout to the socket again when the response starts.
         conn.timeout = min(self.read_timeout, deadline.remaining())
         if conn.sock is not None:
@@ -276,22 +314,12 @@ class SafeFetcher:
             body = self._read_body(response, target.url, headers, deadline)
         finally:
             response.close()  # the socket's file object too, or the descriptor lingers
-        fetched_at = datetime.now(UTC)
-        try:
-            data = load_credential(body)
-        except MicrocredError as exc:
-            # load_credential speaks of "credential"; here it is whatever the URL returned.
-            reason = exc.message.removeprefix("a credential ").removeprefix("credential ")
-            raise ResolutionError(
-                f"{target.url}: the response {reason}", details={"url": target.url}
-            ) from None
-        return FetchResult(
+        return BytesResult(
             url=target.url,
             status=response.status,
             headers=headers,
-            data=data,
-            fetched_at=fetched_at,
-            size=len(body),
+            body=body,
+            fetched_at=datetime.now(UTC),
             address=str(address),
         )
 

@@ -8,7 +8,9 @@ credential and options (w3c/vcalm ``IssueCredentialRequest``). microcred:
 2. adds ``id`` (``urn:uuid:<record id>``) when absent and, when
    ``options.credentialStatus`` asks for it, Bitstring Status List entries in the
    provider's lists (so the credential can be revoked / suspended like any other);
-3. validates the structure (``credentials.validation``) and the JSON-LD terms (every
+3. validates the structure (``credentials.validation``), the ``relatedResource``
+   digests (VC 2.0 §5.3: each must be the digest of the resource, bundled or retrieved as
+   a verifier would; ``credentials.relatedcheck``) and the JSON-LD terms (every
    property and type must be defined by a bundled context: signing refuses undefined
    terms, which would otherwise go unsigned);
 4. signs with the provider's active key (``options.cryptosuite``, default
@@ -32,6 +34,7 @@ from typing import Any
 from flask import current_app
 
 from credentials import jsonld
+from credentials.budget import budget
 from credentials.dates import parse_datetime
 from credentials.errors import (
     CredentialValidationError,
@@ -39,6 +42,7 @@ from credentials.errors import (
     MalformedCredentialError,
 )
 from credentials.proofs import JCS, RDFC, get_suite
+from credentials.relatedcheck import RelatedResourceChecker
 from credentials.statuscheck import issuer_id as issuer_of
 from credentials.statuslist import ENTRY_TYPE
 from credentials.validation import validate_credential, validity_keys
@@ -48,6 +52,11 @@ from issuer.services.signers import active_signer
 from issuer.services.status_lists import IndexAllocator, list_cache
 
 OPTIONS = frozenset({"cryptosuite", "credentialStatus", "credentialId", "mandatoryPointers"})
+#: ``app.extensions`` key of the ``RelatedResourceChecker`` the composition root wires in
+#: (the verifier's, so issuance retrieves resources as verification will).
+RELATED_RESOURCES_KEY = "microcred.related_resources"
+#: Seconds the relatedResource retrievals of one issuance may take in all.
+RELATED_RESOURCES_BUDGET = 10.0
 
 
 def issue_vc(
@@ -80,6 +89,7 @@ def issue_vc(
         raise InvalidInputError(f"{status[0].field}: {status[0].message}", field=status[0].field)
     if problems:
         raise CredentialValidationError(problems)
+    _check_related_resources(document)
     start, end = _window(document)
 
     def build(credential_uuid: str, status: list[dict[str, Any]]) -> dict[str, Any]:
@@ -128,6 +138,22 @@ def issue_vc(
         status=list(purposes) or None,
     )
     return issued
+
+
+def _check_related_resources(document: Mapping[str, Any]) -> None:
+    """A digest that does not match its resource (or a resource that cannot be retrieved
+    to compare it) is refused with 422 naming the field, e.g.
+    ``relatedResource[0].digestMultibase``; nothing is signed that a verifier would fail."""
+    if "relatedResource" not in document:
+        return
+    checker = current_app.extensions.get(RELATED_RESOURCES_KEY)
+    if not isinstance(checker, RelatedResourceChecker):
+        checker = RelatedResourceChecker()  # bundled resources only; others are refused
+    seconds = current_app.config.get("MICROCRED_VERIFY_DEADLINE", RELATED_RESOURCES_BUDGET)
+    with budget(seconds):
+        problems = checker.problems(document)
+    if problems:
+        raise CredentialValidationError(problems)
 
 
 def _options(options: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
@@ -216,4 +242,4 @@ def stored_response(issued: IssuedCredential) -> str:
     return '{"verifiableCredential":' + issued.document + "}"
 
 
-__all__ = ["OPTIONS", "issue_vc", "stored_response"]
+__all__ = ["OPTIONS", "RELATED_RESOURCES_KEY", "issue_vc", "stored_response"]

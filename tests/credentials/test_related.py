@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from credentials.related import digest_problem, digests_match
+from credentials.related import claimed_digests, digest_problem, digests_match
 from credentials.validation import validate_credential
 from tests.credentials import factories as f
 
@@ -83,3 +83,43 @@ def test_digests_are_compared_with_the_resource_bytes() -> None:
         assert not digests_match(entry, content + b" ")
     # every digest given must match, not just one of them
     assert not digests_match({"digestSRI": sri, "digestMultibase": MULTIBASE}, content)
+
+
+def test_digest_multibase_may_be_a_list_and_each_is_compared() -> None:
+    # VC Data Integrity §2.6: "a single string value, or a list of string values".
+    content = b"resource"
+    sha256 = hashlib.sha256(content).digest()
+    sha384 = hashlib.sha384(content).digest()
+    good = [
+        "u" + base64.urlsafe_b64encode(b"\x12\x20" + sha256).decode().rstrip("="),
+        "u" + base64.urlsafe_b64encode(b"\x20\x30" + sha384).decode().rstrip("="),
+    ]
+    entry = {"id": URL, "digestMultibase": good}
+    assert digest_problem(entry) is None
+    assert [(d.field, d.algorithm) for d in claimed_digests(entry)] == [
+        ("digestMultibase[0]", "sha256"),
+        ("digestMultibase[1]", "sha384"),
+    ]
+    assert digests_match(entry, content)
+    assert not digests_match({"digestMultibase": [good[0], MULTIBASE]}, content)
+
+
+@pytest.mark.parametrize("value", [[], [MULTIBASE, "uAAAA"], [MULTIBASE, 7]])
+def test_a_digest_multibase_list_with_a_bad_member_is_named(value: Any) -> None:
+    assert "relatedResource[0].digestMultibase" in fields([{"id": URL, "digestMultibase": value}])
+
+
+@pytest.mark.parametrize(
+    ("media_type", "ok"),
+    [
+        ("application/ld+json", True),
+        ("text/html; charset=utf-8", True),
+        ("image/png\r\nX-Injected: 1", False),  # it becomes an Accept header when fetched
+        ("image/png\n", False),
+        ("png", False),
+        (7, False),
+    ],
+)
+def test_media_type_must_be_a_media_type(media_type: Any, ok: bool) -> None:
+    problems = fields([{"id": URL, "digestSRI": SRI, "mediaType": media_type}])
+    assert ("relatedResource[0].mediaType" not in problems) is ok

@@ -116,11 +116,17 @@ _INVALID_BECAUSE = {
     ("status", "timeout"): "Its revocation list could not be checked in time, so it cannot be "
     "ruled out that it was revoked. Try again later.",
     ("validity", "malformed"): "Its validity dates are malformed.",
+    ("relatedResource", "digest_mismatch"): "A resource it pins by a digest (such as a "
+    "linked file or context) is not the one the issuer pinned: it changed, or was replaced.",
+    ("relatedResource", "timeout"): "A resource it pins by a digest could not be checked in "
+    "time. This says nothing about the credential itself; try again later.",
 }
 _INVALID_BY_CHECK = {
     "proof": "Its digital signature is damaged or cannot be checked.",
     "status": "The issuer's revocation list could not be retrieved or verified, so it "
     "cannot be ruled out that the credential was revoked.",
+    "relatedResource": "A resource it pins by a digest could not be retrieved, so it cannot "
+    "be confirmed unchanged.",
 }
 
 
@@ -230,6 +236,10 @@ _CHECK_TEXT = {
     "issuer": ("Issuer's key", "The signing key belongs to the issuer the credential names."),
     "validity": ("Validity period", "Today falls between its start and expiry dates."),
     "status": ("Status", "The issuer's status list says whether it was revoked or suspended."),
+    "relatedResource": (
+        "Linked resource",
+        "A resource the issuer pinned by its digest is unchanged.",
+    ),
 }
 _STATUS_TEXT = {
     "revocation": (

@@ -8,8 +8,17 @@ Problem types, by the specification that defines them:
   PROOF_VERIFICATION_ERROR, PROOF_TRANSFORMATION_ERROR, MALFORMED_PROOF_ERROR,
   MISMATCHED_PROOF_PURPOSE_ERROR, INVALID_DOMAIN_ERROR, INVALID_CHALLENGE_ERROR;
 - Bitstring Status List 1.0 §3.5 "Processing Errors":
-  ``https://www.w3.org/ns/credentials/status-list#`` + STATUS_RETRIEVAL_ERROR,
-  STATUS_VERIFICATION_ERROR.
+  ``https://www.w3.org/ns/credentials/status-list#`` + STATUS_RETRIEVAL_ERROR (the list
+  could not be dereferenced), STATUS_VERIFICATION_ERROR (its proofs do not verify, or it
+  does not answer for the entry: another issuer, purpose or URL, stale), and
+  STATUS_LIST_LENGTH_ERROR (shorter than herd privacy requires). Its §3 algorithms raise
+  the VC Data Model's MALFORMED_VALUE_ERROR for a malformed entry or list value and
+  RANGE_ERROR for an index outside the list; the status check names the error in
+  ``details["error"]`` (``credentials.statuscheck``).
+
+``relatedResource`` (VC Data Model 2.0 §5.3): a digest that does not match the resource is
+a CRYPTOGRAPHIC_SECURITY_ERROR (the integrity mechanism detected a modification); a
+resource that could not be retrieved to compare has no registered type and points at §5.3.
 
 Revocation, suspension and the validity period have no registered error type (VCALM
 calls them "warnings" a relying party decides on); their problems name the section of
@@ -30,6 +39,15 @@ DATA_INTEGRITY = "https://w3id.org/security#"
 STATUS_LIST = "https://www.w3.org/ns/credentials/status-list#"
 VALIDITY_PERIOD = "https://www.w3.org/TR/vc-data-model-2.0/#validity-period"
 STATUS_PURPOSE = "https://www.w3.org/TR/vc-bitstring-status-list/#bitstringstatuslistentry"
+RELATED_RESOURCES = "https://www.w3.org/TR/vc-data-model-2.0/#integrity-of-related-resources"
+#: Where each status processing error's type lives (Bitstring Status List §3 and §3.5).
+_STATUS_ERROR_BASE = {
+    "STATUS_RETRIEVAL_ERROR": STATUS_LIST,
+    "STATUS_VERIFICATION_ERROR": STATUS_LIST,
+    "STATUS_LIST_LENGTH_ERROR": STATUS_LIST,
+    "MALFORMED_VALUE_ERROR": VC_DM,
+    "RANGE_ERROR": VC_DM,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,11 +107,26 @@ def problem_for(check: Check) -> ProblemDetail:
             )
         title = "Credential expired" if check.code == "expired" else "Credential not yet valid"
         return ProblemDetail(VALIDITY_PERIOD, title, check.message)
+    if check.name == "relatedResource":
+        return _related_problem(check)
+    return _status_problem(check)
+
+
+def _status_problem(check: Check) -> ProblemDetail:
     if check.code in ("revoked", "suspended"):
         return ProblemDetail(STATUS_PURPOSE, f"Credential {check.code}", check.message)
-    retrieval = check.code == "status_unverifiable"
-    kind = "STATUS_RETRIEVAL_ERROR" if retrieval else "STATUS_VERIFICATION_ERROR"
-    return ProblemDetail(STATUS_LIST + kind, kind, check.message)
+    named = check.details.get("error")
+    kind = named if isinstance(named, str) else ""
+    if kind not in _STATUS_ERROR_BASE:
+        kind = "STATUS_VERIFICATION_ERROR"
+    return ProblemDetail(_STATUS_ERROR_BASE[kind] + kind, kind, check.message)
+
+
+def _related_problem(check: Check) -> ProblemDetail:
+    if check.code == "digest_mismatch":
+        kind = "CRYPTOGRAPHIC_SECURITY_ERROR"
+        return ProblemDetail(VC_DM + kind, kind, check.message)
+    return ProblemDetail(RELATED_RESOURCES, "Related resource not checked", check.message)
 
 
 def check_problems(result: VerificationResult) -> list[ProblemDetail]:
@@ -159,7 +192,22 @@ def results(result: VerificationResult, credential: Mapping[str, Any]) -> dict[s
             failed = validity is not None and validity.code in (failing_code, "malformed")
             out[key] = {"verified": not failed, "input": credential[key]}
     out["credentialStatus"] = _status_results(result, credential)
+    related = _related_results(result, credential)
+    if related:
+        out["relatedResource"] = related
     return out
+
+
+def _related_results(result: VerificationResult, credential: Mapping[str, Any]) -> list[Any]:
+    raw = credential.get("relatedResource")
+    entries = raw if isinstance(raw, list) else [raw] if raw is not None else []
+    checks = result.checks_named("relatedResource")
+    if len(checks) != len(entries):
+        return []
+    return [
+        {"verified": check.outcome is Outcome.PASSED, "input": entry}
+        for entry, check in zip(entries, checks, strict=True)
+    ]
 
 
 def _proof_results(result: VerificationResult, credential: Mapping[str, Any]) -> list[Any]:
