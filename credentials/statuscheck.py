@@ -30,6 +30,7 @@ from credentials.errors import (
     InvalidInputError,
     MicrocredError,
     ResolutionError,
+    StatusListError,
     VerificationTimeoutError,
 )
 from credentials.proofs import verify_proofs
@@ -38,6 +39,16 @@ from credentials.results import Check, Outcome
 from credentials.statuslist import StatusEntry, parse_status_entry, read_status
 
 _STATUS = "status"
+#: Bitstring Status List §3.5 "Processing Errors", and the VC Data Model 2.0 §7.2 types its
+#: §3 algorithms raise, named in ``details["error"]`` of a failed status check: a list that
+#: cannot be dereferenced is a retrieval error; one that does not verify, or does not
+#: answer for the entry, a verification error (§3.2 steps 4-5).
+RETRIEVAL = "STATUS_RETRIEVAL_ERROR"
+VERIFICATION = "STATUS_VERIFICATION_ERROR"
+LIST_LENGTH = "STATUS_LIST_LENGTH_ERROR"
+MALFORMED = "MALFORMED_VALUE_ERROR"
+RANGE = "RANGE_ERROR"
+_ERRORS = frozenset({RETRIEVAL, VERIFICATION, LIST_LENGTH, MALFORMED, RANGE})
 #: A list published a moment after a verification started (or by a server whose clock runs
 #: slightly ahead) is still current: refusing it would report a revoked credential as broken.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -60,7 +71,7 @@ class StatusChecker:
         cache_size: int = 256,
         cache_ttl: float = 300.0,
     ) -> None:
-        self._fetcher = fetcher
+        self._fetcher: StatusListFetcher = _RetrievalErrors(fetcher)
         self._did_resolver = did_resolver
         # A time to live as well: the answer also depended on the clock (a proof's
         # ``expires``) and on the signer's DID document, which may drop a key later.
@@ -91,20 +102,20 @@ class StatusChecker:
             return _fail(
                 "unsupported_status",
                 f"status entry type {kind!r} is not supported, so revocation cannot be ruled out",
-                {"index": index},
+                {"index": index, "error": VERIFICATION},
             )
         try:
             entry = parse_status_entry(raw, field=field)
         except MicrocredError as exc:
-            return _fail("malformed_status", exc.message, {"index": index})
+            return _fail("malformed_status", exc.message, {"index": index, "error": MALFORMED})
         details = {"purpose": entry.purpose, "index": entry.index, "list": entry.list_url}
         try:
             status_list = self._trusted_list(entry, issuer, now)
             reading = read_status(entry, status_list)
         except VerificationTimeoutError as exc:
-            return _fail("timeout", f"status list: {exc.message}", details)
+            return _fail("timeout", f"status list: {exc.message}", _named(details, exc))
         except MicrocredError as exc:
-            return _fail("status_unverifiable", f"status list: {exc.message}", details)
+            return _fail("status_unverifiable", f"status list: {exc.message}", _named(details, exc))
         return _reading_check(entry, reading.set, reading.message, details)
 
     def _trusted_list(
@@ -141,6 +152,46 @@ class StatusChecker:
             if proof.controller != list_issuer:
                 return f"signed by {proof.controller}, not by its issuer {list_issuer!r}"
         return None
+
+
+class _RetrievalError(ResolutionError):
+    """The status list could not be dereferenced (STATUS_RETRIEVAL_ERROR)."""
+
+
+class _RetrievalTimeoutError(VerificationTimeoutError):
+    """The budget ran out while dereferencing the status list."""
+
+
+class _RetrievalErrors:
+    """Marks what the fetcher raises as a retrieval failure, so that it is told apart
+    from the list's verification failing (a DID document fetched for its proof)."""
+
+    def __init__(self, fetcher: StatusListFetcher) -> None:
+        self._fetcher = fetcher
+
+    def fetch(self, url: str) -> Mapping[str, Any]:
+        try:
+            return self._fetcher.fetch(url)
+        except VerificationTimeoutError as exc:
+            raise _RetrievalTimeoutError(exc.message, field=exc.field, details=exc.details) from exc
+        except MicrocredError as exc:
+            raise _RetrievalError(exc.message, field=exc.field, details=exc.details) from exc
+
+
+def _named(details: Mapping[str, Any], exc: MicrocredError) -> dict[str, Any]:
+    """``details`` with the processing error of ``exc``: the one ``credentials.statuslist``
+    named; a malformed list value (§3: a property breaking a MUST of the data model is a
+    MALFORMED_VALUE_ERROR); a retrieval failure; else a verification failure."""
+    named = exc.details.get("error")
+    if isinstance(named, str) and named in _ERRORS:
+        error = named
+    elif isinstance(exc, StatusListError):
+        error = MALFORMED
+    elif isinstance(exc, _RetrievalError | _RetrievalTimeoutError):
+        error = RETRIEVAL
+    else:
+        error = VERIFICATION
+    return {**details, "error": error}
 
 
 def _fingerprint(document: Mapping[str, Any]) -> str:
