@@ -129,6 +129,9 @@ class StatusChecker:
             cached = self._verified.get(key, "")
         if cached == "":
             cached = self._verify_list(status_list, issuer, now)
+            # Only definite answers are kept: authentic, or forged. A signer's DID document
+            # that could not be fetched (in time) says nothing about the list, and caching
+            # it would fail every credential on the list until the entry expired.
             with self._lock:
                 self._verified[key] = cached
         if cached is not None:
@@ -147,11 +150,19 @@ class StatusChecker:
         if not proofs:
             return "the status list credential is not signed"
         for proof in proofs:
+            if proof.code in _TRANSIENT:
+                # Raised, not returned: not cached, and a retry may succeed.
+                error = VerificationTimeoutError if proof.code == "timeout" else ResolutionError
+                raise error(f"its proof could not be checked ({proof.message})")
             if not proof.verified:
                 return f"its proof does not verify ({proof.message})"
             if proof.controller != list_issuer:
                 return f"signed by {proof.controller}, not by its issuer {list_issuer!r}"
         return None
+
+
+#: Proof failures that say nothing about the list itself (the signer's DID could not be read).
+_TRANSIENT = frozenset({"timeout", "resolution_failed"})
 
 
 class _RetrievalError(ResolutionError):

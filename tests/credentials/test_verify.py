@@ -9,7 +9,7 @@ import pytest
 
 from credentials import multikey
 from credentials.did import DidKeyResolver
-from credentials.errors import MalformedCredentialError
+from credentials.errors import MalformedCredentialError, ResolutionError
 from credentials.proofs import JCS, RDFC
 from credentials.resolvers import CompositeDidResolver, StaticStatusLists
 from credentials.results import Outcome, Verdict
@@ -576,3 +576,34 @@ def test_forged_credential_naming_a_genuine_list_does_not_poison_it() -> None:
     assert genuine.verdict is Verdict.VALID, genuine.as_dict()
     # And the other way round: the genuine answer is not handed to the forger either.
     assert {c.code for c in shared.verify(forged).checks_named("status")} == {"status_unverifiable"}
+
+
+class _FlakyResolver:
+    """did:key, except that the calls numbered in ``failing`` cannot resolve (a DID document
+    host that was briefly down)."""
+
+    def __init__(self, failing: set[int]) -> None:
+        self.calls = 0
+        self._failing = failing
+        self._inner = DidKeyResolver()
+
+    def resolve(self, did: str) -> Any:
+        self.calls += 1
+        if self.calls in self._failing:
+            raise ResolutionError(f"{did}: host briefly unreachable")
+        return self._inner.resolve(did)
+
+
+def test_a_status_list_whose_signer_could_not_be_resolved_is_not_cached_as_forged() -> None:
+    """Only definite answers about a list are cached: a transient failure to read its
+    signer's DID document fails this check closed, and the next verification passes."""
+    flaky = _FlakyResolver(failing={2})  # call 1: the credential's proof; 2: the list's
+    shared = Verifier(
+        did_resolver=CompositeDidResolver({"key": flaky}),
+        status_fetcher=healthy_lists(),
+        clock=lambda: f.NOW,
+    )
+    first = shared.verify(f.signed())
+    assert "status_unverifiable" in {c.code for c in first.checks_named("status")}
+    second = shared.verify(f.signed())
+    assert second.verdict is Verdict.VALID, second.as_dict()
