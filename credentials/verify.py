@@ -24,6 +24,7 @@ from typing import Any
 from credentials.dates import parse_datetime, utcnow
 from credentials.did import DidKeyResolver
 from credentials.errors import InvalidInputError, MalformedCredentialError
+from credentials.jsontext import check_json_text
 from credentials.proofs import ProofVerification, verify_proofs
 from credentials.resolvers import CompositeDidResolver, DidResolver, StatusListFetcher
 from credentials.results import Check, Outcome, VerificationResult
@@ -51,7 +52,8 @@ def _unique_keys(pairs: Sequence[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def load_credential(data: bytes | str) -> dict[str, Any]:
-    """Parse credential JSON strictly: one object, no duplicate keys, no NaN, bounded depth."""
+    """Parse credential JSON strictly: one object, no duplicate keys, no NaN, bounded depth,
+    no lone surrogates (``InvalidTextError`` names the field)."""
     try:
         document = json.loads(data, object_pairs_hook=_unique_keys, parse_constant=_refuse_constant)
     except UnicodeDecodeError:
@@ -65,6 +67,7 @@ def load_credential(data: bytes | str) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise MalformedCredentialError("a credential must be a JSON object")
     _check_depth(document)
+    check_json_text(data, document)
     return document
 
 

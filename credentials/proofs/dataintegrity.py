@@ -21,6 +21,7 @@ from credentials.errors import (
     ResolutionError,
     SigningError,
 )
+from credentials.jsontext import check_text
 from credentials.keys import verify_signature
 from credentials.proofs.suites import LEGACY_PROOF_TYPES, RDFC, SUITES, Cryptosuite, get_suite
 from credentials.resolvers import DidDocument, DidResolver, VerificationMethod
@@ -76,6 +77,8 @@ def add_proof(
     """
     if not isinstance(document, Mapping):
         raise MalformedCredentialError("only a JSON object can be signed")
+    # Text without a UTF-8 form has no canonical form: refuse it, naming the field.
+    check_text(dict(document))
     suite = get_suite(cryptosuite)
     existing = proofs_of(document)
     unsecured = _strip_proof(document)
@@ -197,10 +200,10 @@ def _check_proof(
         raise _ProofFailedError("context_mismatch", covered)
     # 6. Hash per the cryptosuite and check the Ed25519 signature.
     try:
-        hash_data = suite.hash_data(covered, proof)
+        candidates = suite.hash_data_candidates(covered, proof)
     except InvalidInputError as exc:
         raise _ProofFailedError(exc.code, exc.message) from None
-    if not verify_signature(method.public_key, signature, hash_data):
+    if not any(verify_signature(method.public_key, signature, data) for data in candidates):
         raise _ProofFailedError(
             "bad_signature", "signature does not match the document (it was altered or forged)"
         )

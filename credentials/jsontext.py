@@ -1,0 +1,66 @@
+"""Text that can be signed: every string in a JSON value must be Unicode scalar values.
+
+Python's ``json`` module (like JavaScript's ``JSON.parse``) turns an escaped lone
+surrogate such as ``"\\ud800"`` into a string that has no UTF-8 form. No
+canonical form exists for it: RDFC-1.0 and RFC 8785 hash UTF-8, and the
+reference libraries replace it with U+FFFD while hashing, so a signature over
+it could never be checked the same way twice. Such input is refused, naming
+the field, before anything is signed, stored or verified.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from credentials.errors import InvalidTextError
+
+__all__ = ["check_json_text", "check_text"]
+
+# A \\u escape of a surrogate (a valid pair matches too; then the parsed value is walked).
+_ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _field(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _check_string(text: str, path: str) -> None:
+    if text.isascii():
+        return
+    match = _SURROGATE.search(text)
+    if match is not None:
+        raise InvalidTextError(path, character=f"U+{ord(match.group()):04X}")
+
+
+def check_text(value: Any, path: str = "") -> None:
+    """Raise ``InvalidTextError`` naming the first string (value or key) that is not UTF-8-able."""
+    stack: list[tuple[Any, str]] = [(value, path)]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, str):
+            _check_string(node, where)
+        elif isinstance(node, dict):
+            for key, item in node.items():
+                if isinstance(key, str):
+                    _check_string(key, _field(where, key))
+                    stack.append((item, _field(where, key)))
+        elif isinstance(node, list | tuple):
+            stack.extend((item, f"{where}[{i}]") for i, item in enumerate(node))
+
+
+def check_json_text(raw: bytes | str, parsed: Any) -> None:
+    """``check_text`` for a value parsed from ``raw`` JSON, skipped when ``raw`` cannot hold one.
+
+    Lone surrogates reach Python only through ``\\uD8xx``-``\\uDFxx`` escapes (raw UTF-8 cannot
+    encode them), so one scan of the bytes clears almost every body without walking it.
+    """
+    if isinstance(raw, str):
+        try:
+            raw = raw.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate in the text itself
+            check_text(parsed)
+            return
+    if _ESCAPED_SURROGATE.search(raw) is not None:
+        check_text(parsed)
