@@ -82,7 +82,8 @@ def canonicalize(nquads: str) -> str:
     """The canonical N-Quads that the reference libraries produce for this dataset."""
     if not diverges(nquads):
         return spec_form(nquads)
-    return _ReferenceRdfc().canonical(_parse(nquads))
+    # A dataset is a set: pyld writes a repeated value twice (["a", "a"]), jsonld.js once.
+    return _ReferenceRdfc().canonical(list(dict.fromkeys(_parse(nquads))))
 
 
 # --- rdf-canonize's canonical N-Quads, for the rare text where it differs ----------------------
