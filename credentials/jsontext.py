@@ -15,7 +15,7 @@ from typing import Any
 
 from credentials.errors import InvalidTextError
 
-__all__ = ["check_json_text", "check_text"]
+__all__ = ["check_json_text", "check_text", "may_hold_surrogates"]
 
 # A \\u escape of a surrogate (a valid pair matches too; then the parsed value is walked).
 _ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
@@ -48,6 +48,11 @@ def check_text(value: Any, path: str = "") -> None:
                     stack.append((item, _field(where, key)))
         elif isinstance(node, list | tuple):
             stack.extend((item, f"{where}[{i}]") for i, item in enumerate(node))
+
+
+def may_hold_surrogates(raw: bytes) -> bool:
+    """False when JSON text ``raw`` (UTF-8) cannot parse to a string with a lone surrogate."""
+    return _ESCAPED_SURROGATE.search(raw) is not None
 
 
 def check_json_text(raw: bytes | str, parsed: Any) -> None:
