@@ -444,18 +444,10 @@ def _canonical_forms(document: Mapping[str, Any]) -> tuple[str, ...]:
         nquads = _TEMPLATES.cache.nquads(document)
         if nquads is not None:
             try:
-                return _forms(nquads)
+                return rdfc.canonical_forms(nquads)
             except JsonLdProcessingError:
                 pass  # plain pyld decides, and names the problem
-    return _forms(to_nquads(document))
-
-
-def _forms(nquads: str) -> tuple[str, ...]:
-    reference = rdfc.canonicalize(nquads)
-    if not rdfc.diverges(nquads):
-        return (reference,)
-    spec = rdfc.spec_form(nquads)
-    return (reference,) if spec == reference else (reference, spec)
+    return rdfc.canonical_forms(to_nquads(document))
 
 
 def reference_nquads(document: Mapping[str, Any]) -> str:
