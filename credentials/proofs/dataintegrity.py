@@ -21,7 +21,6 @@ from credentials.errors import (
     ResolutionError,
     SigningError,
 )
-from credentials.jsontext import check_text
 from credentials.keys import verify_signature
 from credentials.proofs.suites import LEGACY_PROOF_TYPES, RDFC, SUITES, Cryptosuite, get_suite
 from credentials.resolvers import DidDocument, DidResolver, VerificationMethod
@@ -77,8 +76,6 @@ def add_proof(
     """
     if not isinstance(document, Mapping):
         raise MalformedCredentialError("only a JSON object can be signed")
-    # Text without a UTF-8 form has no canonical form: refuse it, naming the field.
-    check_text(dict(document))
     suite = get_suite(cryptosuite)
     existing = proofs_of(document)
     unsecured = _strip_proof(document)
