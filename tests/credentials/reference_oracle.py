@@ -69,6 +69,8 @@ class Oracle:
         return bool(self.ask("verify", doc=doc, suite=suite).get("verified"))
 
     def close(self) -> None:
+        # Close both pipes: an unclosed one is a ResourceWarning (an error under pytest's
+        # -W error) raised in whichever test the garbage collector happens to run in.
         if self._process.stdin is not None:
             self._process.stdin.close()
         try:
@@ -76,3 +78,5 @@ class Oracle:
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
+        if self._process.stdout is not None:
+            self._process.stdout.close()
