@@ -80,6 +80,22 @@ class InvalidTextError(MalformedCredentialError):
         )
 
 
+class NoncharacterError(InvalidInputError):
+    """U+FFFE/U+FFFF in text to be signed with eddsa-rdfc-2022 (see credentials.jsontext)."""
+
+    code = "invalid_text"
+
+    def __init__(self, field: str, *, character: str) -> None:
+        where = f"{field!r}" if field else "the document"
+        super().__init__(
+            f"{where} contains {character}, a Unicode noncharacter that the RDFC-1.0 "
+            "Recommendation and the reference libraries write differently, so no signature "
+            "over it would verify everywhere; remove it",
+            field=field or None,
+            details={"character": character},
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One structural problem, located by a JSON path such as ``credentialSubject.id``."""

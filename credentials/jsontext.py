@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from credentials.errors import InvalidTextError
+from credentials.errors import InvalidTextError, NoncharacterError
 
-__all__ = ["check_json_text", "check_text", "may_hold_surrogates"]
+__all__ = ["check_json_text", "check_noncharacters", "check_text", "may_hold_surrogates"]
 
 # A \\u escape of a surrogate (a valid pair matches too; then the parsed value is walked).
 _ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
@@ -45,6 +45,32 @@ def check_text(value: Any, path: str = "") -> None:
             for key, item in node.items():
                 if isinstance(key, str):
                     _check_string(key, _field(where, key))
+                    stack.append((item, _field(where, key)))
+        elif isinstance(node, list | tuple):
+            stack.extend((item, f"{where}[{i}]") for i, item in enumerate(node))
+
+
+_NONCHARACTER = re.compile("[\ufffe\uffff]")
+
+
+def check_noncharacters(value: Any, path: str = "") -> None:
+    """Refuse U+FFFE and U+FFFF anywhere in ``value`` before signing with eddsa-rdfc-2022.
+
+    RDFC-1.0's canonical N-Quads escape them (``\\uFFFE``); rdf-canonize 5, under
+    jsonld.js and most verifiers, writes them raw. No signature over them verifies in both,
+    and no person types them (they are Unicode noncharacters), so issuing refuses them,
+    naming the field. Verification still accepts either form (credentials.rdfc).
+    """
+    stack: list[tuple[Any, str]] = [(value, path)]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, str):
+            if not node.isascii() and (match := _NONCHARACTER.search(node)) is not None:
+                raise NoncharacterError(where, character=f"U+{ord(match.group()):04X}")
+        elif isinstance(node, dict):
+            for key, item in node.items():
+                if isinstance(key, str):
+                    stack.append((key, _field(where, key)))
                     stack.append((item, _field(where, key)))
         elif isinstance(node, list | tuple):
             stack.extend((item, f"{where}[{i}]") for i, item in enumerate(node))

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from credentials import jcs, jsonld
 from credentials.errors import UnknownCryptosuiteError
+from credentials.jsontext import check_noncharacters
 
 RDFC = "eddsa-rdfc-2022"
 JCS = "eddsa-jcs-2022"
@@ -62,6 +63,9 @@ class EddsaRdfc2022:
         return unsecured
 
     def hash_data(self, unsecured: Mapping[str, Any], proof_options: Mapping[str, Any]) -> bytes:
+        """What we sign. Text holding U+FFFE or U+FFFF is refused: RDFC-1.0 escapes them and
+        the reference libraries do not, so either signature would fail somewhere."""
+        check_noncharacters(unsecured)
         return self.hash_data_candidates(unsecured, proof_options)[0]
 
     def hash_data_candidates(
