@@ -5,10 +5,14 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
+# The JavaScript reference libraries that tests compare canonical forms and signatures with
+# (dev only, offline; scripts/reference/oracle.mjs). Without npm those tests skip.
+REF     = scripts/reference
+REF_STAMP = $(REF)/node_modules/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test lint format bench lock system-deps clean conformance
+.PHONY: run test lint format bench lock system-deps clean conformance vectors
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +23,13 @@ $(STAMP): requirements.lock pyproject.toml
 system-deps:
 	@scripts/system-deps.sh
 
+$(REF_STAMP): $(REF)/package.json $(REF)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix $(REF) --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+		echo "npm not found: the live reference-oracle tests will skip (committed vectors are still checked)"; \
+	fi
+
 # Credentials, QR codes and did:web name the address they are served at: follow PORT/HOST
 # unless MICROCRED_BASE_URL says otherwise (behind a proxy, say).
 run: export MICROCRED_BASE_URL ?= http://$(HOST):$(PORT)
@@ -27,7 +38,7 @@ run: $(STAMP) system-deps
 	$(BIN)/microcred demo
 	$(BIN)/microcred serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP) system-deps
+test: $(STAMP) $(REF_STAMP) system-deps
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 lint: $(STAMP)
@@ -49,6 +60,10 @@ W3C_SUITES ?= ../shared/w3c
 conformance: $(STAMP)
 	@scripts/conformance.sh $(W3C_SUITES)
 
+# Regenerate tests/credentials/reference_vectors.json from the reference libraries.
+vectors: $(STAMP) $(REF_STAMP)
+	$(BIN)/python $(REF)/generate_vectors.py
+
 # Re-pin the whole dependency tree after editing pyproject.toml.
 lock:
 	@test -x $(BIN)/pip-compile || $(BIN)/python -m pip install --quiet pip-tools==7.6.2
@@ -56,4 +71,4 @@ lock:
 		--output-file requirements.lock pyproject.toml
 
 clean:
-	rm -rf $(VENV) .conformance build *.egg-info .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .conformance build *.egg-info .mypy_cache .ruff_cache .pytest_cache $(REF)/node_modules

@@ -62,6 +62,40 @@ class MalformedCredentialError(InvalidInputError):
     code = "malformed_credential"
 
 
+class InvalidTextError(MalformedCredentialError):
+    """A string that is not Unicode text (a lone surrogate): it has no UTF-8 form, so no
+    canonical form and no signature that another implementation could check."""
+
+    code = "invalid_text"
+
+    def __init__(self, field: str, *, character: str) -> None:
+        # The field's name may hold the surrogate itself: keep it printable (\\ud800).
+        field = field.encode("utf-8", "backslashreplace").decode("utf-8")
+        where = f"{field!r}" if field else "the document"
+        super().__init__(
+            f"{where} contains {character}, a lone surrogate: not Unicode text, and it cannot "
+            "be encoded as UTF-8 (it usually comes from a broken \\u escape in JSON)",
+            field=field or None,
+            details={"character": character},
+        )
+
+
+class NoncharacterError(InvalidInputError):
+    """U+FFFE/U+FFFF in text to be signed with eddsa-rdfc-2022 (see credentials.jsontext)."""
+
+    code = "invalid_text"
+
+    def __init__(self, field: str, *, character: str) -> None:
+        where = f"{field!r}" if field else "the document"
+        super().__init__(
+            f"{where} contains {character}, a Unicode noncharacter that the RDFC-1.0 "
+            "Recommendation and the reference libraries write differently, so no signature "
+            "over it would verify everywhere; remove it",
+            field=field or None,
+            details={"character": character},
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One structural problem, located by a JSON path such as ``credentialSubject.id``."""

@@ -21,12 +21,15 @@ checks the two agree on generated documents.
 from __future__ import annotations
 
 import json
+import math
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import rfc8785
 
 from credentials.errors import CanonicalizationError
+from credentials.jsontext import check_text
 
 # Number.MAX_SAFE_INTEGER: rfc8785 refuses anything larger in magnitude.
 _MAX_SAFE_INTEGER = 2**53 - 1
@@ -79,9 +82,44 @@ def canonicalize(document: object) -> bytes:
 
 def reference_canonicalize(document: object) -> bytes:
     """RFC 8785 through the ``rfc8785`` library only (for tests and odd documents)."""
+    check_text(document)
     try:
         return rfc8785.dumps(document)  # type: ignore[arg-type]  # any JSON value is accepted
-    except rfc8785.CanonicalizationError as exc:
+    except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
+        located = _unsigned_number(document)
+        if located is not None:
+            raise _number_error(*located) from None
         raise CanonicalizationError(f"cannot canonicalise with RFC 8785: {exc}") from None
-    except (TypeError, ValueError) as exc:
-        raise CanonicalizationError(f"cannot canonicalise with RFC 8785: {exc}") from None
+
+
+def _unsigned_number(value: object, path: str = "") -> tuple[str, object] | None:
+    """The first number RFC 8785 cannot write exactly (an integer beyond ±(2^53-1), NaN, ±inf)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return (path, value) if abs(value) > _MAX_SAFE_INTEGER else None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else (path, value)
+    items: Iterable[tuple[str, object]] = ()
+    if isinstance(value, dict):
+        items = ((f"{path}.{k}" if path else str(k), v) for k, v in value.items())
+    elif isinstance(value, list | tuple):
+        items = ((f"{path}[{i}]", v) for i, v in enumerate(value))
+    for where, item in items:
+        found = _unsigned_number(item, where)
+        if found is not None:
+            return found
+    return None
+
+
+def _number_error(field: str, value: object) -> CanonicalizationError:
+    if isinstance(value, int):
+        # JSON.parse (every JavaScript verifier) reads it as the nearest double: other bytes.
+        message = (
+            f"{field or 'the document'}: the integer {value} is beyond ±(2^53-1), so "
+            f"JavaScript reads it as {float(value):.17g} and RFC 8785 (eddsa-jcs-2022) has no "
+            "exact form for it; write it as a string"
+        )
+    else:
+        message = f"{field or 'the document'}: {value} is not a JSON number"
+    return CanonicalizationError(message, field=field or None, details={"value": str(value)})

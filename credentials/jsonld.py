@@ -16,7 +16,8 @@ Three things make this module differ from calling ``pyld.jsonld.normalize``:
    context is a pure function of the two, so it is memoised (bounded LRU).
    pyld then writes N-Quads and pyoxigraph runs RDFC-1.0 on them (pyld's own
    URDNA2015 is ~40x slower and writes control characters in literals raw,
-   which RDFC-1.0 does not).
+   which RDFC-1.0 does not); credentials.rdfc has the details and the two
+   corners where the reference libraries differ from the Recommendation.
 """
 
 from __future__ import annotations
@@ -30,15 +31,17 @@ from collections.abc import Iterable, Mapping
 from importlib import resources
 from typing import Any, cast
 
-import pyoxigraph
 from pyld import jsonld as _pyld
 
+from credentials import rdfc
 from credentials.errors import (
+    InvalidTextError,
     JsonLdProcessingError,
     MicrocredError,
     UndefinedTermError,
     UnknownContextError,
 )
+from credentials.jsontext import check_text
 
 __all__ = [
     "CONTEXT_URLS",
@@ -207,6 +210,30 @@ class _StrictProcessor(_pyld.JsonLdProcessor):  # type: ignore[misc]
                 _context_cache.popitem(last=False)
         return result
 
+    def _expand_iri(  # noqa: PLR0917 - pyld's own signature
+        self,
+        active_ctx: dict[str, Any],
+        value: Any,
+        base: Any = None,
+        vocab: bool = False,
+        local_ctx: Any = None,
+        defined: Any = None,
+    ) -> Any:
+        expanded = super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
+        # A network-path reference ("//host/x") is relative. With no base pyld resolves it
+        # against its placeholder base and keeps the scheme ("http://host/x"); jsonld.js
+        # (base null, as eddsa-rdfc-2022 runs it) leaves it relative and refuses it.
+        if (
+            isinstance(value, str)
+            and value.startswith("//")
+            and isinstance(expanded, str)
+            and expanded == _pyld.resolve(value, _PYLD_PLACEHOLDER_BASE)
+        ):
+            raise UndefinedTermError(
+                value, reason="'//host' is a relative reference; an identifier needs a scheme"
+            )
+        return expanded
+
     def expand(self, input_: Any, options: dict[str, Any]) -> Any:
         expanded = super().expand(input_, options)
         _check_expanded(expanded)
@@ -223,19 +250,24 @@ _PYLD_PLACEHOLDER_BASE: str = _pyld.DEFAULT_BASE_IRI
 # Characters RFC 3987 does not allow anywhere in an IRI. pyld writes IRIs into N-Quads
 # without escaping, so one of these (">" above all) could forge quad structure.
 _FORBIDDEN_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f]')
+# jsonld.js takes an IRI as absolute only when it matches /^([A-Za-z][A-Za-z0-9+-.]*|_):[^\s]*$/
+# (JavaScript's \s, which includes U+FEFF); pyld's test is the same with Python's \s, which
+# adds U+001C-U+001F and U+0085. An IRI either one takes as relative is refused: the
+# reference libraries would drop it (and refuse the document in safe mode).
+_ABSOLUTE_IRI = re.compile(r"([A-Za-z][A-Za-z0-9+-.]*|_):[^\s\ufeff]*")
 # BCP 47 shape; pyld writes language tags unescaped too.
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
 
 
 def is_kept_iri(value: object) -> bool:
-    """True when ``value`` is an IRI or blank node pyld will write as such, safely.
+    """True when ``value`` is an IRI or blank node that both pyld and jsonld.js keep, safely.
 
-    pyld's own absoluteness test is used on purpose: an IRI it considers relative
-    (for example one containing whitespace) is dropped from the RDF without a word.
+    Characters RFC 3987 allows beyond ASCII (``ucschar``: accented letters, CJK, emoji…)
+    are kept; whitespace of any script is not, as neither library takes it as absolute.
     """
     if not isinstance(value, str) or value.startswith(_PYLD_PLACEHOLDER_BASE):
         return False
-    return bool(_pyld._is_absolute_iri(value)) and _FORBIDDEN_IN_IRI.search(value) is None
+    return _ABSOLUTE_IRI.fullmatch(value) is not None and _FORBIDDEN_IN_IRI.search(value) is None
 
 
 def _term(value: object) -> str:
@@ -308,6 +340,9 @@ def _options() -> dict[str, Any]:
         "base": "",
         "processingMode": "json-ld-1.1",
         "safe": True,
+        # As eddsa-rdfc-2022's reference implementation: "@direction" becomes part of the
+        # literal's datatype (https://www.w3.org/ns/i18n#ar_rtl) instead of being dropped.
+        "rdfDirection": "i18n-datatype",
     }
 
 
@@ -357,19 +392,8 @@ def _describe(exc: _pyld.JsonLdError) -> str:
 
 
 def canonicalize_nquads(nquads: str) -> str:
-    """RDFC-1.0 over an N-Quads dataset: canonical labels, canonical escapes, sorted lines."""
-    try:
-        # Lenient: IRIs are not re-validated (the expansion check refused unsafe ones), as
-        # jsonld.js does not validate them either; it is also twice as fast.
-        quads = list(pyoxigraph.parse(nquads, pyoxigraph.RdfFormat.N_QUADS, lenient=True))
-    except SyntaxError as exc:  # pyld produced something that is not valid RDF
-        raise JsonLdProcessingError(f"document does not map to valid RDF: {exc}") from None
-    dataset = pyoxigraph.Dataset(quads)
-    dataset.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
-    serialized = pyoxigraph.serialize(dataset, format=pyoxigraph.RdfFormat.N_QUADS) or b""
-    lines = serialized.decode("utf-8")
-    # RDFC-1.0 §4.4.2: the canonical form is the quads in code point order, one per line.
-    return "".join(sorted(lines.splitlines(keepends=True)))
+    """RDFC-1.0 over an N-Quads dataset, byte for byte as the reference libraries write it."""
+    return rdfc.canonicalize(nquads)
 
 
 class _TemplateSwitch:
@@ -395,6 +419,23 @@ def canonical_nquads(document: Mapping[str, Any]) -> str:
     Documents of a shape already seen are filled into pyld's output for that shape
     (credentials.rdf_templates); anything else goes through pyld itself.
     """
+    return canonical_forms(document)[0]
+
+
+def canonical_forms(document: Mapping[str, Any]) -> tuple[str, ...]:
+    """The reference libraries' canonical form, then RDFC-1.0's literal one if it differs.
+
+    They differ only for rare text (see credentials.rdfc); a verifier accepts a
+    signature over either, since both are canonical forms of the same RDF dataset.
+    """
+    try:
+        return _canonical_forms(document)
+    except InvalidTextError:
+        check_text(dict(document))  # names the field
+        raise
+
+
+def _canonical_forms(document: Mapping[str, Any]) -> tuple[str, ...]:
     if _TEMPLATES.enabled:
         if _TEMPLATES.cache is None:
             from credentials.rdf_templates import TemplateCache
@@ -403,10 +444,10 @@ def canonical_nquads(document: Mapping[str, Any]) -> str:
         nquads = _TEMPLATES.cache.nquads(document)
         if nquads is not None:
             try:
-                return canonicalize_nquads(nquads)
+                return rdfc.canonical_forms(nquads)
             except JsonLdProcessingError:
                 pass  # plain pyld decides, and names the problem
-    return canonicalize_nquads(to_nquads(document))
+    return rdfc.canonical_forms(to_nquads(document))
 
 
 def reference_nquads(document: Mapping[str, Any]) -> str:

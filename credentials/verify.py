@@ -29,6 +29,7 @@ from credentials.budget import budget
 from credentials.dates import parse_datetime, utcnow
 from credentials.did import DidKeyResolver
 from credentials.errors import InvalidInputError, MalformedCredentialError
+from credentials.jsontext import check_json_text
 from credentials.presentations import PresentationResult, verify_presentation
 from credentials.proofs import ProofVerification, verify_proofs
 from credentials.relatedcheck import RelatedResourceChecker
@@ -67,7 +68,8 @@ def _unique_keys(pairs: Sequence[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def load_credential(data: bytes | str) -> dict[str, Any]:
-    """Parse credential JSON strictly: one object, no duplicate keys, no NaN, bounded depth."""
+    """Parse credential JSON strictly: one object, no duplicate keys, no NaN, bounded depth,
+    no lone surrogates (``InvalidTextError`` names the field)."""
     try:
         document = json.loads(data, object_pairs_hook=_unique_keys, parse_constant=_refuse_constant)
     except UnicodeDecodeError:
@@ -81,6 +83,7 @@ def load_credential(data: bytes | str) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise MalformedCredentialError("a credential must be a JSON object")
     _check_depth(document)
+    check_json_text(data, document)
     return document
 
 

@@ -28,10 +28,11 @@ from markupsafe import escape
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, default_exceptions
 
+from credentials import jsontext
 from credentials.errors import MicrocredError
 
 if TYPE_CHECKING:
-    from flask import Flask, Response
+    from flask import Blueprint, Flask, Response
 
 logger = logging.getLogger(__name__)
 
@@ -361,7 +362,39 @@ def _rollback() -> None:
             logger.exception("rollback after an error failed")
 
 
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+#: Blueprints whose views parse JSON with credentials.verify.load_credential, which refuses
+#: lone surrogates itself (in the response shape those endpoints promise).
+_OWN_JSON_PARSERS: set[str] = set()
+
+
+def parses_own_json(blueprint: Blueprint) -> None:
+    """Leave the lone-surrogate check of ``blueprint``'s bodies to its views."""
+    _OWN_JSON_PARSERS.add(blueprint.name)
+
+
+def refuse_text_without_utf8() -> None:
+    """Before any view: a JSON body with a lone surrogate (``"\\ud800"``) is refused, naming
+    the field. Python's json (and so webargs, marshmallow, the database driver) accepts
+    it, and it would fail much later with a 500; nothing signed can hold it anyway.
+    Costs one scan of the raw bytes; the body is only parsed again when it has such an
+    escape (credentials.jsontext)."""
+    if request.method not in _BODY_METHODS or not request.is_json:
+        return
+    if request.blueprint in _OWN_JSON_PARSERS:
+        return
+    raw = request.get_data(cache=True)
+    if not jsontext.may_hold_surrogates(raw):
+        return
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        return  # not JSON: the view's own parser reports it
+    jsontext.check_text(parsed)
+
+
 def register_error_handlers(app: Flask) -> None:
+    app.before_request(refuse_text_without_utf8)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(MicrocredError, handle_microcred_error)
     app.register_error_handler(IntegrityError, handle_integrity_error)

@@ -245,10 +245,10 @@ def _check_proof(
         raise _ProofFailedError("context_mismatch", covered)
     # 6. Hash per the cryptosuite and check the Ed25519 signature.
     try:
-        hash_data = suite.hash_data(covered, proof)
+        candidates = suite.hash_data_candidates(covered, proof)
     except InvalidInputError as exc:
         raise _ProofFailedError(exc.code, exc.message) from None
-    if not verify_signature(method.public_key, signature, hash_data):
+    if not any(verify_signature(method.public_key, signature, data) for data in candidates):
         raise _ProofFailedError(
             "bad_signature", "signature does not match the document (it was altered or forged)"
         )

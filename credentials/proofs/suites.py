@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from credentials import jcs, jsonld
 from credentials.errors import UnknownCryptosuiteError
+from credentials.jsontext import check_noncharacters
 
 RDFC = "eddsa-rdfc-2022"
 JCS = "eddsa-jcs-2022"
@@ -37,6 +38,11 @@ class Cryptosuite(Protocol):
 
     def hash_data(self, unsecured: Mapping[str, Any], proof_options: Mapping[str, Any]) -> bytes:
         """``SHA-256(canonical proof config) || SHA-256(canonical document)``."""
+
+    def hash_data_candidates(
+        self, unsecured: Mapping[str, Any], proof_options: Mapping[str, Any]
+    ) -> list[bytes]:
+        """``hash_data`` first, then any other hash a conforming signer may have signed."""
 
 
 def _without_value(proof_options: Mapping[str, Any]) -> dict[str, Any]:
@@ -57,11 +63,25 @@ class EddsaRdfc2022:
         return unsecured
 
     def hash_data(self, unsecured: Mapping[str, Any], proof_options: Mapping[str, Any]) -> bytes:
+        """What we sign. Text holding U+FFFE or U+FFFF is refused: RDFC-1.0 escapes them and
+        the reference libraries do not, so either signature would fail somewhere."""
+        check_noncharacters(unsecured)
+        return self.hash_data_candidates(unsecured, proof_options)[0]
+
+    def hash_data_candidates(
+        self, unsecured: Mapping[str, Any], proof_options: Mapping[str, Any]
+    ) -> list[bytes]:
+        # The reference libraries' canonical form first (what we sign); for the rare text
+        # where RDFC-1.0's own wording gives other bytes (credentials.rdfc), those too.
         config = _without_value(proof_options)
         config["@context"] = unsecured.get("@context")
-        config_hash = hashlib.sha256(jsonld.canonical_nquads(config).encode("utf-8")).digest()
-        doc_hash = hashlib.sha256(jsonld.canonical_nquads(unsecured).encode("utf-8")).digest()
-        return config_hash + doc_hash
+        config_hashes = [_sha256(form) for form in jsonld.canonical_forms(config)]
+        doc_hashes = [_sha256(form) for form in jsonld.canonical_forms(unsecured)]
+        return [c + d for c in config_hashes for d in doc_hashes]
+
+
+def _sha256(text: str) -> bytes:
+    return hashlib.sha256(text.encode("utf-8")).digest()
 
 
 def _as_list(value: object) -> list[Any]:
@@ -95,6 +115,11 @@ class EddsaJcs2022:
         config_hash = hashlib.sha256(jcs.canonicalize(_without_value(proof_options))).digest()
         doc_hash = hashlib.sha256(jcs.canonicalize(unsecured)).digest()
         return config_hash + doc_hash
+
+    def hash_data_candidates(
+        self, unsecured: Mapping[str, Any], proof_options: Mapping[str, Any]
+    ) -> list[bytes]:
+        return [self.hash_data(unsecured, proof_options)]
 
 
 class Ed25519Signature2020(EddsaRdfc2022):

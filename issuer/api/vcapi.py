@@ -37,7 +37,7 @@ from credentials.verify import load_credential
 from issuer.auth import current_principal, rate_limit_key
 from issuer.idempotency import idempotent
 from issuer.services.vc_api import issue_vc, stored_response
-from microcred.errors import http_error, problem_body
+from microcred.errors import http_error, parses_own_json, problem_body
 from microcred.extensions import limiter
 
 PATH = "/credentials/issue"
@@ -45,6 +45,7 @@ VC_DM = "https://www.w3.org/TR/vc-data-model#"
 DATA_INTEGRITY = "https://w3id.org/security#"
 
 blp = Blueprint("vc_api_issue", __name__)
+parses_own_json(blp)  # load_credential refuses lone surrogates
 limiter.shared_limit(
     lambda: str(current_app.config["MICROCRED_API_RATELIMIT"]),
     scope="api",

@@ -92,6 +92,9 @@ HOSTILE_TEXT = [
     "\u0000\u0001\u001f\u007f\u2028 controls",
     "<http://evil.example/> <http://x/> .",
     "🎉 Ada Ọkafọr — עברית العربية",
+    "line\u2028paragraph\u2029next\x85line",
+    "nonchar \ufffe \uffff and \U0001f600 against \uff01",
+    "lone \ud800 surrogate",
     "",
     "@context",
     "_:b0",
@@ -343,6 +346,18 @@ TRICKY = st.sampled_from(
         "#",
         "?",
         "%3A",
+        # text that canonicalisers split, escape or sort differently (credentials.rdfc)
+        "\u2028",
+        "\u2029",
+        "\x85",
+        "\x1c",
+        "\ufffe",
+        "\uffff",
+        "\uff01",
+        "\U0001f600",
+        "\ufeff",
+        "\u202e",
+        "\x00",
     ]
 )
 strings = st.lists(TRICKY | st.text(max_size=4), min_size=1, max_size=4).map("".join)

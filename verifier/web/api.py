@@ -13,6 +13,7 @@ import json
 from flask import Blueprint, current_app, request
 from werkzeug.wrappers import Response
 
+from microcred.errors import parses_own_json
 from microcred.extensions import limit_public
 from verifier.web import service
 from verifier.web.inputs import credential_from_request
@@ -24,6 +25,7 @@ PATH = "/api/v1/verify"
 blp = Blueprint("verify_api", __name__)
 limit_public(blp)
 blp.after_request(api_headers)
+parses_own_json(blp)  # load_credential refuses lone surrogates
 
 
 @blp.post(PATH)

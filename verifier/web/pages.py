@@ -15,6 +15,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from credentials.errors import MicrocredError
 from credentials.results import VerificationResult
 from credentials.verify import load_credential
+from microcred.errors import parses_own_json
 from microcred.extensions import limit_public
 from verifier.web import service
 from verifier.web.inputs import credential_from_form, upload_limit
@@ -26,6 +27,7 @@ from verifier.web.security import protect_pages, refuse_cross_site_post
 blp = Blueprint("verify_pages", __name__)
 limit_public(blp)
 protect_pages(blp)
+parses_own_json(blp)  # load_credential refuses lone surrogates
 
 _KINDS = {
     "MicroCredential": "micro-credential",

@@ -37,7 +37,7 @@ from werkzeug.wrappers import Response
 from credentials.errors import MalformedCredentialError
 from credentials.proofs import proofs_of
 from credentials.verify import load_credential
-from microcred.errors import problem_body
+from microcred.errors import parses_own_json, problem_body
 from microcred.extensions import limit_public
 from verifier.web import service
 from verifier.web.api import json_response
@@ -58,6 +58,7 @@ _BOOLEAN_OPTIONS = {"returnResults": True, "returnProblemDetails": True, "return
 blp = Blueprint("vc_api_verify", __name__)
 limit_public(blp)
 blp.after_request(api_headers)
+parses_own_json(blp)  # load_credential refuses lone surrogates
 
 
 @blp.post(PATH)
