@@ -127,9 +127,12 @@ def _summary(verdict: Verdict, failures: tuple[Check, ...]) -> str:
     if verdict is Verdict.VALID:
         return "Valid: every check passed."
     timed_out = next((c for c in failures if c.code == TIMEOUT), None)
-    if timed_out is not None:
+    if verdict is Verdict.INVALID and timed_out is not None:
         # Fail closed, but say it is about time, not about the credential: a retry may pass.
         return f"Not valid: {timed_out.message}. Try again later."
-    reason = failures[0].message if failures else ""
+    # A definite verdict (revoked, expired...) is explained by its own check, even when
+    # another check ran out of time: retrying would not change it.
+    deciding = next((c for c in failures if c.code == verdict.value), None)
+    reason = (deciding or failures[0]).message if failures else ""
     label = verdict.value.replace("_", " ").capitalize()
     return f"{label}: {reason}" if reason else label

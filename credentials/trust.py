@@ -210,9 +210,16 @@ def _known(
     if identity.level is TrustLevel.LISTED:
         message = f"{identity.name} — listed in the trust registry “{identity.source}”."
     elif identity.established is Established.DOMAIN:
+        # Controlling a domain proves the domain, not the name the provider chose: the
+        # domain is what is shown as fact, the name stays the provider's own words.
+        domain = identity.domain or "?"
         message = (
-            f"{identity.name} — registered on {identity.source}; it controls the "
-            f"domain {identity.domain}, which publishes this issuer's key."
+            f"The owner of {domain} — registered on {identity.source} as "
+            f"“{identity.name}”; it controls the domain {domain}, which publishes this "
+            "issuer's key."
+        )
+        return TrustDecision(
+            identity.level, issuer, domain, claimed or identity.name, message, identity, notes
         )
     else:
         when = identity.confirmed_at.date().isoformat() if identity.confirmed_at else "?"
@@ -261,7 +268,10 @@ def parse_registry(data: object, *, name: str) -> StaticRegistry:
     table: Mapping[str, Any] | None = None
     if isinstance(data, Mapping):
         inner = data.get("registry", data.get("entries"))
-        table = inner if isinstance(inner, Mapping) else data
+        if isinstance(inner, Sequence) and not isinstance(inner, str | bytes):
+            table = _list_table(inner, name)
+        else:
+            table = inner if isinstance(inner, Mapping) else data
     elif isinstance(data, Sequence) and not isinstance(data, str | bytes):
         table = _list_table(data, name)
     if table is None:

@@ -21,7 +21,12 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol, TypeVar, cast, runtime_checkable
 
 from credentials.did import DID_WEB_PREFIX, did_web_document_url
-from credentials.errors import ForbiddenAddressError, MicrocredError, ResolutionError
+from credentials.errors import (
+    ForbiddenAddressError,
+    MicrocredError,
+    ResolutionError,
+    VerificationTimeoutError,
+)
 from credentials.resolvers import DidDocument, DidResolver, StatusListFetcher
 from verifier.cache import HttpCache
 from verifier.http import SafeFetcher
@@ -185,6 +190,8 @@ class DidWebResolver:
                 raise _about(exc, url, did=did) from None
             try:
                 document = self._fetch(did_web_document_url(did, scheme="http"))
+            except VerificationTimeoutError:
+                raise  # out of time: that, not the https failure, is what happened
             except ResolutionError:
                 # The https failure is the one worth reporting.
                 raise _about(exc, url, did=did) from None

@@ -25,7 +25,7 @@ from typing import Any, Protocol, runtime_checkable
 from cachetools import TTLCache
 
 from credentials.dates import parse_datetime
-from credentials.errors import ConfigurationError
+from credentials.errors import ConfigurationError, ResolutionError
 from credentials.trust import (
     Established,
     IssuerIdentity,
@@ -35,7 +35,7 @@ from credentials.trust import (
     parse_registry,
 )
 from verifier.cache import HttpCache
-from verifier.http import SafeFetcher
+from verifier.http import FetchResult, SafeFetcher
 
 __all__ = [
     "FileRegistry",
@@ -47,6 +47,10 @@ __all__ = [
 
 #: The name pages give this service as a trust source.
 THIS_SERVICE = "this service"
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"JSON must not contain {name}")
 
 
 @runtime_checkable
@@ -132,8 +136,30 @@ class HttpRegistry:
         self._lock = threading.Lock()
 
     def lookup(self, did: str) -> IssuerIdentity | None:
-        document = self._cache.get_or_fetch(self.url, self._fetcher.fetch_json)
+        document = self._cache.get_or_fetch(self.url, self._fetch)
         return self._registry(document).lookup(did)
+
+    def _fetch(self, url: str) -> FetchResult:
+        """Any registry format: a top-level list is kept under "entries" (the cache holds
+        JSON objects), which ``parse_registry`` reads as the list format."""
+        raw = self._fetcher.fetch_bytes(url)
+        try:
+            data = json.loads(raw.body, parse_constant=_refuse_constant)
+        except (ValueError, RecursionError):
+            raise ResolutionError(f"trust registry {url} is not valid JSON") from None
+        if isinstance(data, list):
+            data = {"entries": data}
+        if not isinstance(data, dict):
+            raise ResolutionError(f"trust registry {url} is not a JSON object or list")
+        return FetchResult(
+            url=raw.url,
+            status=raw.status,
+            headers=raw.headers,
+            data=data,
+            fetched_at=raw.fetched_at,
+            size=len(raw.body),
+            address=raw.address,
+        )
 
     def _registry(self, document: Mapping[str, Any]) -> StaticRegistry:
         # Parsing a large registry per verification would cost more than the lookup:

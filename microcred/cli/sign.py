@@ -119,7 +119,10 @@ def verify(state: CliState, files: tuple[str, ...], as_json: bool) -> None:
     Every check is reported. Exit status: 0 all verified, 1 any not verified,
     2 any file unusable.
     """
-    verifier = cli_verifier(state)
+    try:
+        verifier = cli_verifier(state)
+    except MicrocredError as exc:  # a bad MICROCRED_VERIFY_DEADLINE or trust registry
+        fail(exc)
     reports: list[dict[str, Any]] = []
     worst = 0
     for name in files:

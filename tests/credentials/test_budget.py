@@ -181,7 +181,8 @@ def test_a_copied_context_sees_the_budget_but_cannot_replace_it() -> None:
                 return inner
 
         inner = copied.run(open_a_shorter_one)
-        assert inner is not None and inner is not outer
+        assert inner is not None
+        assert inner is not outer
         assert current() is outer
         assert copied.run(current) is outer
 
@@ -222,14 +223,21 @@ class BudgetedResolver:
 
 
 class BudgetedLists:
-    """Status lists behind a "fetch" of ``delay`` seconds that honours the budget."""
+    """Status lists behind a "fetch" of ``delay`` seconds that honours the budget (only
+    the ``slow`` URLs, when given; the others answer at once)."""
 
-    def __init__(self, lists: StaticStatusLists, delay: float) -> None:
+    def __init__(
+        self, lists: StaticStatusLists, delay: float, slow: frozenset[str] | None = None
+    ) -> None:
         self.lists = lists
         self.delay = delay
+        self.slow = slow
         self.fetched: list[str] = []
 
     def fetch(self, url: str) -> Mapping[str, Any]:
+        if self.slow is not None and url not in self.slow:
+            self.fetched.append(url)
+            return self.lists.fetch(url)
         wait = remaining(self.delay)
         self.fetched.append(url)
         time.sleep(wait)
@@ -278,7 +286,8 @@ def test_default_deadline_is_ten_seconds_and_none_means_no_budget() -> None:
         ).verify(f.signed())
 
     assert {b.seconds for b in default.seen if b is not None} == {10.0}
-    assert unbounded.seen and all(b is None for b in unbounded.seen)
+    assert unbounded.seen
+    assert all(b is None for b in unbounded.seen)
 
 
 def test_slow_status_lists_fail_closed_with_timeout_within_the_deadline() -> None:
@@ -328,7 +337,8 @@ def test_slow_did_resolution_fails_the_proof_with_timeout() -> None:
     assert result.verdict is Verdict.INVALID
     assert result.as_dict()["summary"].endswith("Try again later.")
     # No identity can be decided for a credential whose signature was not checked.
-    assert result.trust is not None and result.trust.level.value == "unconfirmed"
+    assert result.trust is not None
+    assert result.trust.level.value == "unconfirmed"
 
 
 def test_a_fresh_verification_gets_a_fresh_budget_and_passes() -> None:
@@ -357,3 +367,38 @@ def test_a_verification_that_ends_does_not_leave_its_budget_behind() -> None:
 
     assert current() is None
     assert remaining(1.0) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("now", "revoked", "verdict", "label"),
+    [
+        (f.NOW, True, Verdict.REVOKED, "Revoked: "),
+        (f.NOW.replace(year=2029), False, Verdict.EXPIRED, "Expired: "),
+    ],
+    ids=["revoked", "expired"],
+)
+def test_a_definite_verdict_is_not_summarised_as_try_again_later(
+    now: Any, revoked: bool, verdict: Verdict, label: str
+) -> None:
+    # The revocation list answered "revoked" (or the credential has expired) and only the
+    # suspension list ran out of time: retrying cannot make it valid, so the summary
+    # must give the verdict's reason, not "could not check in time. Try again later."
+    lists = StaticStatusLists(
+        {
+            f.STATUS_URL: f.status_list(set_bits=(94567,) if revoked else ()),
+            f.SUSPENSION_URL: f.status_list(f.SUSPENSION_URL, purpose="suspension"),
+        }
+    )
+    verifier = Verifier(
+        did_resolver=CompositeDidResolver({"key": DidKeyResolver()}),
+        status_fetcher=BudgetedLists(lists, delay=5.0, slow=frozenset({f.SUSPENSION_URL})),
+        clock=lambda: now,
+        deadline=0.3,
+    )
+
+    result = verifier.verify(f.signed())
+
+    assert result.verdict is verdict
+    assert [c.code for c in result.checks_named("status")][1] == "timeout"
+    assert result.summary.startswith(label), result.summary
+    assert "Try again later" not in result.summary

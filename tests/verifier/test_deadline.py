@@ -17,6 +17,7 @@ benchmarks.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -122,7 +123,12 @@ def four_status_credential(issuer: WebIssuer) -> dict[str, Any]:
 
 
 def publish_four_lists(issuer: WebIssuer, **route: Any) -> None:
-    for number, purpose in ((1, "revocation"), (2, "suspension"), (3, "revocation"), (4, "suspension")):
+    for number, purpose in (
+        (1, "revocation"),
+        (2, "suspension"),
+        (3, "revocation"),
+        (4, "suspension"),
+    ):
         issuer.publish_status_list(number, purpose=purpose, **route)
 
 
@@ -153,14 +159,15 @@ def assert_timed_out(result: VerificationResult, *names: str) -> None:
 
 
 @pytest.mark.parametrize("how", ["silent", "drip"])
-def test_slow_status_lists_fail_closed_within_the_deadline(
+def test_slow_status_lists_fail_closed_within_the_deadline_and_a_retry_verifies(
     issuer: WebIssuer, make_verifier: Callable[..., Verifier], how: str
 ) -> None:
+    verifier = make_verifier(deadline=1.0)  # one verifier: its caches live on between calls
     issuer.publish_did_document()
     stall_four_lists(issuer, how)
     credential = four_status_credential(issuer)
 
-    result, elapsed = timed(lambda: make_verifier(deadline=1.0).verify(credential))
+    result, elapsed = timed(lambda: verifier.verify(credential))
 
     assert elapsed < WITHIN, elapsed  # without the deadline: 4 × 5 s of read timeouts
     assert_timed_out(result, "status")
@@ -174,21 +181,11 @@ def test_slow_status_lists_fail_closed_within_the_deadline(
     as_json = result.as_dict()
     assert [c["code"] for c in as_json["checks"] if c["check"] == "status"] == ["timeout"] * 4
 
-
-@pytest.mark.parametrize("how", ["silent", "drip"])
-def test_retry_after_a_timeout_verifies_once_the_server_is_fast_again(
-    issuer: WebIssuer, make_verifier: Callable[..., Verifier], how: str
-) -> None:
-    verifier = make_verifier(deadline=1.0)  # one verifier: its caches live on between calls
-    issuer.publish_did_document()
-    stall_four_lists(issuer, how)
-    credential = four_status_credential(issuer)
-    assert verifier.verify(credential).verdict is Verdict.INVALID
-
+    # Nothing about the failure was remembered: with the server fast again, it verifies.
     publish_four_lists(issuer)
-    result, elapsed = timed(lambda: verifier.verify(credential))
+    retry, elapsed = timed(lambda: verifier.verify(credential))
 
-    assert result.verdict is Verdict.VALID, result.summary
+    assert retry.verdict is Verdict.VALID, retry.summary
     assert elapsed < WITHIN
 
 
@@ -207,7 +204,7 @@ def test_a_fetchs_own_bound_is_not_reported_as_the_verifications_timeout(
 
     revocation, suspension = result.checks_named("status")
     assert (revocation.outcome, revocation.code) == (Outcome.FAILED, "status_unverifiable")
-    assert "total timeout" in revocation.message
+    assert re.search(r"total timeout|no answer within the read timeout", revocation.message)
     assert "could not check in time" not in result.summary
     assert suspension.outcome is Outcome.PASSED
 
@@ -215,13 +212,14 @@ def test_a_fetchs_own_bound_is_not_reported_as_the_verifications_timeout(
 # --- a slow did:web ----------------------------------------------------------------------------
 
 
-def test_slow_did_document_fails_the_proof_with_timeout_within_the_deadline(
+def test_slow_did_document_fails_the_proof_with_timeout_and_a_retry_verifies(
     issuer: WebIssuer, make_verifier: Callable[..., Verifier]
 ) -> None:
+    verifier = make_verifier(deadline=1.0)
     issuer.publish_did_document(delay=NEVER)
     publish_four_lists(issuer)
 
-    result, elapsed = timed(lambda: make_verifier(deadline=1.0).verify(issuer.credential()))
+    result, elapsed = timed(lambda: verifier.verify(issuer.credential()))
 
     assert elapsed < WITHIN, elapsed
     assert_timed_out(result, "proof")
@@ -230,36 +228,24 @@ def test_slow_did_document_fails_the_proof_with_timeout_within_the_deadline(
     # Nothing can be said about who signed it.
     [binding] = result.checks_named("issuer")
     assert binding.outcome is Outcome.SKIPPED
-    assert result.trust is not None and result.trust.level.value == "unconfirmed"
+    assert result.trust is not None
+    assert result.trust.level.value == "unconfirmed"
     # The status lists' own signatures need the same DID document: they time out too,
     # without another fetch.
     for check in result.checks_named("status"):
         assert (check.outcome, check.code) == (Outcome.FAILED, "timeout"), check
     assert issuer.server.hits(issuer.did_path) == 1
 
+    issuer.publish_did_document()  # fast again
 
-def test_retry_after_a_slow_did_document_verifies(
-    issuer: WebIssuer, make_verifier: Callable[..., Verifier]
-) -> None:
-    verifier = make_verifier(deadline=1.0)
-    issuer.publish_did_document(delay=NEVER)
-    publish_four_lists(issuer)
-    assert verifier.verify(issuer.credential()).verdict is Verdict.INVALID
-
-    issuer.publish_did_document()
-
-    result = verifier.verify(issuer.credential())
-    assert result.verdict is Verdict.VALID, result.summary
+    retry = verifier.verify(issuer.credential())
+    assert retry.verdict is Verdict.VALID, retry.summary
 
 
-def test_timeout_while_checking_a_status_lists_signature_is_a_timeout_and_not_remembered(
-    issuer: WebIssuer, make_verifier: Callable[..., Verifier]
-) -> None:
-    """The DID document may not be cached (no-store): the credential's proof fetches it (in
+def _did_document_stalls_on_second_fetch(issuer: WebIssuer) -> dict[str, Any]:
+    """The DID document is not cacheable (no-store): the credential's proof fetches it (in
     time), then the first status list's own proof fetches it again, and that fetch stalls
-    until the budget is spent. That is "could not check in time", not "the list's
-    signature does not verify" — and a retry, with the document fast again, must pass."""
-    verifier = make_verifier(deadline=1.0)
+    until the verification's budget is spent."""
     issuer.server.routes[issuer.did_path] = StallsAfter(
         issuer.server,
         issuer.did_path,
@@ -269,13 +255,34 @@ def test_timeout_while_checking_a_status_lists_signature_is_a_timeout_and_not_re
     )
     issuer.publish_status_list(1)
     issuer.publish_status_list(2, purpose="suspension")
-    credential = issuer.credential()
+    return issuer.credential()
 
-    first, elapsed = timed(lambda: verifier.verify(credential))
+
+def test_timeout_while_checking_a_status_lists_signature_is_a_timeout(
+    issuer: WebIssuer, make_verifier: Callable[..., Verifier]
+) -> None:
+    # Running out of time is "could not check in time", not "the list's signature does
+    # not verify": the list was never shown to be inauthentic.
+    credential = _did_document_stalls_on_second_fetch(issuer)
+
+    result, elapsed = timed(lambda: make_verifier(deadline=0.5).verify(credential))
 
     assert elapsed < WITHIN
-    assert [c.outcome for c in first.checks_named("proof")] == [Outcome.PASSED]
-    print("FIRST", [(c.code, c.message) for c in first.checks_named("status")])  # TEMP
+    assert [c.outcome for c in result.checks_named("proof")] == [Outcome.PASSED]
+    statuses = result.checks_named("status")
+    assert [(c.outcome, c.code) for c in statuses] == [
+        (Outcome.FAILED, "timeout"),
+        (Outcome.FAILED, "timeout"),
+    ], [c.message for c in statuses]
+
+
+def test_timeout_while_checking_a_status_lists_signature_is_not_remembered(
+    issuer: WebIssuer, make_verifier: Callable[..., Verifier]
+) -> None:
+    # "Nothing about the failure is cached, so a retry can pass" (docs/VERIFYING.md).
+    verifier = make_verifier(deadline=0.5)
+    credential = _did_document_stalls_on_second_fetch(issuer)
+    assert verifier.verify(credential).verdict is Verdict.INVALID
 
     issuer.publish_did_document(headers={"Cache-Control": "no-store"})  # fast again
 
@@ -320,10 +327,13 @@ def test_without_a_budget_a_fetch_keeps_its_own_bound(
         quick.fetch_json(https_server.url("/never"))
 
     assert not isinstance(caught.value, VerificationTimeoutError)
-    assert "took longer than 0.3 s (total timeout)" in caught.value.message
+    assert caught.value.code != "timeout"
+    assert re.search(r"total timeout|no answer within the read timeout", caught.value.message)
 
 
-def test_fetch_within_a_budget_still_answers(https_server: TestServer, fetcher: SafeFetcher) -> None:
+def test_fetch_within_a_budget_still_answers(
+    https_server: TestServer, fetcher: SafeFetcher
+) -> None:
     https_server.route("/doc", {"v": 1})
 
     with budget(5.0):
@@ -380,13 +390,13 @@ def joined() -> Iterator[list[threading.Thread]]:
 def test_waiter_with_time_left_refetches_when_the_leader_ran_out_of_its_own(
     https_server: TestServer, fetcher: SafeFetcher, joined: list[threading.Thread]
 ) -> None:
-    https_server.route("/did.json", {"v": 1}, headers={"Cache-Control": "max-age=60"}, delay=0.8)
+    https_server.route("/did.json", {"v": 1}, headers={"Cache-Control": "max-age=60"}, delay=0.5)
     url = https_server.url("/did.json")
     cache = HttpCache()
     outcomes = Outcomes()
     fetch = lambda: cache.get_or_fetch(url, fetcher.fetch_json)  # noqa: E731
 
-    joined.append(outcomes.run("leader", under_budget(0.3, fetch)))
+    joined.append(outcomes.run("leader", under_budget(0.25, fetch)))
     wait_for(lambda: https_server.hits("/did.json") == 1)  # the leader's fetch is in flight
     joined.append(outcomes.run("waiter", under_budget(5.0, fetch)))
     for thread in joined:
@@ -401,7 +411,7 @@ def test_waiter_with_time_left_refetches_when_the_leader_ran_out_of_its_own(
 def test_waiter_whose_own_budget_runs_out_gives_up_without_hurting_the_leader(
     https_server: TestServer, fetcher: SafeFetcher, joined: list[threading.Thread]
 ) -> None:
-    https_server.route("/did.json", {"v": 1}, headers={"Cache-Control": "max-age=60"}, delay=0.8)
+    https_server.route("/did.json", {"v": 1}, headers={"Cache-Control": "max-age=60"}, delay=0.6)
     url = https_server.url("/did.json")
     cache = HttpCache()
     outcomes = Outcomes()
@@ -409,7 +419,7 @@ def test_waiter_whose_own_budget_runs_out_gives_up_without_hurting_the_leader(
 
     joined.append(outcomes.run("leader", under_budget(5.0, fetch)))
     wait_for(lambda: https_server.hits("/did.json") == 1)
-    joined.append(outcomes.run("waiter", under_budget(0.2, fetch)))
+    joined.append(outcomes.run("waiter", under_budget(0.15, fetch)))
     for thread in joined:
         thread.join(10)
 
@@ -423,7 +433,7 @@ def test_a_leaders_real_failure_is_still_shared_with_waiters(
     https_server: TestServer, fetcher: SafeFetcher, joined: list[threading.Thread]
 ) -> None:
     # Only a leader's *time* must not decide for others; an answer such as HTTP 500 does.
-    https_server.route("/status/1", {"error": "down"}, status=500, delay=0.5)
+    https_server.route("/status/1", {"error": "down"}, status=500, delay=0.3)
     url = https_server.url("/status/1")
     cache = HttpCache()
     outcomes = Outcomes()
@@ -449,12 +459,12 @@ def test_two_verifications_of_one_did_web_do_not_share_a_budget(
     """Two requests verify the same credential through one process-wide cache: the first
     with a tiny deadline, the second with plenty. The first failing on its own deadline
     must not make the second fail."""
-    issuer.publish_did_document(delay=0.8)
+    issuer.publish_did_document(delay=0.5)
     issuer.publish_status_list(1)
     issuer.publish_status_list(2, purpose="suspension")
     credential = issuer.credential()
     cache = HttpCache()  # shared, as in one app process
-    hurried = build_verifier(fetcher=fetcher, cache=cache, clock=lambda: NOW, deadline=0.3)
+    hurried = build_verifier(fetcher=fetcher, cache=cache, clock=lambda: NOW, deadline=0.25)
     patient = build_verifier(fetcher=fetcher, cache=cache, clock=lambda: NOW, deadline=5.0)
     outcomes = Outcomes()
 
@@ -502,10 +512,12 @@ def test_the_apps_verifier_uses_the_configured_deadline(
     credential = foreign.credential()
     for number in (1, 2):
         http_server.route(f"/status/{number}", delay=NEVER)
-    app = make_app(MICROCRED_ALLOW_PRIVATE_FETCH=True, MICROCRED_VERIFY_DEADLINE=1.0)
+    client = make_app(
+        MICROCRED_ALLOW_PRIVATE_FETCH=True, MICROCRED_VERIFY_DEADLINE=0.5
+    ).test_client()
 
     started = time.monotonic()
-    response = app.test_client().post("/api/v1/verify", json=credential)
+    response = client.post("/api/v1/verify", json=credential)
     elapsed = time.monotonic() - started
 
     assert elapsed < WITHIN, elapsed
@@ -516,17 +528,50 @@ def test_the_apps_verifier_uses_the_configured_deadline(
     assert body["summary"].startswith("Not valid: ")
     assert body["summary"].endswith("Try again later.")
 
+    # The page says it is about time, not about the credential.
+    started = time.monotonic()
+    page = client.post(
+        "/verify",
+        data={"credential": json.dumps(credential)},
+        content_type="multipart/form-data",
+    )
+    assert time.monotonic() - started < WITHIN
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'data-verdict="invalid"' in html
+    assert "could not be checked in time" in html
+    assert "Try again later" in html
 
-def test_cli_verify_uses_the_configured_deadline(
-    http_server: TestServer, tmp_path: Path
+
+def test_development_http_fallback_reports_a_slow_did_document_as_a_timeout(
+    http_server: TestServer,
 ) -> None:
+    # The local demo serves did:web over plain http: https is tried first and fails at
+    # once (this server speaks no TLS), then http stalls until the deadline. That is
+    # "could not check in time", not the https attempt's TLS error.
+    issuer = WebIssuer(http_server)
+    issuer.publish_all()
+    issuer.publish_did_document(delay=NEVER)
+    development = build_verifier(
+        allow_private=True, allow_http=True, clock=lambda: NOW, deadline=0.5
+    )
+
+    result, elapsed = timed(lambda: development.verify(issuer.credential()))
+
+    assert elapsed < WITHIN
+    [proof] = result.checks_named("proof")
+    assert (proof.outcome, proof.code) == (Outcome.FAILED, "timeout"), proof.message
+    assert result.summary.endswith("Try again later.")
+
+
+def test_cli_verify_uses_the_configured_deadline(http_server: TestServer, tmp_path: Path) -> None:
     issuer = WebIssuer(http_server)  # the local demo serves over plain http, as this does
     issuer.publish_did_document()
     for number in (1, 2):
         http_server.route(issuer.status_path(number), delay=NEVER)
     path = tmp_path / "badge.json"
     path.write_text(json.dumps(issuer.credential()))
-    env = {"MICROCRED_ALLOW_PRIVATE_FETCH": "1", "MICROCRED_VERIFY_DEADLINE": "1"}
+    env = {"MICROCRED_ALLOW_PRIVATE_FETCH": "1", "MICROCRED_VERIFY_DEADLINE": "0.5"}
 
     started = time.monotonic()
     result = CliRunner().invoke(cli, ["verify", "--json", str(path)], env=env)
@@ -540,9 +585,7 @@ def test_cli_verify_uses_the_configured_deadline(
 
 
 @pytest.mark.parametrize("raw", ["soon", "0"])
-def test_cli_verify_refuses_a_bad_deadline_without_a_traceback(
-    raw: str, tmp_path: Path
-) -> None:
+def test_cli_verify_refuses_a_bad_deadline_without_a_traceback(raw: str, tmp_path: Path) -> None:
     path = tmp_path / "badge.json"
     path.write_text(json.dumps(factories.signed()))
 

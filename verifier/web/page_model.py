@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from credentials.ob3 import CompetencySummary, CredentialSummary, EvidenceSummary, summarize
 from credentials.results import Check, Outcome, Verdict, VerificationResult
-from credentials.trust import TrustLevel
+from credentials.trust import Established, TrustLevel
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +41,7 @@ class TrustView:
     tone: str  # ok | warn
     name: str | None  # the established name (trusted) or None
     claimed_name: str | None  # what the credential calls its issuer (self-asserted)
+    badge: str = "confirmed"  # how ``name`` is established: confirmed | listed | domain verified
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +162,13 @@ def _trust(result: VerificationResult) -> TrustView:
         heading, tone = "Issuer's identity not confirmed", "warn"
     else:
         heading, tone = "Unknown issuer", "warn"
+    established = decision.identity.established if decision.identity else None
+    if level is TrustLevel.LISTED:
+        badge = "listed"
+    elif established is Established.DOMAIN:
+        badge = "domain verified"
+    else:
+        badge = "confirmed"
     return TrustView(
         outcome=level.value,
         trusted=decision.trusted,
@@ -169,6 +177,7 @@ def _trust(result: VerificationResult) -> TrustView:
         tone=tone,
         name=decision.name,
         claimed_name=decision.claimed_name,
+        badge=badge,
     )
 
 
