@@ -130,9 +130,9 @@ def _summary(verdict: Verdict, failures: tuple[Check, ...]) -> str:
     if verdict is Verdict.INVALID and timed_out is not None:
         # Fail closed, but say it is about time, not about the credential: a retry may pass.
         return f"Not valid: {timed_out.message}. Try again later."
-    # A definite verdict (revoked, expired...) is explained by its own check, even when
-    # another check ran out of time: retrying would not change it.
-    deciding = next((c for c in failures if c.code == verdict.value), None)
-    reason = (deciding or failures[0]).message if failures else ""
+    # A definite verdict (revoked, expired...) does not wait on a check that ran out of
+    # time: the reason is the first failure that is not a timeout (retrying changes nothing).
+    definite = [c for c in failures if c.code != TIMEOUT] or list(failures)
+    reason = definite[0].message if definite else ""
     label = verdict.value.replace("_", " ").capitalize()
     return f"{label}: {reason}" if reason else label
