@@ -255,3 +255,35 @@ def test_uploaded_file_with_a_script_name_runs_nothing(
     assert tab.page.locator(".recipient").inner_text() == XSS_NAME
     assert tab.dialogs == []
     assert tab.page.evaluate("document.scripts.length") == 0
+
+
+def test_a_stranger_calling_itself_harvard_is_shown_as_an_unknown_issuer(
+    live_server: LiveServer, open_tab: Any, shots: Path
+) -> None:
+    """Issue 11: a valid signature from a fresh did:key that names itself "Harvard
+    University" is intact, but the page never presents that name as fact."""
+    from tests.credentials import factories as f
+
+    unsigned = f.credential(
+        issuer={"id": f.OTHER_DID, "type": ["Profile"], "name": "Harvard University"}
+    )
+    unsigned.pop("credentialStatus")
+    forged = f.signed(unsigned, key=f.OTHER_KEY, vm=f.OTHER_VM)
+    tab = open_tab()
+    tab.page.goto(live_server.url + "/verify")
+    tab.page.fill("#credential-text", json.dumps(forged))
+    tab.page.locator("form button[type=submit], form input[type=submit]").first.click()
+    tab.page.wait_for_selector("[data-trust]")
+    tab.page.screenshot(path=str(shots / "unknown-issuer.png"), full_page=True)
+
+    assert tab.verdict() == "Valid"  # intact and current...
+    trust = tab.page.locator("[data-trust]")
+    assert trust.get_attribute("data-trust") == "unknown"  # ...but nobody vouches for it
+    assert "Unknown issuer" in trust.inner_text()
+    assert "its own claim" in trust.inner_text()
+    issued_by = tab.page.locator(".facts .issuer-name").inner_text()
+    assert issued_by == "“Harvard University”"
+    assert "self-asserted" in tab.page.locator(".facts").inner_text()
+    assert "Harvard University signed it" not in tab.page.locator("[data-verdict]").inner_text()
+    assert "Harvard University signed" not in tab.page.inner_text("main")
+    assert tab.errors == []
