@@ -12,7 +12,7 @@ REF_STAMP = $(REF)/node_modules/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test lint format bench lock system-deps clean conformance vectors
+.PHONY: run test lint imports format bench lock system-deps clean conformance vectors
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,10 +41,15 @@ run: $(STAMP) system-deps
 test: $(STAMP) $(REF_STAMP) system-deps
 	$(BIN)/pytest -n 2 --dist loadgroup
 
-lint: $(STAMP)
+lint: imports
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy credentials
+
+# The floors (docs/ARCHITECTURE.md): import-linter contracts in pyproject.toml; a broken one
+# fails the build.
+imports: $(STAMP)
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pyld import jsonld as pyld
 
 from bench.timing import measure, pin_to_one_core, report
-from credentials import jsonld
+from credentials import canonical, jsonld
 from credentials.did import DidKeyResolver, did_key_from_public_key, did_key_verification_method
 from credentials.keys import Ed25519SigningKey
 from credentials.ob3 import (
@@ -130,7 +130,7 @@ def run(seconds: float) -> None:
     report(
         measure(
             "RDFC-1.0 canonical N-Quads, microcred",
-            lambda i: jsonld.canonical_nquads(pool[i % POOL]),
+            lambda i: canonical.canonical_nquads(pool[i % POOL]),
             seconds=seconds,
         ),
         baseline=plain_rdf,

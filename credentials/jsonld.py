@@ -27,7 +27,7 @@ import re
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from importlib import resources
 from typing import Any, cast
 
@@ -35,18 +35,15 @@ from pyld import jsonld as _pyld
 
 from credentials import rdfc
 from credentials.errors import (
-    InvalidTextError,
     JsonLdProcessingError,
     MicrocredError,
     UndefinedTermError,
     UnknownContextError,
 )
-from credentials.jsontext import check_text
 
 __all__ = [
     "CONTEXT_URLS",
     "VC_V2_CONTEXT",
-    "canonical_nquads",
     "document_loader",
     "get_context",
     "register_context",
@@ -133,14 +130,21 @@ _CACHE_SIZE = 1024
 _pyld_lock = threading.RLock()
 _context_cache: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
 _cache_lock = threading.Lock()
+_context_listeners: list[Callable[[], None]] = []
 
 
 def _clear_caches() -> None:
     with _cache_lock:
         _context_cache.clear()
     _pyld._resolved_context_cache.clear()
-    if _TEMPLATES.cache is not None:
-        _TEMPLATES.cache.clear()
+    for listener in _context_listeners:
+        listener()
+
+
+def on_contexts_changed(listener: Callable[[], None]) -> None:
+    """Call ``listener`` whenever a context is registered or removed: caches built above
+    this module (credentials.canonical's RDF templates) depend on what the contexts say."""
+    _context_listeners.append(listener)
 
 
 def _local_context_key(local_ctx: Any) -> Any:
@@ -394,60 +398,6 @@ def _describe(exc: _pyld.JsonLdError) -> str:
 def canonicalize_nquads(nquads: str) -> str:
     """RDFC-1.0 over an N-Quads dataset, byte for byte as the reference libraries write it."""
     return rdfc.canonicalize(nquads)
-
-
-class _TemplateSwitch:
-    """Holds the template cache (created on first use: its module imports this one)."""
-
-    enabled = True
-    cache: Any = None
-
-
-_TEMPLATES = _TemplateSwitch()
-
-
-def use_templates(enabled: bool) -> None:
-    """Turn the per-shape RDF templates on or off (benchmarks compare both; on by default)."""
-    _TEMPLATES.enabled = enabled
-    if _TEMPLATES.cache is not None:
-        _TEMPLATES.cache.clear()
-
-
-def canonical_nquads(document: Mapping[str, Any]) -> str:
-    """The RDFC-1.0 canonical N-Quads of a JSON-LD document (what eddsa-rdfc-2022 hashes).
-
-    Documents of a shape already seen are filled into pyld's output for that shape
-    (credentials.rdf_templates); anything else goes through pyld itself.
-    """
-    return canonical_forms(document)[0]
-
-
-def canonical_forms(document: Mapping[str, Any]) -> tuple[str, ...]:
-    """The reference libraries' canonical form, then RDFC-1.0's literal one if it differs.
-
-    They differ only for rare text (see credentials.rdfc); a verifier accepts a
-    signature over either, since both are canonical forms of the same RDF dataset.
-    """
-    try:
-        return _canonical_forms(document)
-    except InvalidTextError:
-        check_text(dict(document))  # names the field
-        raise
-
-
-def _canonical_forms(document: Mapping[str, Any]) -> tuple[str, ...]:
-    if _TEMPLATES.enabled:
-        if _TEMPLATES.cache is None:
-            from credentials.rdf_templates import TemplateCache
-
-            _TEMPLATES.cache = TemplateCache()
-        nquads = _TEMPLATES.cache.nquads(document)
-        if nquads is not None:
-            try:
-                return rdfc.canonical_forms(nquads)
-            except JsonLdProcessingError:
-                pass  # plain pyld decides, and names the problem
-    return rdfc.canonical_forms(to_nquads(document))
 
 
 def reference_nquads(document: Mapping[str, Any]) -> str:

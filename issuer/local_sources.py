@@ -1,7 +1,7 @@
 """Our own issuers' DID documents and status lists, for the verifier, from the database.
 
 ``DatabaseSources(app)`` implements ``verifier.resolvers.LocalDidSource`` and
-``LocalStatusListSource``. It answers:
+``LocalStatusListSource`` (and ``verifier.trust.LocalIssuerDirectory``). It answers:
 
 - ``document_for(did)`` — the DID document of one of our did:web providers
   (``did:web:<host>:issuers:<slug>`` under ``MICROCRED_BASE_URL``), built exactly as
@@ -12,6 +12,11 @@
 A DID or URL in our namespace that names nothing (an unknown provider or list) raises
 ``ResolutionError``: it is ours, and looking it up over HTTP instead would only ask this
 very service again (fail closed).
+
+``find_stored_credential(kind, value)`` is ``verifier.web.interfaces.CredentialStore``:
+one of our stored credentials, for the page QR codes open.
+
+The composition root wires these into the verifier; nothing here imports it.
 
 Each call runs in its own application context, hence its own database session: the
 caller's transaction is never read from nor committed, and signing a changed status list
@@ -25,13 +30,14 @@ verification and an unchanged list costs one query.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
 from credentials.did import did_web_for
 from credentials.errors import ResolutionError
-from issuer.models import Issuer
+from issuer.models import IssuedCredential, Issuer
 from issuer.services.identity import identity_record
 from issuer.services.signing_keys import did_document
 from issuer.services.status_lists import parse_status_list_url, publisher
@@ -40,7 +46,7 @@ from microcred.extensions import db
 if TYPE_CHECKING:
     from flask import Flask
 
-__all__ = ["DatabaseSources"]
+__all__ = ["DatabaseSources", "StoredCredential", "find_stored_credential"]
 
 
 class DatabaseSources:
@@ -94,3 +100,26 @@ class DatabaseSources:
         if published is None:
             raise ResolutionError(f"there is no status list at {url}", details={"url": url})
         return published.document
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCredential:
+    """What the verification page needs of a stored credential (no ORM object escapes)."""
+
+    id: str  # the UUID: the documents' URLs are built from it
+    short_code: str
+    document: str  # the signed JSON, exactly as issued
+
+
+def find_stored_credential(kind: str, value: str, /) -> StoredCredential | None:
+    """By ``("id", uuid)`` or ``("short_code", code)``, in the request's session; the value
+    is bound as a parameter, never spliced into SQL."""
+    column = IssuedCredential.id if kind == "id" else IssuedCredential.short_code
+    row = db.session.execute(
+        select(IssuedCredential.id, IssuedCredential.short_code, IssuedCredential.document).where(
+            column == value
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    return StoredCredential(id=row.id, short_code=row.short_code, document=row.document)

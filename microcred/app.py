@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Request, Response, jsonify
 from flask.sessions import NullSession, SessionInterface, SessionMixin
@@ -16,6 +16,9 @@ from microcred.config import finalize_config, instance_path_from_env, load_confi
 from microcred.db import configure_engine
 from microcred.errors import register_error_handlers
 from microcred.extensions import api, db, limiter, migrate
+
+if TYPE_CHECKING:
+    from verifier.web.interfaces import OwnSources
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -78,7 +81,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     issuer.init_app(app)  # providers, certifications, freelancers, projects, DIDs
     issuer.api.issuing.init_app(app)  # credentials, bulk issuance, VC API issue
-    verifier.web.init_app(app)  # public verification pages and APIs
+    verifier.web.init_app(app, own=_own_sources(app))  # public verification pages and APIs
     # /credentials/issue checks relatedResource digests with the verifier's checker (its
     # SSRF-guarded fetcher and cache): nothing is signed that verification would refuse.
     from issuer.services.vc_api import RELATED_RESOURCES_KEY
@@ -88,6 +91,24 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     sharing.init_app(app)  # certificates, badges, QR codes, profiles, share pages
     app.add_url_rule("/healthz", "healthz", healthz)
     return app
+
+
+def _own_sources(app: Flask) -> OwnSources:
+    """The issuing side's credentials, DIDs, status lists and providers, lent to the
+    verifier through its interface (the verifier itself never imports ``issuer``)."""
+    from issuer.local_sources import DatabaseSources, find_stored_credential
+    from issuer.own_sources import FreshOwnSources, verification_scope
+    from verifier.web.interfaces import OwnSources
+
+    database = DatabaseSources(app)
+    fresh = FreshOwnSources(app, database)  # re-reads only what changed
+    return OwnSources(
+        dids=fresh,
+        status_lists=fresh,
+        issuers=database,
+        credentials=find_stored_credential,
+        scope=verification_scope,
+    )
 
 
 def healthz() -> Response:

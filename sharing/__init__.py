@@ -41,13 +41,15 @@ _DEFAULTS: dict[str, Any] = {
 
 
 def _configure(app: Flask) -> None:
-    from microcred.app import TEMPLATES_DIR
-
     for key, default in _DEFAULTS.items():
         if app.config.get(key) is None:
             app.config[key] = os.environ.get(key) or default
     if app.config["MICROCRED_CERTIFICATE_TEMPLATES"] is None:
-        app.config["MICROCRED_CERTIFICATE_TEMPLATES"] = str(TEMPLATES_DIR)
+        # The app's own template folder (whoever built the app chose it): a feature never
+        # imports the composition root to find it.
+        app.config["MICROCRED_CERTIFICATE_TEMPLATES"] = os.path.join(
+            app.root_path, app.template_folder or "templates"
+        )
 
 
 def init_app(app: Flask) -> None:

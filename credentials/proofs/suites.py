@@ -17,7 +17,7 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from credentials import jcs, jsonld
+from credentials import canonical, jcs
 from credentials.errors import UnknownCryptosuiteError
 from credentials.jsontext import check_noncharacters
 
@@ -75,8 +75,8 @@ class EddsaRdfc2022:
         # where RDFC-1.0's own wording gives other bytes (credentials.rdfc), those too.
         config = _without_value(proof_options)
         config["@context"] = unsecured.get("@context")
-        config_hashes = [_sha256(form) for form in jsonld.canonical_forms(config)]
-        doc_hashes = [_sha256(form) for form in jsonld.canonical_forms(unsecured)]
+        config_hashes = [_sha256(form) for form in canonical.canonical_forms(config)]
+        doc_hashes = [_sha256(form) for form in canonical.canonical_forms(unsecured)]
         return [c + d for c in config_hashes for d in doc_hashes]
 
 

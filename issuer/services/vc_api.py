@@ -33,7 +33,7 @@ from typing import Any
 
 from flask import current_app
 
-from credentials import jsonld
+from credentials import canonical
 from credentials.budget import budget
 from credentials.dates import parse_datetime
 from credentials.errors import (
@@ -99,7 +99,7 @@ def issue_vc(
         if suite == JCS:
             # eddsa-rdfc-2022 refuses undefined terms while canonicalising; JCS never
             # looks at JSON-LD, so run the same strict expansion before signing.
-            jsonld.canonical_nquads(unsigned)
+            canonical.canonical_nquads(unsigned)
         return unsigned
 
     values: dict[str, Any] = {

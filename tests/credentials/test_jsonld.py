@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from credentials import jsonld
+from credentials import canonical, jsonld
 from credentials.errors import JsonLdProcessingError, UndefinedTermError, UnknownContextError
 from credentials.statuslist import Bitstring, build_status_list_credential
 from tests.credentials import factories as f
@@ -66,7 +66,7 @@ def test_earlier_open_badges_contexts_canonicalise_a_badge(base: str, version: s
         for entry in doc["credentialStatus"]:
             entry["type"] = "StatusList2021Entry"
     assert "<https://purl.imsglobal.org/spec/vc/ob/vocab.html#Achievement>" in (
-        jsonld.canonical_nquads(doc)
+        canonical.canonical_nquads(doc)
     )
 
 
@@ -78,7 +78,7 @@ def test_examples_context_maps_its_terms_into_the_examples_vocabulary() -> None:
         "issuer": "did:example:issuer",
         "credentialSubject": {"id": "did:example:subject", "degree": "BSc"},
     }
-    nquads = jsonld.canonical_nquads(doc)
+    nquads = canonical.canonical_nquads(doc)
     assert '<https://www.w3.org/ns/credentials/examples#degree> "BSc"' in nquads
     assert "<https://www.w3.org/ns/credentials/examples#ExampleDegreeCredential>" in nquads
 
@@ -94,7 +94,7 @@ def test_document_with_unknown_context_is_refused() -> None:
     doc = f.credential()
     doc["@context"] = [V2, "https://w3id.org/citizenship/v4rc1"]
     with pytest.raises(UnknownContextError, match="citizenship"):
-        jsonld.canonical_nquads(doc)
+        canonical.canonical_nquads(doc)
 
 
 def test_bundled_contexts_cannot_be_replaced_or_removed() -> None:
@@ -125,7 +125,7 @@ def test_undefined_terms_are_errors_that_name_the_term(change: Any, term: str) -
     doc = f.credential()
     change(doc)
     with pytest.raises(UndefinedTermError) as caught:
-        jsonld.canonical_nquads(doc)
+        canonical.canonical_nquads(doc)
     assert caught.value.term == term
     assert term in caught.value.message
 
@@ -133,21 +133,21 @@ def test_undefined_terms_are_errors_that_name_the_term(change: Any, term: str) -
 def test_undefined_datatype_is_an_error() -> None:
     doc = f.credential(validFrom={"@value": "2026-01-01T00:00:00Z", "@type": "myDate"})
     with pytest.raises(UndefinedTermError, match="myDate"):
-        jsonld.canonical_nquads(doc)
+        canonical.canonical_nquads(doc)
 
 
 def test_invalid_jsonld_is_a_processing_error() -> None:
     doc = f.credential()
     doc["@context"] = [V2, {"@version": 2.0}]
     with pytest.raises(JsonLdProcessingError):
-        jsonld.canonical_nquads(doc)
+        canonical.canonical_nquads(doc)
 
 
 def test_protected_term_redefinition_is_refused() -> None:
     doc = f.credential()
     doc["@context"] = [*doc["@context"], {"name": "https://evil.example/name"}]
     with pytest.raises(JsonLdProcessingError, match="protected"):
-        jsonld.canonical_nquads(doc)
+        canonical.canonical_nquads(doc)
 
 
 # --- RDFC-1.0 output details -----------------------------------------------------------------
@@ -157,7 +157,7 @@ def test_literal_escapes_follow_rdfc() -> None:
     doc = f.credential(name='tab\there "quoted" back\\slash\nnew\u0001ctl\u007fdel é ✓')
     line = next(
         line
-        for line in jsonld.canonical_nquads(doc).splitlines()
+        for line in canonical.canonical_nquads(doc).splitlines()
         if line.startswith(f"<{doc['id']}> <https://schema.org/name>")
     )
     # RDFC-1.0 §4.3 canonical N-Quads: ECHAR for \t \n " \\, UCHAR (uppercase) for other controls.
@@ -165,7 +165,7 @@ def test_literal_escapes_follow_rdfc() -> None:
 
 
 def test_blank_node_labels_are_canonical() -> None:
-    canon = jsonld.canonical_nquads(f.credential())
+    canon = canonical.canonical_nquads(f.credential())
     labels = {token for token in canon.split() if token.startswith("_:")}
     assert labels
     assert all(label.startswith("_:c14n") for label in labels)
@@ -193,9 +193,9 @@ DOCUMENTS: list[dict[str, Any]] = [
 
 @pytest.mark.parametrize("doc", DOCUMENTS)
 def test_memoised_result_equals_plain_pyld(doc: dict[str, Any]) -> None:
-    expected = jsonld.reference_nquads(doc)
-    assert jsonld.canonical_nquads(doc) == expected
-    assert jsonld.canonical_nquads(doc) == expected  # second run: served from the cache
+    expected = canonical.reference_nquads(doc)
+    assert canonical.canonical_nquads(doc) == expected
+    assert canonical.canonical_nquads(doc) == expected  # second run: served from the cache
 
 
 def test_embedded_contexts_do_not_poison_each_other() -> None:
@@ -206,8 +206,8 @@ def test_embedded_contexts_do_not_poison_each_other() -> None:
         doc["credentialSubject"]["gigPlatform"] = "Upwork"
         return doc
 
-    one = jsonld.canonical_nquads(with_term("https://a.example/platform"))
-    two = jsonld.canonical_nquads(with_term("https://b.example/platform"))
+    one = canonical.canonical_nquads(with_term("https://a.example/platform"))
+    two = canonical.canonical_nquads(with_term("https://b.example/platform"))
     assert "https://a.example/platform" in one
     assert "https://a.example/platform" not in two
     assert "https://b.example/platform" in two
@@ -216,18 +216,18 @@ def test_embedded_contexts_do_not_poison_each_other() -> None:
 def test_input_document_is_not_modified() -> None:
     doc = f.credential()
     before = copy.deepcopy(doc)
-    jsonld.canonical_nquads(doc)
+    canonical.canonical_nquads(doc)
     assert doc == before
 
 
 def test_concurrent_use_gives_the_same_answers() -> None:
-    expected = [jsonld.reference_nquads(doc) for doc in DOCUMENTS]
+    expected = [canonical.reference_nquads(doc) for doc in DOCUMENTS]
     errors: list[str] = []
 
     def work() -> None:
         for _ in range(5):
             for doc, want in zip(DOCUMENTS, expected, strict=True):
-                if jsonld.canonical_nquads(doc) != want:
+                if canonical.canonical_nquads(doc) != want:
                     errors.append("mismatch")
 
     threads = [threading.Thread(target=work) for _ in range(4)]

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from credentials import jsonld
+from credentials import canonical
 from credentials.errors import CredentialValidationError
 from credentials.ob3 import (
     Achievement,
@@ -344,7 +344,7 @@ def test_built_credential_uses_only_terms_the_contexts_define() -> None:
     # The strict JSON-LD deserialiser raises UndefinedTermError on any dropped term,
     # so an unsigned-by-accident property (e.g. a description on ResultDescription)
     # would fail here rather than at signing time.
-    nquads = jsonld.canonical_nquads(build())
+    nquads = canonical.canonical_nquads(build())
     assert '<https://schema.org/description> "Layouts that adapt' in nquads
     assert "#resultDescription>" in nquads
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from credentials import jsonld
+from credentials import canonical
 from credentials.errors import MicrocredError
 from credentials.rdf_templates import TemplateCache, shape_of
 from tests.credentials import factories as f
@@ -22,9 +22,9 @@ OB = f.credential()["@context"]
 
 @pytest.fixture(autouse=True)
 def fresh_templates() -> Iterator[None]:
-    jsonld.use_templates(True)
+    canonical.use_templates(True)
     yield
-    jsonld.use_templates(True)
+    canonical.use_templates(True)
 
 
 def outcome(compute: Callable[[dict[str, Any]], str], doc: dict[str, Any]) -> tuple[str, str]:
@@ -35,7 +35,7 @@ def outcome(compute: Callable[[dict[str, Any]], str], doc: dict[str, Any]) -> tu
 
 
 def assert_same(doc: dict[str, Any]) -> None:
-    assert outcome(jsonld.canonical_nquads, doc) == outcome(jsonld.reference_nquads, doc)
+    assert outcome(canonical.canonical_nquads, doc) == outcome(canonical.reference_nquads, doc)
 
 
 def test_templates_are_used_for_a_repeated_shape() -> None:
@@ -47,7 +47,7 @@ def test_templates_are_used_for_a_repeated_shape() -> None:
     for doc in docs:
         text = cache.nquads(doc)
         assert text is not None
-        assert jsonld.canonicalize_nquads(text) == jsonld.reference_nquads(doc)
+        assert canonical.canonicalize_nquads(text) == canonical.reference_nquads(doc)
     assert (cache.hits, cache.misses) == (4, 1)
 
 
@@ -220,7 +220,7 @@ class Score(enum.IntEnum):
 def test_string_subclasses_are_read_as_their_characters() -> None:
     assert_same(f.credential(name="Badge"))
     assert_same(f.credential(name=Kind.BADGE))
-    assert jsonld.canonical_nquads(f.credential(name=Kind.BADGE)) == jsonld.canonical_nquads(
+    assert canonical.canonical_nquads(f.credential(name=Kind.BADGE)) == canonical.canonical_nquads(
         f.credential(name="Badge")
     )
 

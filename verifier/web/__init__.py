@@ -1,7 +1,9 @@
 """The public face of the verifier: pages, the JSON API and the W3C VC API endpoint.
 
-``init_app(app)`` (called once by ``microcred.app.create_app``) builds the process-wide
-verifier, registers the blueprints and documents the API endpoints in the OpenAPI spec.
+``init_app(app, own=...)`` (called once by ``microcred.app.create_app``, which fills in
+``own``: this service's credentials, DIDs and status lists, see
+``verifier.web.interfaces``) builds the process-wide verifier, registers the blueprints
+and documents the API endpoints in the OpenAPI spec.
 
 Routes (all public, no login or API key, rate limited per client address):
 
@@ -19,12 +21,16 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from flask import Flask
 
+    from verifier.web.interfaces import OwnSources
 
-def init_app(app: Flask) -> None:
+
+def init_app(app: Flask, *, own: OwnSources | None = None) -> None:
+    """``own`` defaults to ``OwnSources.nothing()``: a verifier with no issuing side."""
     from microcred.extensions import api as openapi_api
     from verifier.web import api, assets, openapi, pages, service, vcapi
+    from verifier.web.interfaces import OwnSources
 
-    service.init_verifier(app)
+    service.init_verifier(app, own if own is not None else OwnSources.nothing())
     assets.init_app(app)
     app.register_blueprint(pages.blp)
     app.register_blueprint(api.blp)

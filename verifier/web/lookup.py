@@ -2,35 +2,24 @@
 
 ``/v/<ref>`` accepts the short code QR codes carry, the credential's UUID, or its JSON
 ``id`` (``urn:uuid:<uuid>``). Anything else is simply not found: the reference is never
-echoed into a query except as a bound parameter, and is length-checked first.
+echoed into a query except as a bound parameter, and is length-checked first. The store
+itself is the issuing side's (``OwnSources.credentials``, filled in by the composition
+root), so this module knows no database.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
 
-from sqlalchemy import select
-
-from issuer.models import IssuedCredential
-from microcred.extensions import db
+from verifier.web.interfaces import CredentialStore, RefKind, StoredCredential
 
 _URN_PREFIX = "urn:uuid:"
 _SHORT_CODE = re.compile(r"[A-Za-z0-9_-]{1,16}")
 MAX_REF_LENGTH = 64
 
 
-@dataclass(frozen=True, slots=True)
-class StoredCredential:
-    """What the verification page needs of a stored credential (no ORM object escapes)."""
-
-    id: str  # the UUID: the documents' URLs are built from it
-    short_code: str
-    document: str  # the signed JSON, exactly as issued
-
-
-def parse_ref(ref: str) -> tuple[str, str] | None:
+def parse_ref(ref: str) -> tuple[RefKind, str] | None:
     """``("id", uuid)`` or ``("short_code", code)``; None when it cannot name a credential."""
     if not ref or len(ref) > MAX_REF_LENGTH:
         return None
@@ -45,17 +34,8 @@ def parse_ref(ref: str) -> tuple[str, str] | None:
     return None
 
 
-def find_credential(ref: str) -> StoredCredential | None:
+def find_credential(ref: str, store: CredentialStore) -> StoredCredential | None:
     parsed = parse_ref(ref)
     if parsed is None:
         return None
-    kind, value = parsed
-    column = IssuedCredential.id if kind == "id" else IssuedCredential.short_code
-    row = db.session.execute(
-        select(IssuedCredential.id, IssuedCredential.short_code, IssuedCredential.document).where(
-            column == value
-        )
-    ).one_or_none()
-    if row is None:
-        return None
-    return StoredCredential(id=row.id, short_code=row.short_code, document=row.document)
+    return store(*parsed)

@@ -19,7 +19,8 @@ from microcred.errors import parses_own_json
 from microcred.extensions import limit_public
 from verifier.web import service
 from verifier.web.inputs import credential_from_form, upload_limit
-from verifier.web.lookup import StoredCredential, find_credential
+from verifier.web.interfaces import StoredCredential
+from verifier.web.lookup import find_credential
 from verifier.web.page_model import page_model
 from verifier.web.results_json import result_body
 from verifier.web.security import protect_pages, refuse_cross_site_post
@@ -53,7 +54,7 @@ def home() -> str:
 
 @blp.get("/v/<path:ref>")
 def credential_page(ref: str) -> ResponseReturnValue:
-    stored = find_credential(ref)
+    stored = find_credential(ref, service.own_sources().credentials)
     if stored is None:
         return render_template("verify/not_found.html", ref=ref[:100]), 404
     result = service.verify(load_credential(stored.document))

@@ -2,10 +2,11 @@
 
 One ``Verifier`` per process because it carries caches worth keeping: the HTTP cache of
 other issuers' DID documents and status lists, and the record of which status lists'
-signatures were already checked. Our own issuers' DIDs and status lists are answered
-from the database (``issuer.local_sources.DatabaseSources`` behind
-``verifier.web.own_sources.FreshOwnSources``), so verifying our own credentials needs no
-HTTP, and a revocation is seen by the very next verification.
+signatures were already checked. Our own issuers' DIDs and status lists are answered by
+the ``OwnSources`` the composition root hands in (``verifier.web.interfaces``; in this
+service, the issuing side's database behind ``issuer.own_sources.FreshOwnSources``), so
+verifying our own credentials needs no HTTP, and a revocation is seen by the very next
+verification.
 """
 
 from __future__ import annotations
@@ -20,38 +21,28 @@ from credentials.dates import utcnow
 from credentials.presentations import PresentationResult
 from credentials.results import VerificationResult
 from credentials.verify import DEFAULT_DEADLINE, Verifier
-from issuer.local_sources import DatabaseSources
 from verifier.factory import build_verifier
-from verifier.web.own_sources import FreshOwnSources, verification_scope
+from verifier.web.interfaces import OwnSources
 
 if TYPE_CHECKING:
     from flask import Flask
 
 EXTENSION_KEY = "microcred.verifier"
+OWN_SOURCES_KEY = "microcred.verifier.own"
 
 
-def local_sources(app: Flask) -> FreshOwnSources:
-    """Our issuers' DID documents and status lists from the database
-    (``issuer.local_sources.DatabaseSources``), behind ``FreshOwnSources``, which re-reads
-    them only when they changed."""
-    return FreshOwnSources(app, DatabaseSources(app))
-
-
-def build_app_verifier(app: Flask) -> Verifier:
+def build_app_verifier(app: Flask, own: OwnSources) -> Verifier:
     """MICROCRED_ALLOW_PRIVATE_FETCH (development only) lets did:web and status list fetches
     reach loopback and private addresses over plain http. MICROCRED_VERIFIER_CLOCK (tests)
     is a callable returning the aware "now" that validity windows are checked against."""
     development = bool(app.config["MICROCRED_ALLOW_PRIVATE_FETCH"])
-    sources = local_sources(app)
     clock: Callable[[], datetime] = app.config.get("MICROCRED_VERIFIER_CLOCK") or utcnow
-    registered = (
-        DatabaseSources(app) if app.config.get("MICROCRED_TRUST_REGISTERED", True) else None
-    )
+    registered = own.issuers if app.config.get("MICROCRED_TRUST_REGISTERED", True) else None
     return build_verifier(
         allow_private=development,
         allow_http=development,
-        local_dids=sources,
-        local_status_lists=sources,
+        local_dids=own.dids,
+        local_status_lists=own.status_lists,
         clock=clock,
         local_issuers=registered,
         registries=app.config.get("MICROCRED_TRUST_REGISTRIES"),
@@ -59,8 +50,15 @@ def build_app_verifier(app: Flask) -> Verifier:
     )
 
 
-def init_verifier(app: Flask) -> None:
-    app.extensions[EXTENSION_KEY] = build_app_verifier(app)
+def init_verifier(app: Flask, own: OwnSources) -> None:
+    app.extensions[OWN_SOURCES_KEY] = own
+    app.extensions[EXTENSION_KEY] = build_app_verifier(app, own)
+
+
+def own_sources() -> OwnSources:
+    """What this service's issuing side lends the verifier (``OwnSources.nothing()`` alone)."""
+    own: OwnSources = current_app.extensions[OWN_SOURCES_KEY]
+    return own
 
 
 def verifier_now() -> datetime:
@@ -76,11 +74,11 @@ def current_verifier() -> Verifier:
 
 def verify(credential: object) -> VerificationResult:
     """Verify with the app-wide verifier (one read of our own lists' stamps per issuer)."""
-    with verification_scope():
+    with own_sources().scope():
         return current_verifier().verify(credential)
 
 
 def verify_presentation(presentation: object) -> PresentationResult:
     """A presentation and every credential in it, with the app-wide verifier."""
-    with verification_scope():
+    with own_sources().scope():
         return current_verifier().verify_presentation(presentation)

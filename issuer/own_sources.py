@@ -1,5 +1,8 @@
 """Our own issuers' DID documents and status lists, cached with an exact freshness check.
 
+The composition root (``microcred.app``) lends these to the public verifier as
+``verifier.web.interfaces.OwnSources``; this module knows nothing of the verifier.
+
 ``issuer.local_sources.DatabaseSources`` answers from the database through the ORM, in an
 application context of its own, on every call. A verification asks it three times (the
 DID document, the revocation list, the suspension list), which cost more than the

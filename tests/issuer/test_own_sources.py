@@ -12,11 +12,11 @@ from flask.testing import FlaskClient
 
 from credentials.verify import Verifier
 from issuer.local_sources import DatabaseSources
+from issuer.own_sources import FreshOwnSources, verification_scope
 from issuer.services import issuers, signing_keys
 from tests.issuer.factories import FACTORY_ACTOR
 from tests.verifier.web.issuing import Issued, IssuingWorld
-from verifier.web.own_sources import FreshOwnSources, verification_scope
-from verifier.web.service import EXTENSION_KEY, local_sources
+from verifier.web.service import EXTENSION_KEY, OWN_SOURCES_KEY
 
 
 class CountingSources(DatabaseSources):
@@ -36,6 +36,11 @@ class CountingSources(DatabaseSources):
 
 
 @pytest.fixture
+def world(app: Flask) -> IssuingWorld:
+    return IssuingWorld(app)
+
+
+@pytest.fixture
 def counted(app: Flask) -> tuple[FreshOwnSources, CountingSources]:
     inner = CountingSources(app)
     return FreshOwnSources(app, inner), inner
@@ -48,9 +53,10 @@ def _verdict(client: FlaskClient, issued: Issued) -> str:
 
 def test_the_app_verifier_is_built_once_with_the_fresh_cache(app: Flask) -> None:
     assert isinstance(app.extensions[EXTENSION_KEY], Verifier)
-    assert (
-        repr(local_sources(app)) == "FreshOwnSources(DatabaseSources('https://microcred.example'))"
-    )
+    own = app.extensions[OWN_SOURCES_KEY]  # wired in by the composition root
+    expected = "FreshOwnSources(DatabaseSources('https://microcred.example'))"
+    assert repr(own.dids) == repr(own.status_lists) == expected
+    assert own.scope is verification_scope
 
 
 def test_unchanged_answers_come_from_the_cache(
