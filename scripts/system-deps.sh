@@ -3,7 +3,7 @@
 #   libharfbuzz-subset0  WeasyPrint's fast font-subsetting path (about 5x faster PDFs)
 #   fonts-noto-core      fonts for the certificate template across scripts (Latin, Arabic, Hebrew...)
 #   fonts-noto-color-emoji  emoji in user-supplied names
-#   poppler-utils        pdftoppm/pdftocairo, used by tests that render certificates to images
+#   poppler-utils        pdftoppm, used by tests that render certificates to images (nothing at run time)
 #   chromium             headless browser for the browser tests (Playwright drives /usr/bin/chromium)
 # Extra packages can be asked for on the command line (make bench adds wrk).
 set -euo pipefail

@@ -4,8 +4,9 @@ A micro-certification's ``image`` is stored as a PNG or SVG ``data:`` URI, or as
 URL (see ``issuer.schemas.common``). Both formats are served whatever was uploaded:
 
 - PNG uploaded → the SVG wraps it in an ``<image>`` element;
-- SVG uploaded → the PNG is rasterised (WeasyPrint draws it into a PDF, poppler's
-  ``pdftocairo`` turns that into a PNG; nothing is fetched, only ``data:`` URIs resolve);
+- SVG uploaded → the PNG is rasterised in-process by resvg
+  (:mod:`credentials.documents.svg_raster`: nothing is fetched or read, only ``data:``
+  images resolve; bounded work and a time budget), else the default badge;
 - nothing, an https URL (never fetched while serving), or an image that cannot be read →
   the generated default badge in the provider's colours.
 
@@ -22,7 +23,6 @@ import binascii
 import hashlib
 import io
 import logging
-import subprocess
 import threading
 import warnings
 from collections import OrderedDict
@@ -31,15 +31,15 @@ from typing import Any, Final, Literal
 from urllib.parse import unquote_to_bytes
 from xml.sax.saxutils import escape
 
-import weasyprint
 from PIL import Image, ImageDraw
-from weasyprint.urls import URLFetcher
 
 from credentials.documents import svg_baking
 from credentials.documents.badge_image import default_badge_png, default_badge_svg
 from credentials.documents.certificate_model import check_colour
 from credentials.documents.fonts import FONT_LOCK, load_font
 from credentials.documents.png_chunks import PNG_SIGNATURE
+from credentials.documents.svg_raster import check_svg
+from credentials.documents.svg_raster import rasterise_svg as _rasterise
 from credentials.errors import MicrocredError
 
 __all__ = [
@@ -57,7 +57,6 @@ DEFAULT_PRIMARY: Final = "#1f4e79"
 DEFAULT_ACCENT: Final = "#f2a900"
 #: Side of rasterised SVG badges, in pixels (the default badge's size too).
 RASTER_PX: Final = 400
-_RASTER_TIMEOUT_SECONDS: Final = 20
 _MAX_IMAGE_BYTES: Final = 2 * 1024 * 1024
 _MAX_PIXELS: Final = 4096 * 4096
 _FONT_STACK: Final = "'Noto Sans', 'DejaVu Sans', Arial, sans-serif"
@@ -133,9 +132,13 @@ def _decode_data_uri(uri: str) -> tuple[SourceKind, bytes] | None:
 
 def _parses_as_svg(data: bytes) -> bool:
     """Whether the upload is an SVG document our baking parser accepts (well-formed, an
-    ``<svg>`` root, no DOCTYPE) — checked before WeasyPrint or a browser ever sees it."""
+    ``<svg>`` root, no DOCTYPE) and the rasteriser would draw (nothing outside itself,
+    bounded work) — checked before resvg or a browser ever sees it, so the PNG and the SVG
+    badge fall back to the default together."""
     try:
-        svg_baking.bake(svg_baking.decode_svg(data), "{}")
+        text = svg_baking.decode_svg(data)
+        svg_baking.bake(text, "{}")
+        check_svg(text)
     except MicrocredError:
         return False
     return True
@@ -165,38 +168,9 @@ def badge_source(
 # --- formats ----------------------------------------------------------------------------
 
 
-class _DataOnlyFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships no types
-    """Uploaded SVGs may reference nothing but ``data:`` URIs while being rasterised."""
-
-    def __init__(self) -> None:
-        super().__init__(allowed_protocols=("data",), allow_redirects=False)
-
-    def fetch(self, url: str, headers: Any = None) -> Any:
-        if not url.startswith("data:"):
-            raise ValueError(f"refusing to fetch {url}: badge images render offline")
-        return super().fetch(url, headers)
-
-
 def rasterise_svg(svg: bytes, *, size: int = RASTER_PX) -> bytes:
     """A ``size``×``size`` transparent PNG of ``svg`` (scaled to fit, aspect kept)."""
-    uri = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
-    html = (
-        f"<style>@page {{ size: {size}px {size}px; margin: 0 }} html, body {{ margin: 0 }}"
-        f"img {{ display: block; width: {size}px; height: {size}px; object-fit: contain }}"
-        f'</style><img src="{uri}" alt="">'
-    )
-    pdf = weasyprint.HTML(string=html, url_fetcher=_DataOnlyFetcher()).write_pdf()
-    completed = subprocess.run(  # noqa: S603 - fixed argv, our own PDF on stdin
-        ["pdftocairo", "-png", "-singlefile", "-transp", "-scale-to", str(size), "-", "-"],  # noqa: S607 - poppler from PATH
-        input=pdf,
-        capture_output=True,
-        timeout=_RASTER_TIMEOUT_SECONDS,
-        check=True,
-    )
-    png: bytes = completed.stdout
-    if not png.startswith(PNG_SIGNATURE):
-        raise ValueError("pdftocairo produced no PNG")
-    return png
+    return _rasterise(svg_baking.decode_svg(svg), size=size)
 
 
 def _png_size(png: bytes) -> tuple[int, int]:
@@ -312,7 +286,7 @@ class BadgeImages:
         if source.kind == "svg":
             try:
                 return rasterise_svg(source.data)
-            except (OSError, ValueError, subprocess.SubprocessError) as exc:
+            except BAD_IMAGE_ERRORS as exc:
                 logger.warning("could not rasterise a badge SVG (%s); using the default", exc)
         return self._default_png(source)
 

@@ -9,7 +9,11 @@
   ``render_certificate_pdf`` (PDF/A-3b, credential attached), ``extract_pdf_credential``,
   ``template_fingerprint``. Import it from its module: it loads WeasyPrint, which the
   verifier side does not need (it reads PDFs through
-  :mod:`~credentials.documents.pdf_extract`).
+  :mod:`~credentials.documents.pdf_extract`). What it does around WeasyPrint's own
+  behaviour is in :mod:`~credentials.documents.weasyprint_workarounds`, and nowhere else.
+- :mod:`~credentials.documents.svg_raster` — ``rasterise_svg`` (SVG → PNG with resvg,
+  in-process, bounded work, a time budget) and ``check_svg``, its preflight. Import it
+  from its module too: it loads resvg.
 """
 
 from __future__ import annotations

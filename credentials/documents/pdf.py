@@ -8,25 +8,22 @@ Rendering is offline: the URL fetcher refuses everything except ``data:`` URIs a
 under the templates directory. Parsed templates, the stylesheet and WeasyPrint's font
 configuration are cached per templates directory and per thread (WeasyPrint's Pango objects
 are not documented as thread-safe), which is what brings a render to well under 150 ms.
+What we do around WeasyPrint's own behaviour lives in
+:mod:`~credentials.documents.weasyprint_workarounds`.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import io
 import threading
 from datetime import UTC, datetime
-from importlib.resources import files
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 import jinja2
-import pydyf  # type: ignore[import-untyped]  # no types; pinned via weasyprint
 import weasyprint
-from weasyprint.css import ColorProfile
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
@@ -38,6 +35,11 @@ from credentials.documents.certificate_model import (
 )
 from credentials.documents.certificate_view import COMPACT_LIMITS, LIMITS, certificate_context
 from credentials.documents.pdf_extract import ATTACHMENT_NAME, extract_pdf_credential
+from credentials.documents.weasyprint_workarounds import (
+    OUTPUT_INTENT,
+    color_profiles,
+    finish_pdf,
+)
 from credentials.errors import ConfigurationError, InvalidInputError
 
 __all__ = [
@@ -56,53 +58,10 @@ PDF_VARIANT: Final = "pdf/a-3b"
 #: :func:`template_fingerprint` are invalidated by code changes too.
 _RENDERER_VERSION: Final = "2"
 _MAX_CREDENTIAL_BYTES: Final = 4 * 1024 * 1024
-#: PDF/A needs an output intent. WeasyPrint's built-in "srgb" intent opens its ICC file on
-#: every render and never closes it (a ResourceWarning per PDF); the same profile,
-#: loaded once under our own name, gives the identical OutputIntent without the leak.
-_OUTPUT_INTENT: Final = "microcred-srgb"
 #: URL scheme of the aliases that stand for branding images in the HTML.
 _ALIAS_SCHEME: Final = "microcred-image"
 #: Template context entries holding branding images as data: URIs.
 _IMAGE_FIELDS: Final = ("logo", "signature")
-
-
-@functools.cache
-def _srgb_icc() -> bytes:
-    return (files("weasyprint.pdf") / "sRGB2014.icc").read_bytes()
-
-
-def _srgb_profile() -> Any:
-    # A fresh profile per render: Pillow's profile object changes what tobytes() returns
-    # once used, which would make otherwise identical PDFs differ.
-    return ColorProfile(
-        io.BytesIO(_srgb_icc()), "sRGB2014.icc", "relative-colorimetric", (["r"], ["g"], ["b"])
-    )
-
-
-def _finish_pdf(_document: Any, pdf: Any) -> None:
-    """Last changes to the PDF objects before pydyf writes them."""
-    references = pdf.catalog.get("AF")
-    if references:
-        # WeasyPrint 70 lists each attachment twice in the catalog's /AF array; keep one.
-        pdf.catalog["AF"] = pydyf.Array(dict.fromkeys(references))
-    for obj in pdf.objects:
-        stream_class = obj.__class__
-        if issubclass(stream_class, pydyf.Stream) and isinstance(stream_class.data, property):
-            obj.__class__ = _serialised_once(stream_class)
-
-
-@functools.cache
-def _serialised_once(stream_class: type) -> type:
-    """``stream_class`` with its ``data`` (the serialised, compressed stream) kept once made.
-
-    To write the file identifier PDF/A requires, pydyf serialises every object twice (once
-    to hash it, once to write it), so each stream was compressed at zlib level 9 twice:
-    ≈ 7 ms of a render, mostly the attached credential. Nothing changes a stream after the
-    finisher, so the first serialisation is the one both uses get.
-    """
-    data = functools.cached_property(stream_class.data.fget)  # type: ignore[attr-defined]
-    # A subclass rather than a wrapper: pydyf and WeasyPrint keep referring to the object.
-    return type(f"SerialisedOnce{stream_class.__name__}", (stream_class,), {"data": data})
 
 
 class _OfflineFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships no types
@@ -214,10 +173,9 @@ class _Renderer:
             font_config=self.fonts,
             cache=self.image_cache(),
             stylesheets=self.stylesheet(template),
-            # A fresh dict: @color-profile rules in a template add to it.
-            color_profiles={_OUTPUT_INTENT: _srgb_profile()},
+            color_profiles=color_profiles(),
             pdf_variant=PDF_VARIANT,
-            output_intent=_OUTPUT_INTENT,
+            output_intent=OUTPUT_INTENT,
         )
 
 
@@ -278,8 +236,8 @@ def render_certificate_pdf(
     pdf: bytes = document.write_pdf(
         attachments=[attachment],
         pdf_variant=PDF_VARIANT,
-        output_intent=_OUTPUT_INTENT,
-        finisher=_finish_pdf,
+        output_intent=OUTPUT_INTENT,
+        finisher=finish_pdf,
     )
     return pdf
 

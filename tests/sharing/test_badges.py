@@ -18,6 +18,7 @@ from credentials.documents.png_chunks import PNG_SIGNATURE
 from credentials.results import Verdict
 from issuer.services import certifications, issuers
 from tests.credentials.documents.documents_helpers import parse_own_xml
+from tests.credentials.documents.test_svg_raster import use_bomb
 from tests.issuer.factories import Factory
 from tests.sharing.conftest import Issued, renders
 from verifier.extract import read_upload
@@ -127,8 +128,21 @@ def test_uploaded_svg_is_used_and_rasterised(
         "data:image/png;base64," + base64.b64encode(PNG_SIGNATURE + b"\x00" * 40).decode(),
         "data:image/svg+xml;base64," + base64.b64encode(b"<!DOCTYPE x><svg/>").decode(),
         "https://cdn.example/badge.png",  # never fetched while serving
+        "data:image/svg+xml;base64," + base64.b64encode(use_bomb(levels=9).encode()).decode(),
+        "data:image/svg+xml;base64,"
+        + base64.b64encode(
+            b'<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9">'
+            b'<image width="9" height="9" href="/usr/share/pixmaps/debian-logo.png"/></svg>'
+        ).decode(),
     ],
-    ids=["not-png", "truncated-png", "svg-with-doctype", "remote-url"],
+    ids=[
+        "not-png",
+        "truncated-png",
+        "svg-with-doctype",
+        "remote-url",
+        "svg-use-bomb",
+        "svg-reading-a-file",
+    ],
 )
 def test_unusable_uploaded_images_fall_back_to_the_default(
     client: FlaskClient, issue: Callable[..., Issued], image: str
