@@ -26,7 +26,7 @@ from typing import Any
 
 from credentials.proofs import AUTHENTICATION, ProofVerification, verify_proofs
 from credentials.resolvers import DidResolver
-from credentials.results import Check, Outcome, VerificationResult
+from credentials.results import Check, Outcome, VerificationResult, structure_check
 from credentials.validation import validate_presentation
 
 __all__ = ["PresentationResult", "verify_presentation"]
@@ -84,18 +84,7 @@ def verify_presentation(
 
 
 def _structure(presentation: Mapping[str, Any]) -> Check:
-    problems = validate_presentation(presentation)
-    if not problems:
-        return Check("structure", Outcome.PASSED, "Well-formed VC 2.0 presentation.")
-    first = problems[0]
-    more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
-    return Check(
-        "structure",
-        Outcome.FAILED,
-        f"{first.field}: {first.message}{more}" if first.field else first.message + more,
-        code="malformed",
-        details={"problems": [p.as_dict() for p in problems]},
-    )
+    return structure_check(validate_presentation(presentation), "Well-formed VC 2.0 presentation.")
 
 
 def _proof_checks(proofs: list[ProofVerification]) -> list[Check]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from credentials.errors import Problem
 from credentials.trust import TrustDecision
 
 
@@ -53,6 +54,21 @@ class Check:
         if self.details:
             out["details"] = dict(self.details)
         return out
+
+
+def structure_check(problems: Sequence[Problem], well_formed: str) -> Check:
+    """The ``structure`` check from a validator's problems: the first named, the rest counted."""
+    if not problems:
+        return Check("structure", Outcome.PASSED, well_formed)
+    first = problems[0]
+    more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+    return Check(
+        "structure",
+        Outcome.FAILED,
+        f"{first.field}: {first.message}{more}" if first.field else first.message + more,
+        code="malformed",
+        details={"problems": [p.as_dict() for p in problems]},
+    )
 
 
 _INTEGRITY = ("structure", "proof", "issuer")

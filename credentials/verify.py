@@ -39,7 +39,7 @@ from credentials.resolvers import (
     ResourceFetcher,
     StatusListFetcher,
 )
-from credentials.results import Check, Outcome, VerificationResult
+from credentials.results import Check, Outcome, VerificationResult, structure_check
 from credentials.statuscheck import StatusChecker, issuer_id
 from credentials.trust import TrustPolicy
 from credentials.validation import validate_credential, validity_keys
@@ -199,19 +199,8 @@ class Verifier:
 
 
 def _structure_check(credential: Mapping[str, Any]) -> Check:
-    problems = validate_credential(credential)
-    if not problems:
-        return Check(
-            "structure", Outcome.PASSED, "Well-formed VC 2.0 / Open Badges 3.0 credential."
-        )
-    first = problems[0]
-    more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
-    return Check(
-        "structure",
-        Outcome.FAILED,
-        f"{first.field}: {first.message}{more}" if first.field else first.message + more,
-        code="malformed",
-        details={"problems": [p.as_dict() for p in problems]},
+    return structure_check(
+        validate_credential(credential), "Well-formed VC 2.0 / Open Badges 3.0 credential."
     )
 
 

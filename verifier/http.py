@@ -78,6 +78,18 @@ class BytesResult:
     fetched_at: datetime
     address: str = ""
 
+    def parsed(self, data: dict[str, Any]) -> FetchResult:
+        """The cacheable result once the body is parsed to ``data``."""
+        return FetchResult(
+            url=self.url,
+            status=self.status,
+            headers=self.headers,
+            data=data,
+            fetched_at=self.fetched_at,
+            size=len(self.body),
+            address=self.address,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Target:
@@ -180,15 +192,7 @@ class SafeFetcher:
             raise ResolutionError(
                 f"{raw.url}: the response {reason}", details={"url": raw.url}
             ) from None
-        return FetchResult(
-            url=raw.url,
-            status=raw.status,
-            headers=raw.headers,
-            data=data,
-            fetched_at=raw.fetched_at,
-            size=len(raw.body),
-            address=raw.address,
-        )
+        return raw.parsed(data)
 
     def fetch_bytes(self, url: str, *, accept: str = DEFAULT_ACCEPT) -> BytesResult:
         """GET ``url`` and return the body as sent, with every bound above (steps 1-6,

@@ -151,15 +151,7 @@ class HttpRegistry:
             data = {"entries": data}
         if not isinstance(data, dict):
             raise ResolutionError(f"trust registry {url} is not a JSON object or list")
-        return FetchResult(
-            url=raw.url,
-            status=raw.status,
-            headers=raw.headers,
-            data=data,
-            fetched_at=raw.fetched_at,
-            size=len(raw.body),
-            address=raw.address,
-        )
+        return raw.parsed(data)
 
     def _registry(self, document: Mapping[str, Any]) -> StaticRegistry:
         # Parsing a large registry per verification would cost more than the lookup:
