@@ -26,12 +26,10 @@ a URL are looked at again once the entry expires. Failures to retrieve are not c
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from cachetools import TTLCache
-
+from credentials.caching import Cache
 from credentials.errors import MicrocredError, Problem, VerificationTimeoutError
 from credentials.local_resources import Candidate, candidates
 from credentials.related import Digest, claimed_digests, digest_problem
@@ -61,8 +59,9 @@ class RelatedResourceChecker:
         self._fetcher = fetcher
         self._max_fetches = max_fetches
         #: key -> the field of the first digest that did not match ("" when all matched)
-        self._compared: TTLCache[_CacheKey, str] = TTLCache(maxsize=cache_size, ttl=cache_ttl)
-        self._lock = threading.Lock()
+        self._compared: Cache[_CacheKey, str] = Cache(
+            cache_size, ttl=cache_ttl, name="verify.related_resources"
+        )
 
     def check(self, credential: Mapping[str, Any]) -> list[Check]:
         fetches = _Allowance(self._max_fetches)
@@ -119,8 +118,7 @@ class RelatedResourceChecker:
         fetches: _Allowance,
     ) -> Check:
         key: _CacheKey = (url, media_type, tuple((d.field, d.algorithm, d.value) for d in digests))
-        with self._lock:
-            mismatch = self._compared.get(key)
+        mismatch = self._compared.get(key)
         if mismatch is None:
             assert self._fetcher is not None  # noqa: S101 - checked by the caller
             if not fetches.take():
@@ -142,8 +140,7 @@ class RelatedResourceChecker:
                     details,
                 )
             mismatch = next((d.field for d in digests if not d.matches(content)), "")
-            with self._lock:
-                self._compared[key] = mismatch
+            self._compared.put(key, mismatch)
         details["source"] = "retrieved"
         if mismatch:
             field = f"{path}.{mismatch}"

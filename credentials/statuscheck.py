@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from cachetools import TTLCache
-
+from credentials.caching import Cache
 from credentials.dates import parse_datetime
 from credentials.errors import (
     InvalidInputError,
@@ -75,10 +73,9 @@ class StatusChecker:
         self._did_resolver = did_resolver
         # A time to live as well: the answer also depended on the clock (a proof's
         # ``expires``) and on the signer's DID document, which may drop a key later.
-        self._verified: TTLCache[tuple[str, str, str | None], str | None] = TTLCache(
-            maxsize=cache_size, ttl=cache_ttl
+        self._verified: Cache[tuple[str, str, str | None], str | None] = Cache(
+            cache_size, ttl=cache_ttl, name="verify.status_list_signatures"
         )
-        self._lock = threading.Lock()
 
     def check(self, credential: Mapping[str, Any], now: datetime) -> list[Check]:
         raw = credential.get("credentialStatus")
@@ -125,15 +122,13 @@ class StatusChecker:
         if not isinstance(status_list, Mapping):
             raise ResolutionError(f"{entry.list_url} did not return a JSON object")
         key = (entry.list_url, _fingerprint(status_list), issuer)
-        with self._lock:
-            cached = self._verified.get(key, "")
-        if cached == "":
+        found, cached = self._verified.lookup(key)
+        if not found:
             cached = self._verify_list(status_list, issuer, now)
             # Only definite answers are kept: authentic, or forged. A signer's DID document
             # that could not be fetched (in time) says nothing about the list, and caching
             # it would fail every credential on the list until the entry expired.
-            with self._lock:
-                self._verified[key] = cached
+            self._verified.put(key, cached)
         if cached is not None:
             raise ResolutionError(cached)
         _check_window(status_list, now)

@@ -30,8 +30,6 @@ fails the check closed. Not-ours answers cost no query at all.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -39,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from sqlalchemy import and_, bindparam, select
 
+from credentials.caching import Cache
 from credentials.did import did_web_for
 from issuer.models import Issuer, SigningKey, StatusList
 from issuer.services.status_lists import parse_status_list_url
@@ -106,25 +105,17 @@ class DatabaseSourcesLike(Protocol):
 class _StampedCache:
     """A bounded LRU of key -> (stamp, value), safe across request threads."""
 
-    def __init__(self, size: int) -> None:
-        self._items: OrderedDict[str, tuple[Hashable, Mapping[str, Any]]] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
+    def __init__(self, size: int, *, name: str = "") -> None:
+        self._items: Cache[str, tuple[Hashable, Mapping[str, Any]]] = Cache(size, name=name)
 
     def get(self, key: str, stamp: Hashable) -> Mapping[str, Any] | None:
-        with self._lock:
-            found = self._items.get(key)
-            if found is None or found[0] != stamp:
-                return None
-            self._items.move_to_end(key)
-            return found[1]
+        found = self._items.get(key)
+        if found is None or found[0] != stamp:
+            return None
+        return found[1]
 
     def put(self, key: str, stamp: Hashable, value: Mapping[str, Any]) -> None:
-        with self._lock:
-            self._items[key] = (stamp, value)
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
+        self._items.put(key, (stamp, value))
 
 
 class _Query:
@@ -161,8 +152,8 @@ class FreshOwnSources:
         self._app = app
         self._inner = inner
         self._base_url: str = app.config["MICROCRED_BASE_URL"]
-        self._dids = _StampedCache(size)
-        self._lists = _StampedCache(size)
+        self._dids = _StampedCache(size, name="verify.own_did_documents")
+        self._lists = _StampedCache(size, name="verify.own_status_lists")
         self._did_prefix = did_web_for(self._base_url, "issuers") + ":"
         self._engine: Engine | None = None
         self._queries: tuple[_Query, _Query] | None = None

@@ -23,9 +23,7 @@ import binascii
 import hashlib
 import io
 import logging
-import threading
 import warnings
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 from urllib.parse import unquote_to_bytes
@@ -33,6 +31,7 @@ from xml.sax.saxutils import escape
 
 from PIL import Image, ImageDraw
 
+from credentials.caching import Cache
 from credentials.documents import svg_baking
 from credentials.documents.badge_image import default_badge_png, default_badge_svg
 from credentials.documents.certificate_model import check_colour
@@ -248,9 +247,7 @@ class BadgeImages:
     """PNG and SVG renditions of badge sources, memoised (bounded) per process."""
 
     def __init__(self, *, size: int = 64) -> None:
-        self._size = size
-        self._memo: OrderedDict[tuple[str, str], bytes] = OrderedDict()
-        self._lock = threading.Lock()
+        self._memo: Cache[tuple[str, str], bytes] = Cache(size, name="sharing.badge_images")
         self.renders = 0
 
     def png(self, source: BadgeSource) -> bytes:
@@ -261,17 +258,12 @@ class BadgeImages:
 
     def _get(self, source: BadgeSource, fmt: str, draw: Any) -> bytes:
         key = (source.digest, fmt)
-        with self._lock:
-            cached = self._memo.get(key)
-            if cached is not None:
-                self._memo.move_to_end(key)
-                return cached
+        cached = self._memo.get(key)
+        if cached is not None:
+            return cached
         data: bytes = draw(source)
         self.renders += 1
-        with self._lock:
-            self._memo[key] = data
-            while len(self._memo) > self._size:
-                self._memo.popitem(last=False)
+        self._memo.put(key, data)
         return data
 
     @staticmethod

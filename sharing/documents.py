@@ -21,13 +21,14 @@ import hashlib
 import logging
 import threading
 import time
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal, TypeVar
 
+from credentials.caching import Cache
 from credentials.documents.baking import bake_png, bake_svg
 from credentials.documents.certificate_model import Branding
 from credentials.documents.pdf import render_certificate_pdf, template_fingerprint
@@ -148,21 +149,10 @@ class _Memo:
     """
 
     def __init__(self, size: int = 512) -> None:
-        self._size = size
-        self._values: OrderedDict[tuple[object, ...], object] = OrderedDict()
-        self._lock = threading.Lock()
+        self._values: Cache[tuple[object, ...], object] = Cache(size, name="sharing.branding")
 
     def get(self, key: tuple[object, ...], make: Callable[[], T]) -> T:
-        with self._lock:
-            if key in self._values:
-                self._values.move_to_end(key)
-                return self._values[key]  # type: ignore[return-value]
-        value = make()
-        with self._lock:
-            self._values[key] = value
-            while len(self._values) > self._size:
-                self._values.popitem(last=False)
-        return value
+        return self._values.get_or_compute(key, make)  # type: ignore[return-value]
 
 
 def badge_source_for(certification: MicroCertification, issuer: Issuer) -> BadgeSource:

@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final, Literal
 
+from credentials.caching import Cache
 from credentials.errors import MicrocredError
 from credentials.results import Verdict
 from credentials.verify import Verifier
@@ -137,8 +136,11 @@ class StatusService:
         self._memo_size = memo_size
         self._clock = clock
         self._monotonic = monotonic or time.monotonic
-        self._memo: OrderedDict[str, tuple[float, CredentialState]] = OrderedDict()
-        self._lock = threading.Lock()
+        # Keyed by the database state (a revocation is a new key at once); the time to
+        # live bounds how late a purely time-based change shows.
+        self._memo: Cache[str, CredentialState] = Cache(
+            memo_size, ttl=memo_seconds, name="sharing.verified_state", timer=self._monotonic
+        )
         self.verifications = 0
 
     def state(self, issued: IssuedCredential) -> CredentialState:
@@ -154,20 +156,13 @@ class StatusService:
         if verifier is None:
             return None
         fingerprint = _state_fingerprint(issued)
-        now = self._monotonic()
-        with self._lock:
-            cached = self._memo.get(fingerprint)
-            if cached is not None and now - cached[0] < self._memo_seconds:
-                self._memo.move_to_end(fingerprint)
-                return cached[1]
+        cached = self._memo.get(fingerprint)
+        if cached is not None:
+            return cached
         state = self._verify(verifier, issued)
         if state is None:
             return None
-        with self._lock:
-            self._memo[fingerprint] = (now, state)
-            self._memo.move_to_end(fingerprint)
-            while len(self._memo) > self._memo_size:
-                self._memo.popitem(last=False)
+        self._memo.put(fingerprint, state)
         return state
 
     def _verify(self, verifier: Verifier, issued: IssuedCredential) -> CredentialState | None:

@@ -22,8 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from cachetools import TTLCache
-
+from credentials.caching import Cache
 from credentials.dates import parse_datetime
 from credentials.errors import ConfigurationError, ResolutionError
 from credentials.trust import (
@@ -73,22 +72,21 @@ class RegisteredIssuers:
     ) -> None:
         self.name = name
         self._directory = directory
-        self._cache: TTLCache[str, IssuerIdentity | None] = TTLCache(maxsize=4096, ttl=ttl)
-        self._lock = threading.Lock()
+        self._cache: Cache[str, IssuerIdentity | None] = Cache(
+            4096, ttl=ttl, name="verify.registered_issuers"
+        )
 
     def lookup(self, did: str) -> IssuerIdentity | None:
-        with self._lock:
-            if did in self._cache:
-                return self._cache[did]
+        found, identity = self._cache.lookup(did)
+        if found:
+            return identity
         record = self._directory.identity_for(did)
         identity = _registered(did, record, self.name) if record is not None else None
-        with self._lock:
-            self._cache[did] = identity
+        self._cache.put(did, identity)
         return identity
 
     def forget(self) -> None:
-        with self._lock:
-            self._cache.clear()
+        self._cache.clear()
 
 
 def _registered(did: str, record: Mapping[str, Any], source: str) -> IssuerIdentity:

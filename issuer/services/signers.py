@@ -13,12 +13,11 @@ key cannot sign a credential or a status list again.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
 
+from credentials.caching import Cache
 from credentials.errors import ConflictError, KeyStoreError
 from credentials.keys import Ed25519SigningKey
 from issuer.models import SigningKey
@@ -27,8 +26,7 @@ from microcred.extensions import db
 #: Decrypted keys kept per process (a few per provider at most in practice).
 CACHE_SIZE = 256
 
-_cache: OrderedDict[tuple[int, str], Ed25519SigningKey] = OrderedDict()
-_lock = threading.Lock()
+_cache: Cache[tuple[int, str], Ed25519SigningKey] = Cache(CACHE_SIZE, name="issuer.signing_keys")
 
 
 _k = SigningKey.__table__.c
@@ -71,11 +69,9 @@ def no_active_key() -> ConflictError:
 
 def _decrypted(key_id: int, public_multibase: str, passphrase: bytes) -> Ed25519SigningKey:
     cache_key = (key_id, public_multibase)
-    with _lock:
-        key = _cache.get(cache_key)
-        if key is not None:
-            _cache.move_to_end(cache_key)
-            return key
+    key = _cache.get(cache_key)
+    if key is not None:
+        return key
     pem = db.session.scalar(select(SigningKey.encrypted_private_key).where(SigningKey.id == key_id))
     if pem is None:
         raise KeyStoreError(f"signing key {key_id} vanished while being loaded")
@@ -84,14 +80,10 @@ def _decrypted(key_id: int, public_multibase: str, passphrase: bytes) -> Ed25519
         # The stored private half does not match the published public half: signing with
         # it would produce credentials nobody can verify.
         raise KeyStoreError(f"signing key {key_id} does not match its public key")
-    with _lock:
-        _cache[cache_key] = key
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
+    _cache.put(cache_key, key)
     return key
 
 
 def forget_keys() -> None:
     """Drop every decrypted key (after a passphrase change, and in tests)."""
-    with _lock:
-        _cache.clear()
+    _cache.clear()

@@ -1,0 +1,132 @@
+"""One small cache for the whole service, on cachetools: bounded, thread-safe, counted.
+
+Every in-process cache (decoded contexts, RDF templates, decrypted keys, rendered
+documents, verified status lists, trust answers…) is a ``Cache``: least recently used
+entries go first, and with ``ttl`` entries also expire. Each counts its hits and misses
+(``stats()``, and ``all_stats()`` over every named cache) so a benchmark can show what a
+cache is worth. The HTTP cache of fetched documents (``verifier.cache.HttpCache``) stays
+apart: it follows each response's own freshness headers and bounds bytes, not entries.
+
+A cache must be keyed by everything that decided its value (docs/VERIFYING.md,
+"No cross-talk"): the key's type says what that is at each use.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from cachetools import Cache as _Store
+from cachetools import LRUCache, TTLCache
+
+__all__ = ["Cache", "CacheStats", "all_stats"]
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+_MISSING = object()
+_NAMED: weakref.WeakValueDictionary[str, Cache[object, object]] = weakref.WeakValueDictionary()
+
+
+@dataclass(frozen=True, slots=True)
+class CacheStats:
+    name: str
+    size: int
+    maxsize: int
+    hits: int
+    misses: int
+
+    @property
+    def hit_ratio(self) -> float:
+        looked_up = self.hits + self.misses
+        return self.hits / looked_up if looked_up else 0.0
+
+
+class Cache(Generic[K, V]):
+    """A bounded LRU (``ttl``: also expiring after that many seconds), safe across threads."""
+
+    def __init__(
+        self,
+        maxsize: int,
+        *,
+        ttl: float | None = None,
+        name: str = "",
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """``timer`` (with ``ttl``): the clock entries expire by; tests pass their own."""
+        self.name = name
+        self._data: _Store[K, V] = (
+            TTLCache(maxsize=maxsize, ttl=ttl, timer=timer)
+            if ttl is not None
+            else LRUCache(maxsize=maxsize)
+        )
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+        if name:
+            _NAMED[name] = self  # type: ignore[assignment]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._data)
+
+    def __contains__(self, key: K) -> bool:
+        with self._lock:
+            return key in self._data
+
+    def get(self, key: K) -> V | None:
+        """The cached value (refreshing its recency), or None."""
+        with self._lock:
+            value = self._data.get(key, _MISSING)
+            if value is _MISSING:
+                self.misses += 1
+                return None
+            self.hits += 1
+            return value  # type: ignore[return-value]
+
+    def lookup(self, key: K) -> tuple[bool, V | None]:
+        """(found, value): for caches whose values may themselves be None."""
+        with self._lock:
+            value = self._data.get(key, _MISSING)
+            if value is _MISSING:
+                self.misses += 1
+                return False, None
+            self.hits += 1
+            return True, value  # type: ignore[return-value]
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self._data[key] = value
+
+    def get_or_compute(self, key: K, compute: Callable[[], V]) -> V:
+        """The cached value, or ``compute()``'s (stored). Computed outside the lock: two
+        threads may compute the same value once each, which is harmless for pure values."""
+        found, value = self.lookup(key)
+        if found:
+            return value  # type: ignore[return-value]
+        value = compute()
+        self.put(key, value)
+        return value
+
+    def pop(self, key: K) -> None:
+        with self._lock:
+            self._data.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+    def stats(self) -> CacheStats:
+        with self._lock:
+            return CacheStats(
+                self.name, len(self._data), int(self._data.maxsize), self.hits, self.misses
+            )
+
+
+def all_stats() -> list[CacheStats]:
+    """Every named cache's figures, by name."""
+    return [cache.stats() for _, cache in sorted(_NAMED.items())]
