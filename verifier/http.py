@@ -3,7 +3,7 @@
 The URL comes from whoever wrote the credential, so every fetch is treated as hostile:
 
 1. Only ``https`` (``http`` only when explicitly allowed, for development), no user
-   information, ASCII only on the wire.
+   information, ASCII only on the wire (``verifier.urls.parse_url``).
 2. The host is resolved once and every address is vetted (``verifier.addresses``); the
    connection goes to the vetted address, with the host name kept for SNI, certificate
    checking and the ``Host`` header, so DNS rebinding cannot redirect it.
@@ -24,13 +24,11 @@ message names the URL.
 from __future__ import annotations
 
 import http.client
-import re
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote, urlsplit
 
 import urllib3
 from urllib3.connection import HTTPConnection
@@ -41,17 +39,11 @@ from credentials.errors import MicrocredError, ResolutionError
 from credentials.verify import load_credential
 from verifier import addresses
 from verifier.deadline import Deadline, PinnedHTTPConnection, PinnedHTTPSConnection
+from verifier.urls import Target, parse_url
 
 DEFAULT_ACCEPT = "application/json, application/did+json, application/ld+json"
 DEFAULT_USER_AGENT = "microcred-verifier/0.1"
-MAX_URL_LENGTH = 2048
 _CHUNK = 64 * 1024
-_DEFAULT_PORTS = {"https": 443, "http": 80}
-_DNS_NAME = re.compile(
-    r"(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.?"
-)
-# Printable ASCII that may stay as it is in a path or query; everything else is %-encoded.
-_URL_SAFE = "/:@!$&'()*+,;=-._~?%"
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,62 +81,6 @@ class BytesResult:
             size=len(self.body),
             address=self.address,
         )
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    url: str
-    scheme: str
-    host: str  # ASCII host (IDNA), without brackets
-    port: int
-    host_header: str
-    path: str  # path and query, ASCII
-
-
-def parse_url(url: object, *, allow_http: bool = False) -> Target:
-    """Step 1: the URL as it will be requested, or ResolutionError saying what is wrong."""
-    if not isinstance(url, str) or not url:
-        raise ResolutionError(f"URL must be a non-empty string, not {url!r}")
-    if len(url) > MAX_URL_LENGTH:
-        raise ResolutionError(f"URL is longer than {MAX_URL_LENGTH} characters: {url[:80]}…")
-    if any(ord(c) < 0x21 or ord(c) == 0x7F or c == "\\" for c in url):
-        # urlsplit silently drops tabs and newlines; refuse instead of guessing.
-        raise ResolutionError(f"URL {url!r} contains whitespace, control characters or '\\'")
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:
-        raise ResolutionError(f"URL {url!r} is malformed: {exc}") from None
-    scheme = parts.scheme.lower()
-    allowed = ("https", "http") if allow_http else ("https",)
-    if scheme not in allowed:
-        raise ResolutionError(
-            f"refusing to fetch {url}: only {' and '.join(allowed)} URLs are fetched",
-            details={"url": url},
-        )
-    if "@" in parts.netloc:
-        raise ResolutionError(
-            f"refusing to fetch {url}: user information in URLs is not allowed",
-            details={"url": url},
-        )
-    host = _ascii_host(parts.hostname or "", url)
-    if port == 0:
-        raise ResolutionError(f"URL {url!r} has port 0", details={"url": url})
-    shown_host = f"[{host}]" if ":" in host else host
-    try:
-        path = quote(parts.path or "/", safe=_URL_SAFE)
-        if parts.query:
-            path += "?" + quote(parts.query, safe=_URL_SAFE)
-    except UnicodeError:  # lone surrogates cannot be sent
-        raise ResolutionError(f"URL {url!r} is not valid Unicode", details={"url": url}) from None
-    return Target(
-        url=url,
-        scheme=scheme,
-        host=host,
-        port=port or _DEFAULT_PORTS[scheme],
-        host_header=shown_host if port is None else f"{shown_host}:{port}",
-        path=path,
-    )
 
 
 class SafeFetcher:
@@ -361,23 +297,6 @@ class SafeFetcher:
 
 _TRANSPORT_ERRORS = (OSError, ValueError, urllib3.exceptions.HTTPError, http.client.HTTPException)
 _TLS_ERRORS = (ssl.SSLError, ssl.CertificateError, urllib3.exceptions.SSLError, CertificateError)
-
-
-def _ascii_host(host: str, url: str) -> str:
-    if not host:
-        raise ResolutionError(f"URL {url!r} has no host", details={"url": url})
-    if addresses.parse_ip(host) is not None:
-        return host
-    try:
-        ascii_host = host.encode("idna").decode("ascii").lower()
-    except UnicodeError:
-        ascii_host = ""
-    # IDNA 2003 maps some characters to spaces or symbols; only DNS names are sent on.
-    if not _DNS_NAME.fullmatch(ascii_host):
-        raise ResolutionError(
-            f"URL {url!r} has an invalid host name {host!r}", details={"url": url}
-        )
-    return ascii_host
 
 
 def _check_status(url: str, status: int, headers: Mapping[str, str]) -> None:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from credentials.errors import ResolutionError
 from verifier.addresses import address_problem
-from verifier.http import parse_url
+from verifier.urls import parse_url
 
 URLISH = st.one_of(
     st.text(max_size=200),

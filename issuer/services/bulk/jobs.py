@@ -1,0 +1,164 @@
+"""Bulk jobs: opened once per (issuer, rows), then worked through row by row.
+
+Job states: ``pending`` (created), ``running``, ``completed`` (every row issued or
+already issued), ``failed`` (some rows failed; submit again to retry them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from issuer.models import BulkItem, BulkJob, Issuer
+from issuer.services import audit
+from issuer.services.bulk.items import process_item
+from issuer.services.bulk.report import outcome_counts
+from issuer.services.bulk.rows import Row, source_hash
+from issuer.services.issuance_records import IssuerRecord
+from microcred.db import write_transaction
+from microcred.errors import not_found
+from microcred.extensions import db
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedJob:
+    job_id: str
+    created: bool
+
+
+def open_job(
+    issuer: Issuer,
+    rows: Sequence[Row],
+    *,
+    source_format: str,
+    source_name: str | None = None,
+    suite: str | None = None,
+    actor: str,
+) -> OpenedJob:
+    """The job for these (normalised) rows: found again, or created — and committed."""
+    digest = source_hash(rows)
+    existing = _job_id(issuer.id, digest)
+    if existing is not None:
+        return OpenedJob(existing, created=False)
+    try:
+        with write_transaction(db.session):
+            job = BulkJob(
+                issuer_id=issuer.id,
+                source_hash=digest,
+                source_name=source_name,
+                source_format=source_format,
+                suite=suite,
+                state="pending",
+                total_rows=len(rows),
+                created_by=actor,
+            )
+            db.session.add(job)
+            db.session.flush()
+            db.session.execute(
+                BulkItem.__table__.insert(),
+                [
+                    {"job_id": job.id, "row_number": n, "payload": row}
+                    for n, row in enumerate(rows, start=1)
+                ],
+            )
+            audit.record(
+                issuer.id,
+                actor=actor,
+                action="bulk.create",
+                target_type="bulk_job",
+                target_id=job.id,
+                rows=len(rows),
+                format=source_format,
+                source=source_name,
+            )
+            job_id = job.id
+    except IntegrityError:
+        # The same rows were submitted concurrently and the other submission won.
+        found = _job_id(issuer.id, digest)
+        if found is None:
+            raise
+        return OpenedJob(found, created=False)
+    return OpenedJob(job_id, created=True)
+
+
+def _job_id(issuer_id: int, digest: str) -> str | None:
+    return db.session.scalar(
+        select(BulkJob.id).where(BulkJob.issuer_id == issuer_id, BulkJob.source_hash == digest)
+    )
+
+
+def get_job(issuer: Issuer, job_id: str) -> BulkJob:
+    job = db.session.scalar(
+        select(BulkJob).where(BulkJob.id == job_id, BulkJob.issuer_id == issuer.id)
+    )
+    if job is None:
+        raise not_found(f"no bulk issuance with id {job_id!r}")
+    return job
+
+
+def open_items(job_id: str) -> list[int]:
+    """Ids of the rows still to do (pending, or failed before), in row order."""
+    return list(
+        db.session.scalars(
+            select(BulkItem.id)
+            .where(BulkItem.job_id == job_id, BulkItem.state.in_(("pending", "failed")))
+            .order_by(BulkItem.row_number)
+        )
+    )
+
+
+def process_job(
+    issuer_id: int,
+    job_id: str,
+    *,
+    actor: str,
+    on_item: Callable[[str], None] | None = None,
+) -> dict[str, int]:
+    """Work through the job's open rows, one transaction per row; returns outcome counts.
+
+    ``on_item`` is called after each row with its new state (for progress bars)."""
+    todo = open_items(job_id)
+    _set_state(job_id, "running")
+    issuer = IssuerRecord.of(_issuer(issuer_id))
+    for item_id in todo:
+        state = process_item(issuer, item_id, actor=actor)
+        if on_item is not None:
+            on_item(state)
+    counts = outcome_counts(job_id)
+    _finish(issuer_id, job_id, counts, actor)
+    return counts
+
+
+def _issuer(issuer_id: int) -> Issuer:
+    issuer = db.session.get(Issuer, issuer_id)
+    assert issuer is not None  # noqa: S101 - jobs belong to an existing issuer
+    return issuer
+
+
+def _set_state(job_id: str, state: str) -> None:
+    with write_transaction(db.session):
+        job = db.session.get(BulkJob, job_id)
+        if job is not None and job.state != state:
+            job.state = state
+            job.finished_at = None
+
+
+def _finish(issuer_id: int, job_id: str, counts: Mapping[str, int], actor: str) -> None:
+    with write_transaction(db.session):
+        job = db.session.get(BulkJob, job_id)
+        if job is None:
+            return
+        job.state = "failed" if counts["failed"] else "completed"
+        job.finished_at = datetime.now(UTC)
+        audit.record(
+            issuer_id,
+            actor=actor,
+            action="bulk.process",
+            target_type="bulk_job",
+            target_id=job_id,
+            **counts,
+        )
