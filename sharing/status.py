@@ -132,8 +132,6 @@ class StatusService:
         monotonic: Callable[[], float] | None = None,
     ) -> None:
         self._verifier = verifier
-        self._memo_seconds = memo_seconds
-        self._memo_size = memo_size
         self._clock = clock
         self._monotonic = monotonic or time.monotonic
         # Keyed by the database state (a revocation is a new key at once); the time to

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 from collections.abc import Mapping, Sequence
@@ -130,7 +129,7 @@ class HttpRegistry:
         self.url = url
         self._fetcher = fetcher
         self._cache = cache
-        self._parsed: tuple[str, StaticRegistry] | None = None
+        self._parsed: tuple[Mapping[str, Any], StaticRegistry] | None = None
         self._lock = threading.Lock()
 
     def lookup(self, did: str) -> IssuerIdentity | None:
@@ -152,17 +151,15 @@ class HttpRegistry:
         return raw.parsed(data)
 
     def _registry(self, document: Mapping[str, Any]) -> StaticRegistry:
-        # Parsing a large registry per verification would cost more than the lookup:
-        # parse once per distinct document (keyed by its content).
-        digest = hashlib.sha256(
-            json.dumps(document, sort_keys=True, ensure_ascii=False).encode("utf-8", "replace")
-        ).hexdigest()
+        # Parsing (or even hashing) a large registry per verification would cost more than
+        # the lookup. The HTTP cache hands back the same object until it fetches again, so
+        # the parsed registry is kept for that object: a re-fetch is a new object.
         with self._lock:
-            if self._parsed is not None and self._parsed[0] == digest:
+            if self._parsed is not None and self._parsed[0] is document:
                 return self._parsed[1]
         parsed = parse_registry(document, name=self.name)
         with self._lock:
-            self._parsed = (digest, parsed)
+            self._parsed = (document, parsed)
         return parsed
 
 

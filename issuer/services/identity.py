@@ -20,17 +20,15 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from credentials import multikey
-from credentials.did import DidKey, build_did_web_document
+from credentials.did import build_did_web_document
 from credentials.errors import InvalidInputError, MicrocredError
 from credentials.resolvers import DidDocument
 from issuer.models import Issuer
 from issuer.services import audit
-from issuer.services.signing_keys import list_signing_keys
+from issuer.services.signing_keys import list_signing_keys, published_keys
 from microcred.db import utcnow
 
 __all__ = [
-    "IDENTITY_METHODS",
     "confirm",
     "domain_did_document",
     "identity_record",
@@ -39,7 +37,6 @@ __all__ = [
     "withdraw",
 ]
 
-IDENTITY_METHODS = ("domain", "operator")
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _DOMAIN = re.compile(rf"(?:{_LABEL}\.)+[a-z]{{2,63}}|(?:{_LABEL}\.)+xn--[a-z0-9-]{{1,59}}")
 
@@ -81,12 +78,7 @@ def domain_did_document(issuer: Issuer, domain: str) -> dict[str, Any]:
     the provider's DID here in ``alsoKnownAs``.
     """
     domain = validate_domain(domain)
-    keys = [
-        DidKey(k.fragment, multikey.decode_public_key(k.public_key_multibase), active=k.is_active)
-        for k in list_signing_keys(issuer)
-        if k.revoked_at is None
-    ]
-    document = build_did_web_document(f"did:web:{domain}", keys)
+    document = build_did_web_document(f"did:web:{domain}", published_keys(issuer))
     document["alsoKnownAs"] = [issuer.did]
     return document
 

@@ -140,11 +140,9 @@ def revoke_signing_key(
     return key
 
 
-def did_document(issuer: Issuer) -> dict[str, Any]:
-    """The issuer's DID document: every non-revoked key under ``assertionMethod``."""
-    if issuer.did_method == "key":
-        return did_key_document(issuer.did)
-    keys = [
+def published_keys(issuer: Issuer) -> list[DidKey]:
+    """The keys a DID document of the issuer lists: every one not revoked."""
+    return [
         DidKey(
             key.fragment,
             multikey.decode_public_key(key.public_key_multibase),
@@ -153,4 +151,10 @@ def did_document(issuer: Issuer) -> dict[str, Any]:
         for key in list_signing_keys(issuer)
         if key.revoked_at is None
     ]
-    return build_did_web_document(issuer.did, keys)
+
+
+def did_document(issuer: Issuer) -> dict[str, Any]:
+    """The issuer's DID document: every non-revoked key under ``assertionMethod``."""
+    if issuer.did_method == "key":
+        return did_key_document(issuer.did)
+    return build_did_web_document(issuer.did, published_keys(issuer))

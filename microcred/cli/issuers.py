@@ -7,6 +7,7 @@ Secrets — API keys — are printed once, when created, and never again.
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import click
@@ -213,8 +214,6 @@ def verify_domain(state: CliState, slug: str, domain: str) -> None:
 
 def _ca_bundle() -> str | None:
     """SSL_CERT_FILE, when set, names the CA bundle (tests use a local CA)."""
-    import os
-
     return os.environ.get("SSL_CERT_FILE") or None
 
 
