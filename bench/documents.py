@@ -73,9 +73,10 @@ def build_world(tmp: Path, count: int = POOL) -> World:
 
     from issuer.services import certifications, freelancers, issuers, projects
     from issuer.services.issuance import issue_credential
-    from microcred.app import MIGRATIONS_DIR, create_app
-    from microcred.db import write_transaction
-    from microcred.extensions import db
+    from microcred.app import create_app
+    from microcred.platform import MIGRATIONS_DIR
+    from microcred.platform.db import write_transaction
+    from microcred.platform.extensions import db
 
     app = create_app(
         {

@@ -92,9 +92,9 @@ def build_world(folder: Path, base_url: str, pool: int) -> World:
 
     from issuer.models import Assessment, Freelancer, GigProject
     from issuer.services import certifications, issuers
-    from microcred.app import MIGRATIONS_DIR
-    from microcred.db import write_transaction
-    from microcred.extensions import db
+    from microcred.platform import MIGRATIONS_DIR
+    from microcred.platform.db import write_transaction
+    from microcred.platform.extensions import db
 
     world = World(folder, base_url)
     app = _app(_environment(folder, base_url))
@@ -186,8 +186,8 @@ def build_world(folder: Path, base_url: str, pool: int) -> World:
 def service_rate(world: World, suite: str, seconds: float) -> Rate:
     from issuer.services import issuers
     from issuer.services.issuance import issue_credential
-    from microcred.db import write_transaction
-    from microcred.extensions import db
+    from microcred.platform.db import write_transaction
+    from microcred.platform.extensions import db
 
     app = _app(_environment(world.folder, world.base_url))
     pool = iter(world.take(int(seconds * 1500) + 200))
@@ -374,7 +374,7 @@ def http_rate(
 
 def bulk_rate(world: World, rows: int, suite: str | None) -> Rate:
     from issuer.services import bulk, issuers
-    from microcred.extensions import db
+    from microcred.platform.extensions import db
 
     app = _app(_environment(world.folder, world.base_url))
     freelancers = world.take(rows)

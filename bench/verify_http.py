@@ -166,9 +166,10 @@ def _issue_pools(pool: int) -> dict[str, list[str]]:
 
     from issuer.services import certifications, freelancers, issuers, projects
     from issuer.services.issuance import issue_credential
-    from microcred.app import MIGRATIONS_DIR, create_app
-    from microcred.db import write_transaction
-    from microcred.extensions import db
+    from microcred.app import create_app
+    from microcred.platform import MIGRATIONS_DIR
+    from microcred.platform.db import write_transaction
+    from microcred.platform.extensions import db
 
     app = create_app()
     documents: dict[str, list[str]] = {suite: [] for suite in TARGETS}

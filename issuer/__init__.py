@@ -18,7 +18,7 @@ def init_app(app: Flask) -> None:
     """Register the issuer API, its docs page and the public DID documents."""
     from issuer import public
     from issuer.api import register_api
-    from microcred.extensions import api
+    from microcred.platform.extensions import api
 
     register_api(app, api)
     app.register_blueprint(public.blp)

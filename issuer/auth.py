@@ -18,9 +18,9 @@ from werkzeug.exceptions import HTTPException
 from issuer.models import Issuer
 from issuer.services import api_keys
 from issuer.services.issuance_records import IssuerRecord
-from microcred.db import write_transaction
-from microcred.errors import http_error
-from microcred.extensions import db, remote_address
+from microcred.platform.db import write_transaction
+from microcred.platform.errors import http_error
+from microcred.platform.extensions import db, remote_address
 
 REALM = "microcred"
 _ENVIRON_KEY = "microcred.authentication"

@@ -26,7 +26,7 @@ from issuer.models import (
 from issuer.services import api_keys, certifications, freelancers, identity, issuers, projects
 from issuer.services.evidence import EvidenceEvaluation, progress
 from issuer.services.issuance import held_credential, issue_credential
-from microcred.extensions import db
+from microcred.platform.extensions import db
 
 ACTOR = "cli:demo"
 ISSUER_SLUG = "northwind-skills"

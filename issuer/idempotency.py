@@ -40,9 +40,9 @@ from sqlalchemy import delete, select
 
 from issuer.auth import current_principal
 from issuer.models import IdempotencyRecord
-from microcred.db import write_transaction
-from microcred.errors import http_error
-from microcred.extensions import db
+from microcred.platform.db import write_transaction
+from microcred.platform.errors import http_error
+from microcred.platform.extensions import db
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"

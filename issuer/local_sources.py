@@ -41,7 +41,7 @@ from issuer.models import IssuedCredential, Issuer
 from issuer.services.identity import identity_record
 from issuer.services.signing_keys import did_document
 from issuer.services.status_lists import parse_status_list_url, publisher
-from microcred.extensions import db
+from microcred.platform.extensions import db
 
 if TYPE_CHECKING:
     from flask import Flask

@@ -41,7 +41,7 @@ from credentials.caching import Cache
 from credentials.did import did_web_for
 from issuer.models import Issuer, SigningKey, StatusList
 from issuer.services.status_lists import parse_status_list_url
-from microcred.extensions import db
+from microcred.platform.extensions import db
 
 if TYPE_CHECKING:
     from flask import Flask

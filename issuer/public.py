@@ -25,8 +25,8 @@ from werkzeug.wrappers import Response
 from issuer.models import STATUS_PURPOSES
 from issuer.services import issuers, signing_keys
 from issuer.services.status_lists import publisher
-from microcred.errors import not_found
-from microcred.extensions import limit_public
+from microcred.platform.errors import not_found
+from microcred.platform.extensions import limit_public
 
 #: DID Core's media type for the JSON representation of a DID document.
 DID_JSON_MEDIA_TYPE = "application/did+json"

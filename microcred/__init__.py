@@ -1,9 +1,10 @@
-"""Two floors live here for now (docs/ARCHITECTURE.md):
+"""The composition root, and the platform beneath the features (docs/ARCHITECTURE.md).
 
-- the platform every feature uses: ``config``, ``db``, ``errors``, ``extensions`` and the
-  Alembic ``migrations``;
-- the composition root, which alone imports the features and wires them: ``app``
-  (``create_app``), ``cli`` (the ``microcred`` command) and ``wsgi``.
+- ``microcred.platform``: what every feature stands on (config, database, errors,
+  extensions, migrations). It imports no feature.
+- The composition root, which alone imports the features and wires them together:
+  ``app`` (``create_app``), ``cli`` (the ``microcred`` command), ``wsgi`` and
+  ``gunicorn_conf``.
 
 ``credentials/`` stays framework-free; this package wires it to Flask and the database.
 """

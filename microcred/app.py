@@ -12,17 +12,17 @@ from flask.sessions import NullSession, SessionInterface, SessionMixin
 from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from microcred.config import finalize_config, instance_path_from_env, load_config
-from microcred.db import configure_engine
-from microcred.errors import register_error_handlers
-from microcred.extensions import api, db, limiter, migrate
+from microcred.platform import MIGRATIONS_DIR
+from microcred.platform.config import finalize_config, instance_path_from_env, load_config
+from microcred.platform.db import configure_engine
+from microcred.platform.errors import register_error_handlers
+from microcred.platform.extensions import api, db, limiter, migrate
 
 if TYPE_CHECKING:
     from verifier.web.interfaces import OwnSources
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 class StatelessSessions(SessionInterface):

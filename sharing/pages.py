@@ -20,8 +20,8 @@ from werkzeug.wrappers import Response
 
 from credentials.dates import format_long_date
 from issuer.models import Freelancer, IssuedCredential
-from microcred.errors import not_found, problem_body
-from microcred.extensions import db, limit_public
+from microcred.platform.errors import not_found, problem_body
+from microcred.platform.extensions import db, limit_public
 from sharing.certificate import certification_name, recipient_name, summary_of
 from sharing.links import CredentialLinks, badge_snippet, linkedin_add_url
 from sharing.state import ISSUED_LOAD_OPTIONS, credential_links, load_issued, sharing

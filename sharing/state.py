@@ -15,8 +15,8 @@ from sqlalchemy.orm import joinedload
 from credentials.errors import ConfigurationError
 from credentials.verify import Verifier
 from issuer.models import IssuedCredential, Issuer, MicroCertification
-from microcred.errors import not_found
-from microcred.extensions import db
+from microcred.platform.errors import not_found
+from microcred.platform.extensions import db
 from sharing.badges import BadgeImages
 from sharing.cache import DocumentCache
 from sharing.documents import DocumentService, TemplateFingerprint

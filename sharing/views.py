@@ -24,7 +24,7 @@ from credentials.documents.qr import qr_matrix, qr_png, qr_svg
 from credentials.errors import InvalidInputError
 from issuer.models import IssuedCredential
 from issuer.services import certifications, issuers
-from microcred.extensions import limit_public
+from microcred.platform.extensions import limit_public
 from sharing.certificate import certification_name, recipient_name, summary_of
 from sharing.links import download_filename
 from sharing.state import credential_links, load_issued, sharing

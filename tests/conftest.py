@@ -32,9 +32,10 @@ from click.testing import CliRunner, Result
 from flask import Flask
 from flask.testing import FlaskClient
 
-from microcred.app import MIGRATIONS_DIR, create_app
-from microcred.db import normalize_database_url
-from microcred.extensions import db
+from microcred.app import create_app
+from microcred.platform import MIGRATIONS_DIR
+from microcred.platform.db import normalize_database_url
+from microcred.platform.extensions import db
 from tests.issuer.factories import Factory
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")

@@ -18,8 +18,8 @@ from flask import current_app, request
 from flask_smorest import Blueprint
 
 from issuer.auth import current_principal, rate_limit_key
-from microcred.errors import http_error
-from microcred.extensions import limiter
+from microcred.platform.errors import http_error
+from microcred.platform.extensions import limiter
 
 SECURITY_SCHEME = "bearerAuth"
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})

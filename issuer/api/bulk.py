@@ -25,8 +25,8 @@ from issuer.models import BulkItem, BulkJob
 from issuer.schemas.common import BaseSchema
 from issuer.schemas.issuance import SUITES, BulkArgsSchema, BulkJobSchema, BulkRequestSchema
 from issuer.services import bulk
-from microcred.errors import http_error, validation_problem
-from microcred.extensions import db
+from microcred.platform.errors import http_error, validation_problem
+from microcred.platform.extensions import db
 
 #: Rows one request may carry: a request must finish well within proxy/worker timeouts
 #: (about 7 s at the eddsa-rdfc-2022 rate). Bigger files: ``microcred issue-bulk``.

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, current_app, render_template
 from markupsafe import Markup, escape
 
-from microcred.extensions import api, limit_public
+from microcred.platform.extensions import api, limit_public
 
 blp = Blueprint("api_docs_page", __name__)
 limit_public(blp)

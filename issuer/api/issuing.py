@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 def init_app(app: Flask) -> None:
     from issuer.api import bulk, credentials, vcapi
     from issuer.api.vcapi_doc import document
-    from microcred.extensions import api
+    from microcred.platform.extensions import api
 
     api.register_blueprint(credentials.blp)
     api.register_blueprint(bulk.blp)

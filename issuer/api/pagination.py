@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Select
 
-from microcred.extensions import db
+from microcred.platform.extensions import db
 
 
 def paginate(statement: Select[Any], args: Mapping[str, Any]) -> dict[str, Any]:

@@ -37,8 +37,8 @@ from credentials.verify import load_credential
 from issuer.auth import current_principal, rate_limit_key
 from issuer.idempotency import idempotent
 from issuer.services.vc_api import issue_vc, stored_response
-from microcred.errors import http_error, parses_own_json, problem_body
-from microcred.extensions import limiter
+from microcred.platform.errors import http_error, parses_own_json, problem_body
+from microcred.platform.extensions import limiter
 
 PATH = "/credentials/issue"
 VC_DM = "https://www.w3.org/TR/vc-data-model#"

@@ -8,8 +8,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from issuer.ids import new_id
-from microcred.db import UtcDateTime, utcnow
-from microcred.extensions import db
+from microcred.platform.db import UtcDateTime, utcnow
+from microcred.platform.extensions import db
 
 #: Open Badges 3.0 AchievementType vocabulary (an extension uses the ``ext:`` prefix).
 ACHIEVEMENT_TYPES = (

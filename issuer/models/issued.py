@@ -24,8 +24,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from issuer.ids import new_uuid
-from microcred.db import UtcDateTime, utcnow
-from microcred.extensions import db
+from microcred.platform.db import UtcDateTime, utcnow
+from microcred.platform.extensions import db
 
 if TYPE_CHECKING:
     from issuer.models.catalog import MicroCertification

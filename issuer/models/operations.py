@@ -17,8 +17,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from issuer.ids import new_id
-from microcred.db import JsonType, UtcDateTime, utcnow
-from microcred.extensions import db
+from microcred.platform.db import JsonType, UtcDateTime, utcnow
+from microcred.platform.extensions import db
 
 BULK_JOB_STATES = ("pending", "running", "completed", "failed")
 BULK_ITEM_STATES = ("pending", "issued", "failed", "skipped")

@@ -17,8 +17,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from credentials.keys import Ed25519SigningKey
-from microcred.db import UtcDateTime, utcnow
-from microcred.extensions import db
+from microcred.platform.db import UtcDateTime, utcnow
+from microcred.platform.extensions import db
 
 DID_METHODS = ("web", "key")
 BRANDING_FIELDS = (

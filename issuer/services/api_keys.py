@@ -19,8 +19,8 @@ from sqlalchemy import bindparam, select, update
 from issuer.models import ApiKey, Issuer
 from issuer.services import audit
 from issuer.services.issuance_records import IssuerRecord
-from microcred.errors import conflict, not_found, unprocessable
-from microcred.extensions import db
+from microcred.platform.errors import conflict, not_found, unprocessable
+from microcred.platform.extensions import db
 
 TOKEN_PREFIX = "mc"  # noqa: S105 - the public prefix of every token, not a secret
 _PREFIX_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"

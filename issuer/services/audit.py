@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from issuer.models import AuditEvent
-from microcred.extensions import db
+from microcred.platform.extensions import db
 
 #: Actor of administration commands run on the server.
 CLI_ACTOR = "cli"

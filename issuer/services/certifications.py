@@ -17,8 +17,8 @@ from sqlalchemy import Select, func, select
 
 from issuer.models import Assessment, Competency, Issuer, MicroCertification
 from issuer.services import audit
-from microcred.errors import conflict, not_found, unprocessable
-from microcred.extensions import db
+from microcred.platform.errors import conflict, not_found, unprocessable
+from microcred.platform.extensions import db
 
 _SCALAR_FIELDS = (
     "name",

@@ -20,8 +20,8 @@ from sqlalchemy import Select, and_, not_, select
 from credentials.errors import ConflictError
 from issuer.models import IssuedCredential, Issuer
 from issuer.services import audit, status_lists
-from microcred.errors import conflict, not_found, unprocessable
-from microcred.extensions import db
+from microcred.platform.errors import conflict, not_found, unprocessable
+from microcred.platform.extensions import db
 
 STATUSES = ("valid", "revoked", "suspended", "expired")
 MAX_REASON = 500

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from issuer.models import Assessment, Freelancer, GigProject, Issuer, MicroCertification
 from issuer.services.certifications import get_certification
 from issuer.services.freelancers import get_freelancer
-from microcred.extensions import db
+from microcred.platform.extensions import db
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,8 @@ from sqlalchemy import Select, select
 
 from issuer.models import Freelancer, Issuer
 from issuer.services import audit
-from microcred.errors import conflict, not_found
-from microcred.extensions import db
+from microcred.platform.errors import conflict, not_found
+from microcred.platform.extensions import db
 
 _FIELDS = ("name", "email", "did", "handle", "profile_public")
 

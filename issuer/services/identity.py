@@ -26,7 +26,7 @@ from credentials.resolvers import DidDocument
 from issuer.models import Issuer
 from issuer.services import audit
 from issuer.services.signing_keys import list_signing_keys, published_keys
-from microcred.db import utcnow
+from microcred.platform.db import utcnow
 
 __all__ = [
     "confirm",

@@ -12,7 +12,7 @@ its records (the API, bulk issuance, the CLI and the demo all call it):
 3. sign it with the provider's active key and store the signed JSON byte for byte, with
    its evidence rows, status allocations and an audit event.
 
-The caller owns the transaction (``microcred.db.write_transaction``). On PostgreSQL the
+The caller owns the transaction (``microcred.platform.db.write_transaction``). On PostgreSQL the
 insert runs in a SAVEPOINT: when a concurrent issuance took one of the drawn status
 indices first (UNIQUE (status_list_id, index)), the savepoint is rolled back and the
 credential is drawn, built and signed again — uniqueness never depends on timing. SQLite
@@ -49,8 +49,8 @@ from issuer.services.evidence import EvidenceEvaluation, evaluate
 from issuer.services.issuance_records import IssuerRecord, evidence_summary
 from issuer.services.signers import ActiveSigner, no_active_key, signer_for
 from issuer.services.status_lists import IndexAllocator, Pick, list_cache
-from microcred.errors import conflict, http_error, unprocessable
-from microcred.extensions import db
+from microcred.platform.errors import conflict, http_error, unprocessable
+from microcred.platform.extensions import db
 
 __all__ = [
     "achievement_url",

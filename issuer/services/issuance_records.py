@@ -38,8 +38,8 @@ from issuer.models import (
 )
 from issuer.models import Competency as CompetencyModel
 from issuer.services.evidence import EvidenceEvaluation
-from microcred.db import UtcDateTime
-from microcred.errors import not_found
+from microcred.platform.db import UtcDateTime
+from microcred.platform.errors import not_found
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,8 @@ from credentials.keys import Ed25519SigningKey
 from issuer.models import Issuer
 from issuer.services import api_keys, audit, identity
 from issuer.services.signing_keys import new_signing_key
-from microcred.errors import conflict, not_found
-from microcred.extensions import db
+from microcred.platform.errors import conflict, not_found
+from microcred.platform.extensions import db
 
 #: Lower-case letters, digits and inner hyphens; it becomes a did:web path segment and a URL.
 SLUG_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")

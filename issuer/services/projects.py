@@ -19,8 +19,8 @@ from issuer.models import (
 )
 from issuer.services import audit
 from issuer.services.freelancers import get_freelancer
-from microcred.errors import conflict, not_found, unprocessable
-from microcred.extensions import db
+from microcred.platform.errors import conflict, not_found, unprocessable
+from microcred.platform.extensions import db
 
 _FIELDS = (
     "platform",

@@ -21,7 +21,7 @@ from credentials.caching import Cache
 from credentials.errors import ConflictError, KeyStoreError
 from credentials.keys import Ed25519SigningKey
 from issuer.models import SigningKey
-from microcred.extensions import db
+from microcred.platform.extensions import db
 
 #: Decrypted keys kept per process (a few per provider at most in practice).
 CACHE_SIZE = 256

@@ -19,8 +19,8 @@ from credentials.did import DidKey, build_did_web_document, did_key_document
 from credentials.keys import Ed25519SigningKey
 from issuer.models import Issuer, SigningKey
 from issuer.services import audit
-from microcred.errors import conflict, not_found
-from microcred.extensions import db
+from microcred.platform.errors import conflict, not_found
+from microcred.platform.extensions import db
 
 _WEB_FRAGMENT = re.compile(r"key-(\d+)")
 

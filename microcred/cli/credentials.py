@@ -30,7 +30,7 @@ from issuer.services.issuance import verification_url
 from microcred.cli import cli
 from microcred.cli.service import load_app, operation, pass_state, reported_errors
 from microcred.cli.state import CliState
-from microcred.extensions import db
+from microcred.platform.extensions import db
 
 _issuer_option = click.option(
     "--issuer", "slug", required=True, metavar="SLUG", help="The training provider's slug."

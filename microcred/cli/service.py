@@ -20,8 +20,8 @@ from werkzeug.exceptions import HTTPException
 from credentials.errors import InvalidInputError, MicrocredError
 from microcred.cli import cli
 from microcred.cli.state import CliState
-from microcred.db import write_transaction
-from microcred.extensions import db
+from microcred.platform.db import write_transaction
+from microcred.platform.extensions import db
 
 pass_state = click.make_pass_decorator(CliState)
 
@@ -72,7 +72,7 @@ def init(state: CliState) -> None:
     """
     from flask_migrate import upgrade
 
-    from microcred.app import MIGRATIONS_DIR
+    from microcred.platform import MIGRATIONS_DIR
 
     app = load_app(state)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)

@@ -96,7 +96,7 @@ def cli_verifier(state: CliState) -> Verifier:
     MICROCRED_ALLOW_PRIVATE_FETCH=1 lifts it, and allows plain http, for development only
     (the local demo serves its did:web and status lists on http://127.0.0.1:5000).
     """
-    from microcred.config import env_seconds
+    from microcred.platform.config import env_seconds
     from verifier.factory import build_verifier
 
     flag = os.environ.get("MICROCRED_ALLOW_PRIVATE_FETCH", "").strip().lower()

@@ -17,8 +17,8 @@ from typing import Any
 from flask import Flask
 
 from issuer.services import api_keys, certifications, freelancers, issuers, projects
-from microcred.db import write_transaction
-from microcred.extensions import db
+from microcred.platform.db import write_transaction
+from microcred.platform.extensions import db
 
 FACTORY_ACTOR = "test-factory"
 

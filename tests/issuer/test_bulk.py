@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from issuer.models import BulkItem, BulkJob, Freelancer, IssuedCredential
-from microcred.extensions import db
+from microcred.platform.extensions import db
 from tests.conftest import CliRun
 from tests.issuer.factories import Factory
 from tests.issuer.issuance_helpers import Ready, issue, ready

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
 from issuer.models import AuditEvent, IssuedCredential
-from microcred.extensions import db
+from microcred.platform.extensions import db
 from tests.conftest import CliRun
 from tests.issuer.factories import Factory
 from tests.issuer.issuance_helpers import Issued, Ready, issue, ready

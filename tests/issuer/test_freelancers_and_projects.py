@@ -9,8 +9,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from issuer.models import CredentialEvidence, IssuedCredential, SigningKey
-from microcred.db import write_transaction
-from microcred.extensions import db
+from microcred.platform.db import write_transaction
+from microcred.platform.extensions import db
 from tests.issuer.factories import Factory, Provider, freelancer_payload, project_payload
 
 

@@ -10,8 +10,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
 from issuer.models import IdempotencyRecord, MicroCertification
-from microcred.db import write_transaction
-from microcred.extensions import db
+from microcred.platform.db import write_transaction
+from microcred.platform.extensions import db
 from tests.issuer.factories import Factory, Provider, certification_payload
 
 URL = "/api/v1/micro-certifications"

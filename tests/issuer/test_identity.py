@@ -21,7 +21,7 @@ from credentials.trust import Established, TrustLevel
 from issuer.local_sources import DatabaseSources
 from issuer.models import AuditEvent
 from issuer.services import identity, issuers, signing_keys
-from microcred.extensions import db
+from microcred.platform.extensions import db
 from tests.issuer.factories import FACTORY_ACTOR, Factory, Provider
 from verifier.trust import RegisteredIssuers
 

@@ -29,7 +29,7 @@ from issuer.models import (
 )
 from issuer.services import credentials, issuers
 from microcred.cli import cli
-from microcred.extensions import db
+from microcred.platform.extensions import db
 from tests.conftest import CliRun
 from tests.issuer.factories import Factory
 from tests.issuer.issuance_helpers import (

@@ -16,8 +16,8 @@ from credentials.errors import KeyStoreError
 from credentials.resolvers import DidDocument
 from issuer.models import ApiKey, SigningKey
 from issuer.services import api_keys, issuers, signing_keys
-from microcred.db import write_transaction
-from microcred.extensions import db
+from microcred.platform.db import write_transaction
+from microcred.platform.extensions import db
 from tests.conftest import TEST_PASSPHRASE
 from tests.issuer.factories import Factory, Provider
 

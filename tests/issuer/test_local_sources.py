@@ -16,7 +16,7 @@ from credentials.statuslist import parse_status_entry, read_status
 from issuer.local_sources import DatabaseSources
 from issuer.models import Freelancer, StatusList
 from issuer.services import credentials, issuers
-from microcred.extensions import db
+from microcred.platform.extensions import db
 from tests.conftest import TEST_BASE_URL
 from tests.issuer.factories import FACTORY_ACTOR, Factory
 from tests.issuer.issuance_helpers import Issued, Ready, issue, ready

@@ -23,8 +23,8 @@ from issuer.models import IssuedCredential, StatusAllocation, StatusList
 from issuer.services import issuers, signing_keys
 from issuer.services.issuance import issue_credential
 from issuer.services.status_lists import IndexAllocator
-from microcred.db import write_transaction
-from microcred.extensions import db
+from microcred.platform.db import write_transaction
+from microcred.platform.extensions import db
 from tests.conftest import TEST_BASE_URL, TEST_PASSPHRASE
 from tests.issuer.factories import FACTORY_ACTOR, Factory
 from tests.issuer.issuance_helpers import (

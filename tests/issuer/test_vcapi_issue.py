@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from credentials.proofs import JCS, RDFC
 from issuer.models import AuditEvent, IssuedCredential
-from microcred.extensions import db
+from microcred.platform.extensions import db
 from tests.issuer.factories import Factory, Provider
 from tests.issuer.issuance_helpers import check_outcomes, local_verifier
 

@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from issuer.models import IssuedCredential
-from microcred.extensions import db
+from microcred.platform.extensions import db
 from tests.issuer.factories import Factory, Provider
 from tests.verifier.servers import TestServer, http_server_fixture  # noqa: F401 - fixture
 

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from issuer.models import ApiKey, Assessment, Freelancer, GigProject, Issuer, MicroCertification
-from microcred.extensions import db
+from microcred.platform.extensions import db
 from tests.conftest import CliRun
 
 

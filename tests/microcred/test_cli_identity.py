@@ -19,7 +19,7 @@ from issuer.models import AuditEvent
 from issuer.services import identity, issuers
 from issuer.services.signing_keys import list_signing_keys
 from microcred.cli import cli
-from microcred.extensions import db
+from microcred.platform.extensions import db
 from tests.conftest import CliRun
 from tests.credentials import factories as f
 from tests.issuer.factories import Factory

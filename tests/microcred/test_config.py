@@ -9,8 +9,8 @@ import pytest
 from credentials.errors import ConfigurationError
 from credentials.keys import DEV_PASSPHRASE
 from microcred.app import create_app
-from microcred.config import DEV_SECRET_KEY, load_config
-from microcred.db import engine_options, normalize_database_url
+from microcred.platform.config import DEV_SECRET_KEY, load_config
+from microcred.platform.db import engine_options, normalize_database_url
 
 STRONG_SECRET = "k3Q9x7Vb2mP8wR4tY6uZ1aS5dF0gH3jL"
 STRONG_PASSPHRASE = "a long and secret production passphrase"
@@ -72,7 +72,7 @@ def test_development_defaults(environ: pytest.MonkeyPatch, tmp_path: Path) -> No
 def test_sqlite_default_lives_in_the_instance_folder(
     environ: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from microcred.extensions import db
+    from microcred.platform.extensions import db
 
     app = create_app()
     with app.app_context():

@@ -187,7 +187,7 @@ def test_unexpected_exception_is_a_logged_500_without_internals(
     make_app: Callable[..., Flask], caplog: pytest.LogCaptureFixture
 ) -> None:
     client = _app_with_failing_routes(make_app).test_client()
-    with caplog.at_level(logging.ERROR, logger="microcred.errors"):
+    with caplog.at_level(logging.ERROR, logger="microcred.platform.errors"):
         response = client.get("/api/v1/test-errors/boom")
     assert_problem(response, 500, "internal_error")
     assert "hunter2" not in response.get_data(as_text=True)

@@ -10,8 +10,9 @@ from alembic.migration import MigrationContext
 from flask import Flask
 from sqlalchemy import inspect, text
 
-from microcred.app import MIGRATIONS_DIR, create_app
-from microcred.extensions import db
+from microcred.app import create_app
+from microcred.platform import MIGRATIONS_DIR
+from microcred.platform.extensions import db
 from tests.conftest import Database, app_config
 
 

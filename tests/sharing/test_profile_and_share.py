@@ -15,8 +15,8 @@ from flask.testing import FlaskClient
 from issuer.models import Freelancer, IssuedCredential
 from issuer.services import issuers
 from issuer.services.issuance import issue_credential
-from microcred.db import write_transaction
-from microcred.extensions import db
+from microcred.platform.db import write_transaction
+from microcred.platform.extensions import db
 from tests.issuer.factories import Factory
 from tests.sharing.conftest import Issued
 

@@ -17,8 +17,8 @@ from pypdf import PdfReader
 from credentials.results import Verdict
 from issuer.models import IssuedCredential, SigningKey
 from issuer.services import issuers, signing_keys
-from microcred.db import write_transaction
-from microcred.extensions import db
+from microcred.platform.db import write_transaction
+from microcred.platform.extensions import db
 from sharing.state import VERIFIER_KEY, load_issued
 from sharing.status import StatusService, database_state
 from tests.issuer.factories import Factory

@@ -34,7 +34,7 @@ from credentials.results import Outcome, Verdict, VerificationResult
 from credentials.statuslist import status_list_entry
 from credentials.verify import Verifier
 from microcred.cli import cli
-from microcred.config import load_config
+from microcred.platform.config import load_config
 from tests.credentials import factories
 from tests.verifier.issuers import NOW, REVOKED_INDEX, SUSPENDED_INDEX, WEB_KEY, WebIssuer
 from tests.verifier.servers import (  # noqa: F401 - fixtures

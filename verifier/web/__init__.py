@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 def init_app(app: Flask, *, own: OwnSources | None = None) -> None:
     """``own`` defaults to ``OwnSources.nothing()``: a verifier with no issuing side."""
-    from microcred.extensions import api as openapi_api
+    from microcred.platform.extensions import api as openapi_api
     from verifier.web import api, assets, openapi, pages, service, vcapi
     from verifier.web.interfaces import OwnSources
 

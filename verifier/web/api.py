@@ -13,8 +13,8 @@ import json
 from flask import Blueprint, current_app, request
 from werkzeug.wrappers import Response
 
-from microcred.errors import parses_own_json
-from microcred.extensions import limit_public
+from microcred.platform.errors import parses_own_json
+from microcred.platform.extensions import limit_public
 from verifier.web import service
 from verifier.web.inputs import credential_from_request
 from verifier.web.results_json import result_body

@@ -15,8 +15,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from credentials.errors import MicrocredError
 from credentials.results import VerificationResult
 from credentials.verify import load_credential
-from microcred.errors import parses_own_json
-from microcred.extensions import limit_public
+from microcred.platform.errors import parses_own_json
+from microcred.platform.extensions import limit_public
 from verifier.web import service
 from verifier.web.inputs import credential_from_form, upload_limit
 from verifier.web.interfaces import StoredCredential

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, request
 
-from microcred.errors import http_error
+from microcred.platform.errors import http_error
 
 if TYPE_CHECKING:
     from flask import Blueprint

@@ -37,8 +37,8 @@ from werkzeug.wrappers import Response
 from credentials.errors import MalformedCredentialError
 from credentials.proofs import proofs_of
 from credentials.verify import load_credential
-from microcred.errors import parses_own_json, problem_body
-from microcred.extensions import limit_public
+from microcred.platform.errors import parses_own_json, problem_body
+from microcred.platform.extensions import limit_public
 from verifier.web import service
 from verifier.web.api import json_response
 from verifier.web.inputs import is_json_type

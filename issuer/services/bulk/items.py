@@ -20,8 +20,8 @@ from issuer.models import BulkItem, Freelancer, Issuer
 from issuer.services.bulk.rows import COLUMNS, IDENTITY_COLUMNS
 from issuer.services.issuance import held_credential, issue_credential
 from issuer.services.issuance_records import IssuerRecord
-from microcred.db import UtcDateTime, write_transaction
-from microcred.extensions import db
+from microcred.platform.db import UtcDateTime, write_transaction
+from microcred.platform.extensions import db
 
 FINAL_STATES = frozenset({"issued", "skipped"})
 

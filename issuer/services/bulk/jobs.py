@@ -19,9 +19,9 @@ from issuer.services.bulk.items import process_item
 from issuer.services.bulk.report import outcome_counts
 from issuer.services.bulk.rows import Row, source_hash
 from issuer.services.issuance_records import IssuerRecord
-from microcred.db import write_transaction
-from microcred.errors import not_found
-from microcred.extensions import db
+from microcred.platform.db import write_transaction
+from microcred.platform.errors import not_found
+from microcred.platform.extensions import db
 
 
 @dataclass(frozen=True, slots=True)

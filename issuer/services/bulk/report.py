@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from issuer.models import BulkItem
-from microcred.extensions import db
+from microcred.platform.extensions import db
 
 
 def outcome_counts(job_id: str) -> dict[str, int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from microcred.extensions import db
+from microcred.platform.extensions import db
 
 
 def session_connection() -> Any:

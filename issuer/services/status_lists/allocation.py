@@ -24,7 +24,7 @@ from issuer.models import MIN_STATUS_LIST_BITS, STATUS_PURPOSES, StatusList
 from issuer.models import StatusAllocation as Allocation
 from issuer.services.status_lists._session import session_connection
 from issuer.services.status_lists.urls import status_list_url
-from microcred.extensions import db
+from microcred.platform.extensions import db
 
 #: Candidates drawn per purpose and checked with one query; a collision is then rare
 #: until a list is nearly full.

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from credentials.statuslist import Bitstring
 from issuer.models import StatusAllocation as Allocation
 from issuer.models import StatusList
-from microcred.extensions import db
+from microcred.platform.extensions import db
 
 
 def allocation_for(credential_id: str, purpose: str) -> tuple[Allocation, StatusList] | None:

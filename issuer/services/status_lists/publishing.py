@@ -23,8 +23,8 @@ from issuer.models import Issuer, SigningKey, StatusList
 from issuer.services.signers import ActiveSigner, active_signer
 from issuer.services.status_lists._session import session_connection
 from issuer.services.status_lists.urls import status_list_url
-from microcred.db import write_transaction
-from microcred.extensions import db
+from microcred.platform.db import write_transaction
+from microcred.platform.extensions import db
 
 BATCHES_BEFORE_SCAN = 4
 #: Status lists are signed with the suite every verifier can read (OB 3.0 requires it).

@@ -20,7 +20,7 @@ from issuer.services import credentials as credential_service
 from issuer.services import issuers
 from issuer.services.issuance import issue_credential
 from issuer.services.status_lists import parse_status_list_url, publisher
-from microcred.extensions import db
+from microcred.platform.extensions import db
 from tests.issuer.factories import FACTORY_ACTOR, Factory, Provider
 
 COMPETENCIES = [

@@ -11,7 +11,7 @@ from typing import Any
 from alembic import context
 from flask import current_app
 
-from microcred.db import UtcDateTime
+from microcred.platform.db import UtcDateTime
 
 config = context.config
 # Configure alembic's own logging only when nothing else did (the CLI); under the app or

@@ -42,7 +42,7 @@ from urllib.parse import urlsplit
 
 from credentials.errors import ConfigurationError
 from credentials.keys import PASSPHRASE_ENV, key_passphrase
-from microcred.db import engine_options, normalize_database_url
+from microcred.platform.db import engine_options, normalize_database_url
 
 ENVIRONMENTS = ("development", "production", "testing")
 

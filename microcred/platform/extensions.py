@@ -12,15 +12,15 @@ from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 
-from microcred.db import Base
-from microcred.errors import ErrorSchema
+from microcred.platform.db import Base
+from microcred.platform.errors import ErrorSchema
 
 
 class MicrocredApi(Api):  # type: ignore[misc]  # flask-smorest ships no type hints
     """flask-smorest's Api with our error shape documented and our own error handlers.
 
     flask-smorest's handler answers ``{code, status, message}`` and drops the ``Allow``
-    header of a 405; ``microcred.errors`` handles every error instead.
+    header of a 405; ``microcred.platform.errors`` handles every error instead.
     """
 
     ERROR_SCHEMA = ErrorSchema
