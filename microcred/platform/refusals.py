@@ -18,7 +18,7 @@ can be called — and its refusals caught — outside any request.
 - ``UnprocessableError``     422 ``validation_failed``: well-formed input breaking a rule
 
 The core's own errors (``CredentialValidationError``, ``SigningError``, ``KeyStoreError``
-...) are raised as they are; the six re-exported here from ``credentials.errors`` are the
+...) are raised as they are; those re-exported here from ``credentials.errors`` are the
 same classes, so catching either name catches both.
 """
 
