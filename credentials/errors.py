@@ -18,9 +18,15 @@ from typing import Any, ClassVar
 
 
 class MicrocredError(Exception):
-    """Base of every error raised by microcred."""
+    """Base of every error raised by microcred.
 
-    code: ClassVar[str] = "microcred_error"
+    The class says what kind of failure it is (and so the HTTP status); ``code`` is the
+    stable machine code a client matches on. Each class has a default code, and a raise
+    may name a more precise one (``ConflictError(..., code="already_revoked")``).
+    """
+
+    #: The stable machine code; an instance may override it (see ``__init__``).
+    code: str = "microcred_error"
     #: The HTTP status the web layer answers with; 4xx for anything the caller can fix.
     http_status: ClassVar[int] = 400
 
@@ -30,11 +36,18 @@ class MicrocredError(Exception):
         *,
         field: str | None = None,
         details: Mapping[str, Any] | None = None,
+        code: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
         self.details: dict[str, Any] = dict(details or {})
+        if code is not None:
+            self.code = code
+
+    def field_errors(self) -> dict[str, list[str]]:
+        """Every field at fault with its messages (by default the one ``field``)."""
+        return {self.field: [self.message]} if self.field else {}
 
     def diagnostics(self) -> dict[str, Any]:
         """The error as plain data: what a problem body or ``--json`` output shows."""

@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import request
-from werkzeug.exceptions import HTTPException
 
 from issuer.models import Issuer
 from issuer.services import api_keys
 from issuer.services.issuance_records import IssuerRecord
 from microcred.platform.db import write_transaction
-from microcred.platform.errors import http_error
 from microcred.platform.extensions import db, remote_address
+from microcred.platform.refusals import UnauthorizedError
 
 REALM = "microcred"
 _ENVIRON_KEY = "microcred.authentication"
@@ -50,14 +49,16 @@ class Principal:
         return issuer
 
 
-def _unauthorized(description: str, *, error: str, challenge_error: str | None) -> HTTPException:
+def _unauthorized(
+    description: str, *, error: str, challenge_error: str | None
+) -> UnauthorizedError:
     challenge = f'Bearer realm="{REALM}"'
     if challenge_error:
         challenge += f', error="{challenge_error}"'
-    return http_error(401, description, error=error, headers={"WWW-Authenticate": challenge})
+    return UnauthorizedError(description, code=error, challenge=challenge)
 
 
-def _authenticate() -> Principal | HTTPException:
+def _authenticate() -> Principal | UnauthorizedError:
     header = request.headers.get("Authorization", "").strip()
     if not header:
         return _unauthorized(
@@ -93,18 +94,18 @@ def _authenticate() -> Principal | HTTPException:
     return principal
 
 
-def authenticate_request() -> Principal | HTTPException:
+def authenticate_request() -> Principal | UnauthorizedError:
     """The request's principal, or the 401 to answer with (computed once per request)."""
     if _ENVIRON_KEY not in request.environ:
         request.environ[_ENVIRON_KEY] = _authenticate()
-    result: Principal | HTTPException = request.environ[_ENVIRON_KEY]
+    result: Principal | UnauthorizedError = request.environ[_ENVIRON_KEY]
     return result
 
 
 def current_principal() -> Principal:
     """The authenticated principal; raises the 401 if the request has none."""
     result = authenticate_request()
-    if isinstance(result, HTTPException):
+    if isinstance(result, UnauthorizedError):
         raise result
     return result
 

@@ -41,8 +41,8 @@ from sqlalchemy import delete, select
 from issuer.auth import current_principal
 from issuer.models import IdempotencyRecord
 from microcred.platform.db import write_transaction
-from microcred.platform.errors import http_error
 from microcred.platform.extensions import db
+from microcred.platform.refusals import InvalidInputError, UnprocessableError
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -74,10 +74,9 @@ def _read_key() -> str | None:
     if key is None:
         return None
     if not KEY_PATTERN.fullmatch(key):
-        raise http_error(
-            400,
+        raise InvalidInputError(
             f"The {HEADER} header must be 1-255 visible ASCII characters (a UUID works).",
-            error="invalid_idempotency_key",
+            code="invalid_idempotency_key",
             field=HEADER,
         )
     return key
@@ -102,11 +101,10 @@ def _expired(record: IdempotencyRecord) -> bool:
 
 def _replay(record: IdempotencyRecord, fingerprint: str, key: str) -> Response:
     if record.fingerprint != fingerprint:
-        raise http_error(
-            422,
+        raise UnprocessableError(
             f"{HEADER} {key!r} was already used for a different request "
             f"(first: {record.method} {record.path}); use a new key for a new request.",
-            error="idempotency_key_reused",
+            code="idempotency_key_reused",
             field=HEADER,
         )
     response = current_app.response_class(record.response_body, status=record.status_code)

@@ -25,8 +25,8 @@ from werkzeug.wrappers import Response
 from issuer.models import STATUS_PURPOSES
 from issuer.services import issuers, signing_keys
 from issuer.services.status_lists import publisher
-from microcred.platform.errors import not_found
 from microcred.platform.extensions import limit_public
+from microcred.platform.refusals import NotFoundError
 
 #: DID Core's media type for the JSON representation of a DID document.
 DID_JSON_MEDIA_TYPE = "application/did+json"
@@ -42,7 +42,7 @@ limit_public(blp)
 def did_document(slug: str) -> Response:
     issuer = issuers.get_issuer(slug)
     if issuer.did_method != "web":
-        raise not_found(
+        raise NotFoundError(
             f"training provider {slug!r} uses did:key: its DID document is derived from the "
             "DID itself and not served here"
         )
@@ -60,7 +60,7 @@ def status_list(slug: str, purpose: str, number: int) -> Response:
     found = publisher(current_app) if purpose in STATUS_PURPOSES else None
     published = found.published(slug, purpose, number) if found is not None else None
     if published is None:
-        raise not_found(f"no {purpose} status list {number} for training provider {slug!r}")
+        raise NotFoundError(f"no {purpose} status list {number} for training provider {slug!r}")
     response = current_app.response_class(published.body, mimetype=STATUS_LIST_MEDIA_TYPE)
     response.headers["Cache-Control"] = f"public, max-age={STATUS_LIST_MAX_AGE}"
     response.headers["Access-Control-Allow-Origin"] = "*"

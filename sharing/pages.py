@@ -15,13 +15,13 @@ from datetime import date, datetime
 from flask import Blueprint, current_app, render_template
 from markupsafe import Markup
 from sqlalchemy import select
-from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from credentials.dates import format_long_date
 from issuer.models import Freelancer, IssuedCredential
-from microcred.platform.errors import not_found, problem_body
+from microcred.platform.errors import problem_body
 from microcred.platform.extensions import db, limit_public
+from microcred.platform.refusals import NotFoundError
 from sharing.certificate import certification_name, recipient_name, summary_of
 from sharing.links import CredentialLinks, badge_snippet, linkedin_add_url
 from sharing.state import ISSUED_LOAD_OPTIONS, credential_links, load_issued, sharing
@@ -72,10 +72,10 @@ def _page(template: str, status: int = 200, **context: object) -> Response:
     return current_app.response_class(html, status=status, mimetype="text/html")
 
 
-def _html_not_found(exc: NotFound) -> Response:
+def _html_not_found(exc: NotFoundError) -> Response:
     # /credentials/... errors are JSON app-wide (documents are fetched by programs);
     # the share page is for people, so it answers with the HTML error page.
-    body = problem_body(404, str(exc.description), error="not_found")
+    body = problem_body(404, exc.message, error=exc.code)
     return _page("error.html", status=404, error=body)
 
 
@@ -85,7 +85,7 @@ def profile(handle: str) -> Response:
         select(Freelancer).where(Freelancer.handle == handle, Freelancer.profile_public)
     )
     if freelancer is None:
-        raise not_found(f"no public profile at /p/{handle}")
+        raise NotFoundError(f"no public profile at /p/{handle}")
     credentials = db.session.scalars(
         select(IssuedCredential)
         .where(IssuedCredential.freelancer_id == freelancer.id)
@@ -100,7 +100,7 @@ def profile(handle: str) -> Response:
 def share(credential_id: uuid.UUID) -> Response:
     try:
         issued = load_issued(credential_id)
-    except NotFound as exc:
+    except NotFoundError as exc:
         return _html_not_found(exc)
     badge = badge_view(issued)
     snippet: Markup = badge_snippet(

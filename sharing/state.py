@@ -15,8 +15,8 @@ from sqlalchemy.orm import joinedload
 from credentials.errors import ConfigurationError
 from credentials.verify import Verifier
 from issuer.models import IssuedCredential, Issuer, MicroCertification
-from microcred.platform.errors import not_found
 from microcred.platform.extensions import db
+from microcred.platform.refusals import NotFoundError
 from sharing.badges import BadgeImages
 from sharing.cache import DocumentCache
 from sharing.documents import DocumentService, TemplateFingerprint
@@ -116,7 +116,7 @@ def load_issued(credential_id: uuid.UUID | str) -> IssuedCredential:
         .options(*ISSUED_LOAD_OPTIONS)
     )
     if issued is None:
-        raise not_found(f"no credential with id {credential_id}")
+        raise NotFoundError(f"no credential with id {credential_id}")
     return issued
 
 

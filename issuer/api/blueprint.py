@@ -18,8 +18,8 @@ from flask import current_app, request
 from flask_smorest import Blueprint
 
 from issuer.auth import current_principal, rate_limit_key
-from microcred.platform.errors import http_error
 from microcred.platform.extensions import limiter
+from microcred.platform.refusals import PayloadTooLargeError, UnsupportedMediaError
 
 SECURITY_SCHEME = "bearerAuth"
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -49,16 +49,15 @@ def _before_api_request() -> None:
     request.max_content_length = limit
     current_principal()  # 401 before anything else is looked at
     if request.content_length is not None and request.content_length > limit:
-        raise http_error(
-            413,
+        raise PayloadTooLargeError(
             f"The request body has {request.content_length} bytes; this API accepts at most "
-            f"{limit} bytes of JSON.",
+            f"{limit} bytes of JSON."
         )
     if request.method in _BODY_METHODS and _has_body() and not request.is_json:
-        raise http_error(
-            415,
+        raise UnsupportedMediaError(
             "Send the request body as JSON with 'Content-Type: application/json' "
             f"(got {request.mimetype or 'no Content-Type'!r}).",
+            code="unsupported_media_type",
         )
 
 

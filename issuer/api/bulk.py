@@ -25,8 +25,9 @@ from issuer.models import BulkItem, BulkJob
 from issuer.schemas.common import BaseSchema
 from issuer.schemas.issuance import SUITES, BulkArgsSchema, BulkJobSchema, BulkRequestSchema
 from issuer.services import bulk
-from microcred.platform.errors import http_error, validation_problem
+from microcred.platform.errors import validation_problem
 from microcred.platform.extensions import db
+from microcred.platform.refusals import PayloadTooLargeError, UnprocessableError
 
 #: Rows one request may carry: a request must finish well within proxy/worker timeouts
 #: (about 7 s at the eddsa-rdfc-2022 rate). Bigger files: ``microcred issue-bulk``.
@@ -43,8 +44,8 @@ def _before_bulk_request() -> None:
     request.max_content_length = limit
     current_principal()
     if request.content_length is not None and request.content_length > limit:
-        raise http_error(
-            413, f"The request body has {request.content_length} bytes; at most {limit} allowed."
+        raise PayloadTooLargeError(
+            f"The request body has {request.content_length} bytes; at most {limit} allowed."
         )
 
 
@@ -107,8 +108,7 @@ def create_bulk_issuance(args: dict[str, Any]) -> tuple[dict[str, Any], int, dic
     principal = current_principal()
     rows, source_format = _read_rows(args.get("suite"))
     if len(rows) > MAX_API_ROWS:
-        raise http_error(
-            413,
+        raise PayloadTooLargeError(
             f"{len(rows)} rows: this endpoint takes at most {MAX_API_ROWS} per request; split "
             "the file or use 'microcred issue-bulk'.",
             field="rows",
@@ -153,8 +153,8 @@ def _read_rows(query_suite: str | None) -> tuple[list[bulk.Row], str]:
         data = BulkRequestSchema().load(payload)
     except ma.ValidationError as exc:
         problem = validation_problem({"json": exc.messages})
-        raise http_error(
-            422, problem["description"], field=problem.get("field"), errors=problem.get("errors")
+        raise UnprocessableError(
+            problem["description"], field=problem.get("field"), errors=problem.get("errors")
         ) from None
     suite = data.get("suite")
     if suite and query_suite and suite != query_suite:

@@ -37,8 +37,9 @@ from credentials.verify import load_credential
 from issuer.auth import current_principal, rate_limit_key
 from issuer.idempotency import idempotent
 from issuer.services.vc_api import issue_vc, stored_response
-from microcred.platform.errors import http_error, parses_own_json, problem_body
+from microcred.platform.errors import parses_own_json, problem_body
 from microcred.platform.extensions import limiter
+from microcred.platform.refusals import PayloadTooLargeError, UnsupportedMediaError
 
 PATH = "/credentials/issue"
 VC_DM = "https://www.w3.org/TR/vc-data-model#"
@@ -76,13 +77,13 @@ def _check_body() -> None:
     limit = int(current_app.config["MICROCRED_API_MAX_BODY"])
     request.max_content_length = limit
     if request.content_length is not None and request.content_length > limit:
-        raise http_error(
-            413, f"The request body has {request.content_length} bytes; at most {limit}."
+        raise PayloadTooLargeError(
+            f"The request body has {request.content_length} bytes; at most {limit}."
         )
     if not request.is_json:
-        raise http_error(
-            415,
+        raise UnsupportedMediaError(
             'Send the request as application/json: {"credential": {…}, "options": {…}}',
+            code="unsupported_media_type",
         )
 
 
@@ -129,7 +130,7 @@ def _problem(exc: MicrocredError) -> Response:
         exc.message,
         error=exc.code,
         field=exc.field,
-        errors={exc.field: [exc.message]} if exc.field else None,
+        errors=exc.field_errors() or None,
         details=details,
     )
     kind = _problem_type(exc)

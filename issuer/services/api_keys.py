@@ -19,8 +19,8 @@ from sqlalchemy import bindparam, select, update
 from issuer.models import ApiKey, Issuer
 from issuer.services import audit
 from issuer.services.issuance_records import IssuerRecord
-from microcred.platform.errors import conflict, not_found, unprocessable
 from microcred.platform.extensions import db
+from microcred.platform.refusals import ConflictError, NotFoundError, UnprocessableError
 
 TOKEN_PREFIX = "mc"  # noqa: S105 - the public prefix of every token, not a secret
 _PREFIX_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -51,7 +51,7 @@ def _new_prefix() -> str:
 def create_api_key(issuer: Issuer, *, name: str, actor: str) -> NewApiKey:
     name = name.strip()
     if not name or len(name) > 100:
-        raise unprocessable("an API key name must be 1-100 characters", field="name")
+        raise UnprocessableError("an API key name must be 1-100 characters", field="name")
     prefix = _new_prefix()
     while db.session.scalar(select(ApiKey.id).where(ApiKey.prefix == prefix)) is not None:
         prefix = _new_prefix()  # 36^8 prefixes: a collision is rare, but cheap to avoid
@@ -158,7 +158,7 @@ def find_api_key(issuer: Issuer, prefix: str) -> ApiKey:
         select(ApiKey).where(ApiKey.issuer_id == issuer.id, ApiKey.prefix == bare)
     )
     if api_key is None:
-        raise not_found(f"training provider {issuer.slug!r} has no API key {prefix!r}")
+        raise NotFoundError(f"training provider {issuer.slug!r} has no API key {prefix!r}")
     return api_key
 
 
@@ -186,7 +186,7 @@ def rotate_api_key(issuer: Issuer, prefix: str, *, actor: str) -> NewApiKey:
     """A new key with the same name; the old one is revoked in the same transaction."""
     old = find_api_key(issuer, prefix)
     if old.revoked_at is not None:
-        raise conflict(f"API key {old.display_prefix} is revoked; create a new key instead")
+        raise ConflictError(f"API key {old.display_prefix} is revoked; create a new key instead")
     new = create_api_key(issuer, name=old.name, actor=actor)
     revoke_api_key(issuer, prefix, actor=actor)
     audit.record(

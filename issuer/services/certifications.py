@@ -17,8 +17,8 @@ from sqlalchemy import Select, func, select
 
 from issuer.models import Assessment, Competency, Issuer, MicroCertification
 from issuer.services import audit
-from microcred.platform.errors import conflict, not_found, unprocessable
 from microcred.platform.extensions import db
+from microcred.platform.refusals import ConflictError, NotFoundError, UnprocessableError
 
 _SCALAR_FIELDS = (
     "name",
@@ -53,7 +53,7 @@ def get_certification(issuer: Issuer, certification_id: str) -> MicroCertificati
         )
     )
     if certification is None:
-        raise not_found(f"no micro-certification with id {certification_id!r}")
+        raise NotFoundError(f"no micro-certification with id {certification_id!r}")
     return certification
 
 
@@ -84,9 +84,9 @@ def update_certification(
 ) -> MicroCertification:
     certification = get_certification(issuer, certification_id)
     if certification.retired:
-        raise conflict(
+        raise ConflictError(
             f"micro-certification {certification.id!r} is retired and cannot be changed",
-            error="certification_retired",
+            code="certification_retired",
         )
     if "slug" in data and data["slug"] != certification.slug:
         _require_free_slug(issuer, data["slug"])
@@ -137,10 +137,10 @@ def _require_free_slug(issuer: Issuer, slug: str) -> None:
         )
     )
     if taken is not None:
-        raise conflict(
+        raise ConflictError(
             f"a micro-certification with slug {slug!r} already exists ({taken})",
             field="slug",
-            error="duplicate_slug",
+            code="duplicate_slug",
         )
 
 
@@ -158,7 +158,7 @@ def _apply_rule(certification: MicroCertification, rule: Mapping[str, Any]) -> N
 def _check_rule_fits(certification: MicroCertification) -> None:
     wanted = certification.min_competencies
     if wanted is not None and wanted > len(certification.competencies):
-        raise unprocessable(
+        raise UnprocessableError(
             f"the evidence rule asks for {wanted} competencies but the certification has "
             f"only {len(certification.competencies)}",
             field="evidenceRule.minCompetencies",
@@ -176,7 +176,7 @@ def _apply_competencies(
         label = f"competencies[{position}]"
         name_key = item["name"].strip().casefold()
         if name_key in names:
-            raise unprocessable(f"two competencies are named {item['name']!r}", field=label)
+            raise UnprocessableError(f"two competencies are named {item['name']!r}", field=label)
         names.add(name_key)
         competency = _competency_for(item, existing, kept, label)
         competency.position = position
@@ -203,13 +203,15 @@ def _competency_for(
         return Competency()
     competency = existing.get(competency_id)
     if competency is None:
-        raise unprocessable(
+        raise UnprocessableError(
             f"{competency_id!r} is not a competency of this micro-certification; omit the id "
             "to add a new competency",
             field=f"{label}.id",
         )
     if any(k is competency for k in kept):
-        raise unprocessable(f"competency {competency_id!r} is listed twice", field=f"{label}.id")
+        raise UnprocessableError(
+            f"competency {competency_id!r} is listed twice", field=f"{label}.id"
+        )
     return competency
 
 
@@ -224,9 +226,9 @@ def _refuse_losing_assessments(removed: Sequence[Competency]) -> None:
     ).all()
     if assessed:
         names = ", ".join(repr(next(c.name for c in removed if c.id == cid)) for cid, _ in assessed)
-        raise conflict(
+        raise ConflictError(
             f"cannot remove competencies that gig projects were assessed against ({names}); "
             "keep them (send their ids) or retire the certification and create a new one",
             field="competencies",
-            error="competency_has_assessments",
+            code="competency_has_assessments",
         )

@@ -17,11 +17,10 @@ from typing import Any
 
 from sqlalchemy import Select, and_, not_, select
 
-from credentials.errors import ConflictError
 from issuer.models import IssuedCredential, Issuer
 from issuer.services import audit, status_lists
-from microcred.platform.errors import conflict, not_found, unprocessable
 from microcred.platform.extensions import db
+from microcred.platform.refusals import ConflictError, NotFoundError, UnprocessableError
 
 STATUSES = ("valid", "revoked", "suspended", "expired")
 MAX_REASON = 500
@@ -63,7 +62,7 @@ def credentials_query(
         statement = statement.where(IssuedCredential.certification_id == filters["certification"])
     if filters.get("status"):
         if filters["status"] not in STATUSES:
-            raise unprocessable(f"status must be one of {', '.join(STATUSES)}", field="status")
+            raise UnprocessableError(f"status must be one of {', '.join(STATUSES)}", field="status")
         statement = statement.where(_status_condition(filters["status"], datetime.now(UTC)))
     return statement.order_by(IssuedCredential.issued_at.desc(), IssuedCredential.id)
 
@@ -79,7 +78,7 @@ def get_credential(issuer: Issuer, credential_id: str, *, lock: bool = False) ->
     )
     credential = db.session.scalar(statement.with_for_update() if lock else statement)
     if credential is None:
-        raise not_found(f"no issued credential with id {credential_id!r}")
+        raise NotFoundError(f"no issued credential with id {credential_id!r}")
     return credential
 
 
@@ -96,10 +95,10 @@ def revoke(issuer: Issuer, credential_id: str, *, reason: str, actor: str) -> Is
     credential = get_credential(issuer, credential_id, lock=True)
     text = _reason(reason, required=True)
     if credential.revoked_at is not None:
-        raise conflict(
+        raise ConflictError(
             f"credential {credential.id} was already revoked on "
             f"{credential.revoked_at.isoformat()}; revocation is final",
-            error="already_revoked",
+            code="already_revoked",
         )
     list_version = _flip(credential, "revocation", True)
     credential.revoked_at = datetime.now(UTC)
@@ -116,8 +115,8 @@ def suspend(
     text = _reason(reason, required=False)
     _refuse_if_revoked(credential, "suspended")
     if credential.suspended:
-        raise conflict(
-            f"credential {credential.id} is already suspended", error="already_suspended"
+        raise ConflictError(
+            f"credential {credential.id} is already suspended", code="already_suspended"
         )
     list_version = _flip(credential, "suspension", True)
     credential.suspended = True
@@ -131,7 +130,7 @@ def unsuspend(issuer: Issuer, credential_id: str, *, actor: str) -> IssuedCreden
     credential = get_credential(issuer, credential_id, lock=True)
     _refuse_if_revoked(credential, "unsuspended")
     if not credential.suspended:
-        raise conflict(f"credential {credential.id} is not suspended", error="not_suspended")
+        raise ConflictError(f"credential {credential.id} is not suspended", code="not_suspended")
     list_version = _flip(credential, "suspension", False)
     credential.suspended = False
     credential.suspended_at = None
@@ -153,9 +152,9 @@ def _flip(credential: IssuedCredential, purpose: str, value: bool) -> int:
 
 def _refuse_if_revoked(credential: IssuedCredential, verb: str) -> None:
     if credential.revoked_at is not None:
-        raise conflict(
+        raise ConflictError(
             f"credential {credential.id} is revoked; a revoked credential cannot be {verb}",
-            error="credential_revoked",
+            code="credential_revoked",
         )
 
 
@@ -163,10 +162,12 @@ def _reason(reason: str | None, *, required: bool) -> str | None:
     text = (reason or "").strip()
     if not text:
         if required:
-            raise unprocessable("a reason is required", field="reason")
+            raise UnprocessableError("a reason is required", field="reason")
         return None
     if len(text) > MAX_REASON:
-        raise unprocessable(f"the reason must be at most {MAX_REASON} characters", field="reason")
+        raise UnprocessableError(
+            f"the reason must be at most {MAX_REASON} characters", field="reason"
+        )
     return text
 
 

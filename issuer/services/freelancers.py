@@ -10,8 +10,8 @@ from sqlalchemy import Select, select
 
 from issuer.models import Freelancer, Issuer
 from issuer.services import audit
-from microcred.platform.errors import conflict, not_found
 from microcred.platform.extensions import db
+from microcred.platform.refusals import ConflictError, NotFoundError
 
 _FIELDS = ("name", "email", "did", "handle", "profile_public")
 
@@ -29,7 +29,7 @@ def get_freelancer(issuer: Issuer, freelancer_id: str) -> Freelancer:
         select(Freelancer).where(Freelancer.id == freelancer_id, Freelancer.issuer_id == issuer.id)
     )
     if freelancer is None:
-        raise not_found(f"no freelancer with id {freelancer_id!r}")
+        raise NotFoundError(f"no freelancer with id {freelancer_id!r}")
     return freelancer
 
 
@@ -79,10 +79,10 @@ def _apply(issuer: Issuer, freelancer: Freelancer, data: Mapping[str, Any]) -> N
         email = data["email"].strip().lower()
         other = find_by_email(issuer, email)
         if other is not None and other is not freelancer:
-            raise conflict(
+            raise ConflictError(
                 f"freelancer {other.id} already has the email address {email!r}",
                 field="email",
-                error="duplicate_email",
+                code="duplicate_email",
             )
         freelancer.email = email
     handle = data.get("handle")
@@ -91,8 +91,8 @@ def _apply(issuer: Issuer, freelancer: Freelancer, data: Mapping[str, Any]) -> N
         # used by another provider; it reveals no more than the public profile URL would.
         taken = db.session.scalar(select(Freelancer.id).where(Freelancer.handle == handle))
         if taken is not None:
-            raise conflict(
-                f"the profile handle {handle!r} is taken", field="handle", error="handle_taken"
+            raise ConflictError(
+                f"the profile handle {handle!r} is taken", field="handle", code="handle_taken"
             )
     for field in _FIELDS:
         if field in data and field != "email":

@@ -19,8 +19,9 @@ credential is drawn, built and signed again — uniqueness never depends on timi
 admits one writer at a time, so there the checked indices cannot be taken meanwhile and
 the savepoint is left out (``_needs_savepoint``).
 
-Reads and writes on this path are Core statements (``issuance_records``): at hundreds of
-issuances per second per core, ORM bookkeeping was most of the cost.
+Reads and writes on this path are Core statements (reads in ``issuance_records``, writes in
+``issuance_rows``): at hundreds of issuances per second per core, ORM bookkeeping was most
+of the cost.
 """
 
 from __future__ import annotations
@@ -28,29 +29,26 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from random import Random
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import make_transient_to_detached
 
-from credentials.errors import ConflictError
 from credentials.ob3 import build_credential
 from credentials.proofs import RDFC, add_proof, get_suite
 from issuer.ids import new_uuid
-from issuer.models import AuditEvent, CredentialEvidence, IssuedCredential, Issuer
-from issuer.models import StatusAllocation as Allocation
+from issuer.models import CredentialEvidence, IssuedCredential, Issuer
 from issuer.services import issuance_records as records
 from issuer.services.evidence import EvidenceEvaluation, evaluate
 from issuer.services.issuance_records import IssuerRecord, evidence_summary
+from issuer.services.issuance_rows import UNSET, Row, insert, persistent, record_event
 from issuer.services.signers import ActiveSigner, no_active_key, signer_for
 from issuer.services.status_lists import IndexAllocator, Pick, list_cache
-from microcred.platform.errors import conflict, http_error, unprocessable
+from microcred.platform.context import app_config, running_app
 from microcred.platform.extensions import db
+from microcred.platform.refusals import ConflictError, UnprocessableError
 
 __all__ = [
     "achievement_url",
@@ -59,6 +57,7 @@ __all__ = [
     "held_credential",
     "issue_credential",
     "new_short_code",
+    "record_event",
     "sign_and_store",
     "verification_url",
 ]
@@ -69,18 +68,6 @@ _SHORT_CODE_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwx
 #: 12 base58 characters: about 70 bits, so verification URLs cannot be enumerated.
 SHORT_CODE_LENGTH = 12
 MAX_OVERRIDE_REASON = 2000
-
-
-@dataclass(frozen=True, slots=True)
-class _Row:
-    """A row to insert with the credential (all of one table per issuance)."""
-
-    model: Any
-    values: dict[str, Any]
-
-    @property
-    def __table__(self) -> Any:
-        return self.model.__table__
 
 
 #: Builds the unsigned credential for (credential uuid, status entries).
@@ -128,17 +115,17 @@ def issue_credential(
     )
     certification = context.certification
     if certification.retired:
-        raise conflict(
+        raise ConflictError(
             f"micro-certification {certification.id!r} is retired and can no longer be issued",
-            error="certification_retired",
+            code="certification_retired",
             field="certificationId",
         )
     if context.held_id is not None:
-        raise conflict(
+        raise ConflictError(
             f"freelancer {freelancer.id!r} already holds credential {context.held_id} for "
             f"micro-certification {certification.id!r} (valid, not revoked); revoke it or "
             "let it expire before issuing again",
-            error="already_issued",
+            code="already_issued",
             field="freelancerId",
         )
     accepted, projects = records.accepted_work(
@@ -149,7 +136,7 @@ def issue_credential(
         raise _evidence_refusal(freelancer.id, certification.id, evaluation)
     if context.active_key is None:
         raise no_active_key()
-    config = current_app.config
+    config = app_config()
     base_url: str = config["MICROCRED_BASE_URL"]
     key = context.active_key
     signer = signer_for(
@@ -200,7 +187,7 @@ def issue_credential(
         build=build,
         values=values,
         extra_rows=lambda credential_uuid: [
-            _Row(CredentialEvidence, {"credential_id": credential_uuid, "project_id": p.id})
+            Row(CredentialEvidence, {"credential_id": credential_uuid, "project_id": p.id})
             for p in backing
         ],
         signer=signer,
@@ -209,7 +196,7 @@ def issue_credential(
             issuer,
             base_url=base_url,
             rng=_index_rng(),
-            known_lists=list_cache(current_app),
+            known_lists=list_cache(running_app()),
             connection=connection,
         ),
         created=now,
@@ -237,11 +224,6 @@ def held_credential(
     expired (a suspended one still counts: it is unsuspended, not issued again)."""
     credential_id = _held_id(freelancer_id, certification_id, now)
     return db.session.get(IssuedCredential, credential_id) if credential_id else None
-
-
-_INSERT_CREDENTIAL = IssuedCredential.__table__.insert()
-_INSERT_ALLOCATIONS = Allocation.__table__.insert()
-_INSERT_EVENT = AuditEvent.__table__.insert()
 
 
 def _held_id(freelancer_id: str, certification_id: str, now: datetime) -> str | None:
@@ -289,7 +271,7 @@ def sign_and_store(
             created=created,
         )
         row = {
-            **_UNSET,
+            **UNSET,
             "credential_id": f"urn:uuid:{credential_uuid}",
             **values,
             "id": credential_uuid,
@@ -301,9 +283,9 @@ def sign_and_store(
         try:
             if savepoint:
                 with connection.begin_nested():
-                    _insert(connection, row, picks, extra_rows(credential_uuid))
+                    insert(connection, row, picks, extra_rows(credential_uuid))
             else:
-                _insert(connection, row, picks, extra_rows(credential_uuid))
+                insert(connection, row, picks, extra_rows(credential_uuid))
         except IntegrityError:
             if allocator is not None and not allocator.collided(picks):
                 allocator.forget()  # a list that vanished, or a short code taken
@@ -314,7 +296,7 @@ def sign_and_store(
                     "the request"
                 ) from None
             continue
-        issued = _persistent(row)
+        issued = persistent(row)
         # Read-only convenience for callers that want the JSON (not a mapped column).
         issued.signed_json = signed
         return issued
@@ -335,62 +317,6 @@ def _needs_savepoint(connection: Connection) -> bool:
     return bool(connection.dialect.name != "sqlite")
 
 
-def _insert(
-    connection: Connection, row: Mapping[str, Any], picks: Sequence[Pick], extras: Sequence[Any]
-) -> None:
-    connection.execute(_INSERT_CREDENTIAL, row)
-    allocations = [
-        {"status_list_id": p.list_id, "index": p.index, "credential_id": row["id"]} for p in picks
-    ]
-    if allocations:
-        connection.execute(_INSERT_ALLOCATIONS, allocations)
-    if extras:
-        connection.execute(extras[0].__table__.insert(), [e.values for e in extras])
-
-
-#: Columns a new credential starts without, so that every column has a value.
-_UNSET = {
-    "revoked_at": None,
-    "revocation_reason": None,
-    "suspended": False,
-    "suspended_at": None,
-    "override_reason": None,
-    "override_by": None,
-}
-
-
-def _persistent(row: Mapping[str, Any]) -> IssuedCredential:
-    """The inserted row as a persistent ORM object, without reading it back: every column
-    is known, so it is attached as if just loaded (saves a SELECT per issuance)."""
-    issued = IssuedCredential(**row)
-    make_transient_to_detached(issued)
-    db.session.add(issued)
-    return issued
-
-
-def record_event(
-    issuer_id: int,
-    *,
-    actor: str,
-    action: str,
-    target_id: str,
-    connection: Connection | None = None,
-    **details: Any,
-) -> None:
-    """``audit.record`` for the issuance path, as one Core insert (same columns)."""
-    (connection if connection is not None else db.session.connection()).execute(
-        _INSERT_EVENT,
-        {
-            "issuer_id": issuer_id,
-            "actor": actor,
-            "action": action,
-            "target_type": "credential",
-            "target_id": target_id,
-            "details": {k: v for k, v in details.items() if v is not None},
-        },
-    )
-
-
 # --- helpers ---------------------------------------------------------------------------------
 
 
@@ -399,7 +325,7 @@ def _override_reason(reason: str | None) -> str | None:
         return None
     text = reason.strip()
     if not text or len(text) > MAX_OVERRIDE_REASON:
-        raise unprocessable(
+        raise UnprocessableError(
             f"an override needs a reason of 1-{MAX_OVERRIDE_REASON} characters",
             field="override.reason",
         )
@@ -408,7 +334,7 @@ def _override_reason(reason: str | None) -> str | None:
 
 def _evidence_refusal(
     freelancer_id: str, certification_id: str, evaluation: EvidenceEvaluation
-) -> Exception:
+) -> UnprocessableError:
     errors = {
         f"competencies.{c.competency_id}": [c.shortfall]
         for c in evaluation.competencies
@@ -416,12 +342,11 @@ def _evidence_refusal(
     }
     if evaluation.required_competencies < len(evaluation.competencies):
         errors = {"evidenceRule": [evaluation.missing[0]], **errors}
-    return http_error(
-        422,
+    return UnprocessableError(
         f"freelancer {freelancer_id!r} does not meet the evidence rule of "
         f"{certification_id!r}: " + "; ".join(evaluation.missing) + ". Record and assess more "
         "gig projects, or issue with an override and a reason.",
-        error="evidence_rule_not_met",
+        code="evidence_rule_not_met",
         field="freelancerId",
         errors=errors,
     )
@@ -429,5 +354,5 @@ def _evidence_refusal(
 
 def _index_rng() -> Random | None:
     """Tests may pin the index source (MICROCRED_STATUS_INDEX_RNG) to force collisions."""
-    rng: Random | None = current_app.config.get("MICROCRED_STATUS_INDEX_RNG")
+    rng: Random | None = app_config().get("MICROCRED_STATUS_INDEX_RNG")
     return rng

@@ -39,7 +39,7 @@ from issuer.models import (
 from issuer.models import Competency as CompetencyModel
 from issuer.services.evidence import EvidenceEvaluation
 from microcred.platform.db import UtcDateTime
-from microcred.platform.errors import not_found
+from microcred.platform.refusals import NotFoundError
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +135,7 @@ def locked_freelancer(
         _FREELANCER, {"freelancer_id": freelancer_id, "issuer_id": issuer.id}
     ).one_or_none()
     if row is None:
-        raise not_found(f"no freelancer with id {freelancer_id!r}")
+        raise NotFoundError(f"no freelancer with id {freelancer_id!r}")
     return FreelancerRecord(*row)
 
 
@@ -243,7 +243,7 @@ def issuance_context(
         },
     ).all()
     if not rows:
-        raise not_found(f"no micro-certification with id {certification_id!r}")
+        raise NotFoundError(f"no micro-certification with id {certification_id!r}")
     first = rows[0]
     competencies = tuple(
         CompetencyRecord(*(getattr(row, f"c_{name}") for name in _COMPETENCY_COLUMNS))

@@ -15,8 +15,8 @@ from credentials.keys import Ed25519SigningKey
 from issuer.models import Issuer
 from issuer.services import api_keys, audit, identity
 from issuer.services.signing_keys import new_signing_key
-from microcred.platform.errors import conflict, not_found
 from microcred.platform.extensions import db
+from microcred.platform.refusals import ConflictError, NotFoundError
 
 #: Lower-case letters, digits and inner hyphens; it becomes a did:web path segment and a URL.
 SLUG_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
@@ -69,7 +69,7 @@ def create_issuer(
     if did_method not in ("web", "key"):
         raise InvalidInputError(f"unknown DID method {did_method!r}", field="did_method")
     if db.session.scalar(select(Issuer.id).where(Issuer.slug == slug)) is not None:
-        raise conflict(f"a training provider with slug {slug!r} already exists", field="slug")
+        raise ConflictError(f"a training provider with slug {slug!r} already exists", field="slug")
     key = Ed25519SigningKey.generate()
     if did_method == "web":
         did, fragment = did_web_for(base_url, "issuers", slug), "key-1"
@@ -92,7 +92,7 @@ def create_issuer(
 def get_issuer(slug: str) -> Issuer:
     issuer = db.session.scalar(select(Issuer).where(Issuer.slug == slug))
     if issuer is None:
-        raise not_found(f"no training provider with slug {slug!r}")
+        raise NotFoundError(f"no training provider with slug {slug!r}")
     return issuer
 
 

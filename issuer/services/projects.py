@@ -19,8 +19,8 @@ from issuer.models import (
 )
 from issuer.services import audit
 from issuer.services.freelancers import get_freelancer
-from microcred.platform.errors import conflict, not_found, unprocessable
 from microcred.platform.extensions import db
+from microcred.platform.refusals import ConflictError, NotFoundError, UnprocessableError
 
 _FIELDS = (
     "platform",
@@ -48,7 +48,7 @@ def get_project(issuer: Issuer, project_id: str) -> GigProject:
         select(GigProject).where(GigProject.id == project_id, GigProject.issuer_id == issuer.id)
     )
     if project is None:
-        raise not_found(f"no gig project with id {project_id!r}")
+        raise NotFoundError(f"no gig project with id {project_id!r}")
     return project
 
 
@@ -95,10 +95,10 @@ def delete_project(issuer: Issuer, project_id: str, *, actor: str) -> None:
         select(CredentialEvidence.credential_id).where(CredentialEvidence.project_id == project.id)
     )
     if backing is not None:
-        raise conflict(
+        raise ConflictError(
             f"gig project {project.id!r} is evidence for an issued credential and cannot be "
             "deleted; credentials keep their evidence",
-            error="project_backs_credential",
+            code="project_backs_credential",
         )
     db.session.delete(project)
     audit.record(
@@ -111,7 +111,7 @@ def _apply(project: GigProject, data: Mapping[str, Any]) -> None:
         if field in data:
             setattr(project, field, data[field])
     if project.started_on and project.finished_on and project.finished_on < project.started_on:
-        raise unprocessable(
+        raise UnprocessableError(
             f"finishedOn ({project.finished_on}) is before startedOn ({project.started_on})",
             field="finishedOn",
         )
@@ -174,7 +174,7 @@ def _check_competencies(issuer: Issuer, competency_ids: Sequence[str]) -> None:
     seen: set[str] = set()
     for position, competency_id in enumerate(competency_ids):
         if competency_id in seen:
-            raise unprocessable(
+            raise UnprocessableError(
                 f"competency {competency_id!r} is assessed twice",
                 field=f"[{position}].competencyId",
             )
@@ -191,7 +191,7 @@ def _check_competencies(issuer: Issuer, competency_ids: Sequence[str]) -> None:
     )
     for position, competency_id in enumerate(competency_ids):
         if competency_id not in known:
-            raise unprocessable(
+            raise UnprocessableError(
                 f"{competency_id!r} is not a competency of any of your micro-certifications",
                 field=f"[{position}].competencyId",
             )

@@ -19,8 +19,8 @@ from credentials.did import DidKey, build_did_web_document, did_key_document
 from credentials.keys import Ed25519SigningKey
 from issuer.models import Issuer, SigningKey
 from issuer.services import audit
-from microcred.platform.errors import conflict, not_found
 from microcred.platform.extensions import db
+from microcred.platform.refusals import ConflictError, NotFoundError
 
 _WEB_FRAGMENT = re.compile(r"key-(\d+)")
 
@@ -46,9 +46,9 @@ def active_signing_key(issuer: Issuer) -> SigningKey:
         select(SigningKey).where(SigningKey.issuer_id == issuer.id, SigningKey.is_active)
     )
     if key is None:
-        raise conflict(
+        raise ConflictError(
             f"training provider {issuer.slug!r} has no active signing key; rotate to create one",
-            error="no_active_signing_key",
+            code="no_active_signing_key",
         )
     return key
 
@@ -67,7 +67,7 @@ def find_signing_key(issuer: Issuer, fragment: str) -> SigningKey:
         select(SigningKey).where(SigningKey.issuer_id == issuer.id, SigningKey.fragment == bare)
     )
     if key is None:
-        raise not_found(f"training provider {issuer.slug!r} has no signing key {fragment!r}")
+        raise NotFoundError(f"training provider {issuer.slug!r} has no signing key {fragment!r}")
     return key
 
 
@@ -83,10 +83,10 @@ def _next_web_fragment(issuer: Issuer) -> str:
 def rotate_signing_key(issuer: Issuer, *, passphrase: bytes, actor: str) -> SigningKey:
     """Retire the active key (it stays in the DID document) and activate a new one."""
     if issuer.did_method != "web":
-        raise conflict(
+        raise ConflictError(
             f"training provider {issuer.slug!r} uses did:key, whose DID is its key: it cannot "
             "rotate; create a did:web provider to rotate keys",
-            error="rotation_unsupported",
+            code="rotation_unsupported",
         )
     now = datetime.now(UTC)
     previous = db.session.scalar(

@@ -31,8 +31,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app
-
 from credentials import canonical
 from credentials.budget import budget
 from credentials.dates import parse_datetime
@@ -50,6 +48,7 @@ from issuer.models import STATUS_PURPOSES, IssuedCredential, Issuer
 from issuer.services.issuance import record_event, sign_and_store
 from issuer.services.signers import active_signer
 from issuer.services.status_lists import IndexAllocator, list_cache
+from microcred.platform.context import app_config, running_app
 
 OPTIONS = frozenset({"cryptosuite", "credentialStatus", "credentialId", "mandatoryPointers"})
 #: ``app.extensions`` key of the ``RelatedResourceChecker`` the composition root wires in
@@ -76,7 +75,7 @@ def issue_vc(
             "credentialStatus already",
             field="options.credentialStatus",
         )
-    config = current_app.config
+    config = app_config()
     signer = active_signer(issuer.id, issuer.did, passphrase=config["MICROCRED_KEY_PASSPHRASE"])
     now = datetime.now(UTC).replace(microsecond=0)
 
@@ -119,7 +118,7 @@ def issue_vc(
             issuer,
             base_url=config["MICROCRED_BASE_URL"],
             purposes=purposes,
-            known_lists=list_cache(current_app),
+            known_lists=list_cache(running_app()),
         )
         if purposes
         else None
@@ -146,10 +145,10 @@ def _check_related_resources(document: Mapping[str, Any]) -> None:
     ``relatedResource[0].digestMultibase``; nothing is signed that a verifier would fail."""
     if "relatedResource" not in document:
         return
-    checker = current_app.extensions.get(RELATED_RESOURCES_KEY)
+    checker = running_app().extensions.get(RELATED_RESOURCES_KEY)
     if not isinstance(checker, RelatedResourceChecker):
         checker = RelatedResourceChecker()  # bundled resources only; others are refused
-    seconds = current_app.config.get("MICROCRED_VERIFY_DEADLINE", RELATED_RESOURCES_BUDGET)
+    seconds = app_config().get("MICROCRED_VERIFY_DEADLINE", RELATED_RESOURCES_BUDGET)
     with budget(seconds):
         problems = checker.problems(document)
     if problems:

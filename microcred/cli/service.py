@@ -15,7 +15,6 @@ from pathlib import Path
 import click
 from flask import Flask
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import HTTPException
 
 from credentials.errors import InvalidInputError, MicrocredError
 from microcred.cli import cli
@@ -26,7 +25,6 @@ from microcred.platform.extensions import db
 pass_state = click.make_pass_decorator(CliState)
 
 GUNICORN_COMMAND = "gunicorn -c microcred/gunicorn_conf.py microcred.wsgi:app"
-_USAGE_STATUSES = frozenset({400, 404, 422})
 
 
 @contextmanager
@@ -34,10 +32,8 @@ def reported_errors() -> Iterator[None]:
     """Print refusals as ``error: …`` and exit 1 (refused) or 2 (bad or unknown input)."""
     try:
         yield
-    except HTTPException as exc:
-        click.echo(f"error: {exc.description}", err=True)
-        raise SystemExit(2 if exc.code in _USAGE_STATUSES else 1) from None
     except MicrocredError as exc:
+        # Bad or unknown input (400, 404, 422: all InvalidInputError) is a usage error.
         click.echo(f"error: {exc.message}", err=True)
         raise SystemExit(2 if isinstance(exc, InvalidInputError) else 1) from None
     except IntegrityError:

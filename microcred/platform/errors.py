@@ -1,16 +1,12 @@
-"""One error shape for every failure, and the handlers that produce it.
+"""The one place at the edge where failures become responses.
 
-API routes (and anything that asks for JSON) answer::
-
-    {"code": 422, "message": "Unprocessable Entity",
-     "description": "1 field failed validation: bogus: unknown field",
-     "error": "validation_failed", "field": "bogus",
-     "errors": {"bogus": ["Unknown field."]}}
-
-``code`` is the HTTP status, ``message`` its reason phrase, ``description`` a sentence
-naming the problem, ``error`` a stable machine code; ``field``/``errors``/``details`` appear
-when they apply. HTML pages get the same facts as a page. A traceback never reaches the
-client: unexpected exceptions are logged server-side and answered with a generic 500.
+Services and the core raise only ``credentials.errors.MicrocredError``s (the service-level
+classes are in ``microcred.platform.refusals``); werkzeug raises its own ``HTTPException``s
+(unknown routes, 405s, bodies over ``max_content_length``, rate limits, webargs' 422s). The
+handlers here turn both into the body of ``microcred.platform.problems``: problem+json for
+API routes and clients that prefer JSON, the HTML error page for browsers. A traceback never
+reaches the client: unexpected exceptions are logged server-side and answered with a
+generic 500.
 """
 
 from __future__ import annotations
@@ -21,15 +17,16 @@ from collections.abc import Mapping
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-import marshmallow as ma
 from flask import current_app, has_request_context, render_template, request
 from jinja2 import TemplateNotFound
 from markupsafe import escape
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import HTTPException, default_exceptions
+from werkzeug.exceptions import HTTPException
 
 from credentials import jsontext
 from credentials.errors import MicrocredError
+from microcred.platform.problems import ErrorSchema, problem_body, validation_problem
+from microcred.platform.refusals import UnauthorizedError
 
 if TYPE_CHECKING:
     from flask import Blueprint, Flask, Response
@@ -40,163 +37,16 @@ logger = logging.getLogger(__name__)
 #: the client prefers it. Extend with config MICROCRED_JSON_ERROR_PREFIXES.
 DEFAULT_JSON_PREFIXES = ("/api/", "/credentials/")
 
-_ERROR_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    422: "validation_failed",
-    429: "rate_limited",
-    500: "internal_error",
-}
-
-_PROBLEM_ATTR = "microcred_problem"
-
-
-class ErrorSchema(ma.Schema):
-    """The error body (documentation only: handlers build it directly)."""
-
-    code = ma.fields.Integer(required=True, metadata={"description": "HTTP status code"})
-    message = ma.fields.String(required=True, metadata={"description": "HTTP reason phrase"})
-    description = ma.fields.String(
-        required=True, metadata={"description": "What went wrong, naming the problem"}
-    )
-    error = ma.fields.String(
-        required=True, metadata={"description": "Stable machine-readable error code"}
-    )
-    field = ma.fields.String(metadata={"description": "The offending field, when there is one"})
-    errors = ma.fields.Dict(
-        keys=ma.fields.String(),
-        values=ma.fields.List(ma.fields.String()),
-        metadata={"description": "Every invalid field with its messages"},
-    )
-    details = ma.fields.Dict(metadata={"description": "Extra facts about the error"})
-
-
-# --- raising errors ------------------------------------------------------------------------
-
-
-def http_error(
-    status: int,
-    description: str,
-    *,
-    error: str | None = None,
-    field: str | None = None,
-    errors: Mapping[str, list[str]] | None = None,
-    headers: Mapping[str, str] | None = None,
-) -> HTTPException:
-    """An HTTP exception carrying our problem fields; ``raise http_error(...)``."""
-    exc_class = default_exceptions.get(status, HTTPException)
-    exc = exc_class(description=description)
-    if exc_class is HTTPException:
-        exc.code = status
-    setattr(
-        exc,
-        _PROBLEM_ATTR,
-        {"error": error, "field": field, "errors": errors, "headers": dict(headers or {})},
-    )
-    return exc
-
-
-def not_found(description: str, *, error: str = "not_found") -> HTTPException:
-    return http_error(404, description, error=error)
-
-
-def conflict(
-    description: str, *, error: str = "conflict", field: str | None = None
-) -> HTTPException:
-    return http_error(409, description, error=error, field=field)
-
-
-def unprocessable(
-    description: str, *, error: str = "validation_failed", field: str | None = None
-) -> HTTPException:
-    errors = {field: [description]} if field else None
-    return http_error(422, description, error=error, field=field, errors=errors)
-
-
-# --- building bodies -----------------------------------------------------------------------
-
-
-def problem_body(
-    status: int,
-    description: str,
-    *,
-    error: str | None = None,
-    field: str | None = None,
-    errors: Mapping[str, list[str]] | None = None,
-    details: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    try:
-        phrase = HTTPStatus(status).phrase
-    except ValueError:
-        phrase = "Error"
-    body: dict[str, Any] = {
-        "code": status,
-        "message": phrase,
-        "description": description,
-        "error": error or _ERROR_CODES.get(status) or phrase.lower().replace(" ", "_"),
-    }
-    if field:
-        body["field"] = field
-    if errors:
-        body["errors"] = dict(errors)
-    if details:
-        body["details"] = dict(details)
-    return body
-
-
-def flatten_messages(messages: object, prefix: str = "") -> dict[str, list[str]]:
-    """marshmallow's nested messages as ``{"competencies[0].name": ["..."]}``."""
-    out: dict[str, list[str]] = {}
-    if isinstance(messages, Mapping):
-        for key, value in messages.items():
-            if key == "_schema":
-                name = prefix or "body"
-            elif isinstance(key, int):
-                name = f"{prefix}[{key}]"
-            else:
-                name = f"{prefix}.{key}" if prefix else str(key)
-            for sub, texts in flatten_messages(value, name).items():
-                out.setdefault(sub, []).extend(texts)
-    elif isinstance(messages, list | tuple):
-        texts = [str(m) for m in messages if not isinstance(m, Mapping | list | tuple)]
-        if texts:
-            out.setdefault(prefix or "body", []).extend(texts)
-        for item in messages:
-            if isinstance(item, Mapping | list | tuple):
-                for sub, sub_texts in flatten_messages(item, prefix).items():
-                    out.setdefault(sub, []).extend(sub_texts)
-    elif messages is not None:
-        out.setdefault(prefix or "body", []).append(str(messages))
-    return out
-
-
-def validation_problem(messages: Mapping[str, Any]) -> dict[str, Any]:
-    """A 422 body from webargs messages (``{location: {field: [...]}}``)."""
-    errors: dict[str, list[str]] = {}
-    for value in messages.values():
-        for name, texts in flatten_messages(value).items():
-            errors.setdefault(name, []).extend(texts)
-    parts = [f"{name}: {_describe(texts[0]).rstrip('.')}" for name, texts in errors.items()]
-    count = len(errors)
-    noun = "field" if count == 1 else "fields"
-    description = f"{count} {noun} failed validation: " + "; ".join(parts) + "."
-    return problem_body(
-        422,
-        description,
-        error="validation_failed",
-        field=next(iter(errors), None),
-        errors=errors,
-    )
-
-
-def _describe(message: str) -> str:
-    return "unknown field (not accepted here)" if message == "Unknown field." else message
+__all__ = [
+    "DEFAULT_JSON_PREFIXES",
+    "ErrorSchema",  # built in .problems, still importable from here
+    "error_response",
+    "parses_own_json",
+    "problem_body",  # built in .problems, still importable from here
+    "register_error_handlers",
+    "validation_problem",  # built in .problems, still importable from here
+    "wants_json",
+]
 
 
 # --- choosing the representation ----------------------------------------------------------
@@ -241,12 +91,11 @@ def _render_html(body: Mapping[str, Any]) -> str:
 
 
 def handle_http_exception(exc: HTTPException) -> Response:
+    """werkzeug's own exceptions (routing, 405, 413, rate limits, webargs' 422/400)."""
     if exc.response is not None:
         return exc.response
     status = exc.code or 500
-    extra: dict[str, Any] = getattr(exc, _PROBLEM_ATTR, None) or {}
     headers = _passthrough_headers(exc)
-    headers.update(extra.get("headers") or {})
     webargs_data = getattr(exc, "data", None) or {}
     if webargs_data.get("headers"):
         headers.update(webargs_data["headers"])
@@ -255,14 +104,8 @@ def handle_http_exception(exc: HTTPException) -> Response:
         return error_response(validation_problem(webargs_data["messages"]), headers)
     if status == 400 and "messages" in webargs_data:
         return error_response(_invalid_json_problem(getattr(exc, "exc", None)), headers)
-    description = str(exc.description) if extra else _describe_http(exc)
-    body = problem_body(
-        status,
-        description,
-        error=extra.get("error"),
-        field=extra.get("field"),
-        errors=extra.get("errors"),
-    )
+    description = _describe_http(exc)
+    body = problem_body(status, description)
     if status >= 500:
         logger.error("HTTP %s on %s %s: %s", status, request.method, request.path, description)
     return error_response(body, headers)
@@ -305,8 +148,9 @@ def _describe_http(exc: HTTPException) -> str:
 
 
 def handle_microcred_error(exc: MicrocredError) -> Response:
+    """The one tree: status from the class, ``error`` from its code, ``field``/``errors``
+    from the field(s) at fault, and the headers the refusal implies."""
     status = exc.http_status
-    diagnostics = exc.diagnostics()
     if status == 500:
         # Key store and configuration faults are the operator's to fix: log, don't expose.
         logger.error("%s on %s %s: %s", exc.code, request.method, request.path, exc.message)
@@ -316,16 +160,21 @@ def handle_microcred_error(exc: MicrocredError) -> Response:
             error=exc.code,
         )
         return error_response(body)
-    errors = {exc.field: [exc.message]} if exc.field else None
     body = problem_body(
         status,
         exc.message,
         error=exc.code,
         field=exc.field,
-        errors=errors,
-        details=diagnostics.get("details"),
+        errors=exc.field_errors() or None,
+        details=exc.diagnostics().get("details"),
     )
-    return error_response(body)
+    return error_response(body, _headers_for(exc))
+
+
+def _headers_for(exc: MicrocredError) -> dict[str, str]:
+    if isinstance(exc, UnauthorizedError):
+        return {"WWW-Authenticate": exc.challenge}  # RFC 6750: a 401 names its scheme
+    return {}
 
 
 def handle_integrity_error(exc: IntegrityError) -> Response:

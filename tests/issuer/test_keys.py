@@ -18,6 +18,7 @@ from issuer.models import ApiKey, SigningKey
 from issuer.services import api_keys, issuers, signing_keys
 from microcred.platform.db import write_transaction
 from microcred.platform.extensions import db
+from microcred.platform.refusals import ConflictError
 from tests.conftest import TEST_PASSPHRASE
 from tests.issuer.factories import Factory, Provider
 
@@ -180,9 +181,10 @@ def test_did_key_issuers_cannot_rotate(app: Flask, make: Factory) -> None:
     assert provider.did.startswith("did:key:z6Mk")
     with app.app_context():
         issuer = issuers.get_issuer(provider.slug)
-        with pytest.raises(Exception, match="cannot rotate") as caught:
+        with pytest.raises(ConflictError, match="cannot rotate") as caught:
             signing_keys.rotate_signing_key(issuer, passphrase=TEST_PASSPHRASE, actor="test")
-        assert getattr(caught.value, "code", None) == 409
+        assert caught.value.http_status == 409
+        assert caught.value.code == "rotation_unsupported"
 
 
 def test_database_allows_one_active_key_per_issuer(app: Flask, make: Factory) -> None:

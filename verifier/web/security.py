@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, request
 
-from microcred.platform.errors import http_error
+from microcred.platform.refusals import ForbiddenError
 
 if TYPE_CHECKING:
     from flask import Blueprint
@@ -110,11 +110,10 @@ def refuse_cross_site_post() -> None:
         raise _cross_site("Referer of another site")
 
 
-def _cross_site(evidence: str) -> Exception:
-    return http_error(
-        403,
+def _cross_site(evidence: str) -> ForbiddenError:
+    return ForbiddenError(
         "This form only accepts submissions from this site's own verification page "
         f"({evidence}). To verify from another site or program, POST the credential to "
         "/api/v1/verify.",
-        error="cross_site_post",
+        code="cross_site_post",
     )

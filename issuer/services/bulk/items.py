@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
-from werkzeug.exceptions import HTTPException
 
 from credentials.errors import InvalidInputError, MicrocredError, NotFoundError
 from credentials.proofs import RDFC, SUITES
@@ -55,7 +54,7 @@ def process_item(issuer: Issuer | IssuerRecord, item_id: int, *, actor: str) -> 
                 {"item_id": item_id, "issued_id": credential_id, "at": datetime.now(UTC)},
             )
             return "issued"
-    except (HTTPException, MicrocredError) as exc:
+    except MicrocredError as exc:
         problem = row_problem(exc)
     with write_transaction(db.session):
         row = _locked_item(item_id)
@@ -100,7 +99,7 @@ def _issue_row(issuer: Issuer | IssuerRecord, row: Mapping[str, str], actor: str
             override_reason=row.get("overrideReason"),
             actor=actor,
         )
-    except HTTPException as exc:
+    except MicrocredError as exc:
         _name_column(exc, column)
         raise
     return credential.id
@@ -139,33 +138,22 @@ def _freelancer_of(issuer: Issuer | IssuerRecord, row: Mapping[str, str]) -> tup
     return column, str(found)
 
 
-def _name_column(exc: HTTPException, freelancer_column: str) -> None:
+def _name_column(exc: MicrocredError, freelancer_column: str) -> None:
     """Point a service refusal at the row's column (404s here are about the certification:
     the freelancer was found already)."""
-    problem = getattr(exc, "microcred_problem", None)
-    if problem is None:
-        return
-    field = problem.get("field")
-    if field in (None, "certificationId") and exc.code == 404:
-        problem["field"] = "certificationId"
-    elif field == "freelancerId":
-        problem["field"] = freelancer_column
-    elif field == "override.reason":
-        problem["field"] = "overrideReason"
+    if exc.field in (None, "certificationId") and exc.http_status == 404:
+        exc.field = "certificationId"
+    elif exc.field == "freelancerId":
+        exc.field = freelancer_column
+    elif exc.field == "override.reason":
+        exc.field = "overrideReason"
 
 
-def row_problem(exc: Exception) -> dict[str, Any]:
+def row_problem(exc: MicrocredError) -> dict[str, Any]:
     """``{column, error, message}`` for a refused row."""
-    if isinstance(exc, HTTPException):
-        extra = getattr(exc, "microcred_problem", None) or {}
-        column = extra.get("field") or "certificationId"
-        error = extra.get("error") or f"http_{exc.code}"
-        message = str(exc.description)
-    else:
-        assert isinstance(exc, MicrocredError)  # noqa: S101 - the only other kind caught
-        column = exc.field or "certificationId"
-        error = exc.code
-        message = exc.message
+    column = exc.field or "certificationId"
+    error = exc.code
+    message = exc.message
     if column not in COLUMNS:
         column = "suite" if column == "cryptosuite" else "certificationId"
     return {"column": column, "error": error, "message": message}

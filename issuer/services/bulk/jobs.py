@@ -20,8 +20,8 @@ from issuer.services.bulk.report import outcome_counts
 from issuer.services.bulk.rows import Row, source_hash
 from issuer.services.issuance_records import IssuerRecord
 from microcred.platform.db import write_transaction
-from microcred.platform.errors import not_found
 from microcred.platform.extensions import db
+from microcred.platform.refusals import NotFoundError
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +96,7 @@ def get_job(issuer: Issuer, job_id: str) -> BulkJob:
         select(BulkJob).where(BulkJob.id == job_id, BulkJob.issuer_id == issuer.id)
     )
     if job is None:
-        raise not_found(f"no bulk issuance with id {job_id!r}")
+        raise NotFoundError(f"no bulk issuance with id {job_id!r}")
     return job
 
 
