@@ -93,14 +93,15 @@ class Cache(Generic[K, V]):
     def peek(self, key: K) -> V | None:
         """The cached value or None, read without the lock and without refreshing recency.
 
-        For the verification hot path (processed JSON-LD contexts, RDF shapes), where
-        ``get`` costs what it saves: taking the lock and cachetools' bookkeeping (three
-        Python calls and two more hashes of the key, which for an RDF shape is a tuple of
-        hundreds of tokens) measured 2-3 % more instructions per verification
-        (docs/PERFORMANCE.md, "Issue 12: caches"). A plain dict read is atomic under the
-        GIL and the index only changes under the lock, so the read is sound; the price is
-        that a hit does not count as a use, so under churn a hot entry can be evicted and
-        computed once more. Hit and miss counts may lose an increment between threads.
+        For the verification hot path (RDF shapes, looked up once per document), where a
+        refreshing ``get`` hashes the key three times (cachetools' lookup, read and
+        reordering), and an RDF shape key is a tuple of hundreds of tokens: 0.6 % more
+        instructions per verify-and-sign round (docs/PERFORMANCE.md, "Issue 12: caches";
+        the processed contexts, with short keys, use ``get``). A plain dict read is atomic
+        under the GIL and the index only changes under the lock, so the read is sound; the
+        price is that a hit does not count as a use, so under churn a hot entry can be
+        evicted and computed once more. Hit and miss counts may lose an increment between
+        threads.
         A cache with ``ttl`` has no index (entries must expire): ``peek`` is ``get`` there.
         """
         if self._index is None:
