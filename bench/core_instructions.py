@@ -1,11 +1,14 @@
-"""Hot-path work for an instruction count: ``N`` rounds of verify + issue, both suites.
+"""Core hot-path work for an instruction count: ``N`` rounds of verify + sign, both suites.
+
+``bench.instructions`` counts whole HTTP requests through the app; this counts the
+credential core alone (no app, no database), for changes inside ``credentials/``.
 
 Wall-clock figures on a shared machine drift by several percent; instructions do not.
 Run it twice under cachegrind, with ``N`` = 0 and ``N`` = 300, and divide the difference
 by 300: that is the instructions one round costs, setup and warm-up excluded::
 
     valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \\
-        .venv/bin/python -m bench.instructions 300
+        .venv/bin/python -m bench.core_instructions 300
 
 One round verifies an eddsa-rdfc-2022 and an eddsa-jcs-2022 credential with
 ``credentials.verify.Verifier`` (all checks, no status) and signs one of each, cycling
