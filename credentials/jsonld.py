@@ -2,18 +2,14 @@
 
 Three things make this module differ from calling ``pyld.jsonld.normalize``:
 
-1. **Offline.** Contexts come only from the bundle in ``credentials/contexts/``
-   (plus contexts an operator registers explicitly). Any other URL is refused
-   with ``UnknownContextError`` naming it: a context fetched at verification
-   time would let a remote party change what a signed document means.
-2. **Strict.** pyld silently drops properties that no context defines, and
-   resolves an undefined ``type`` value against the base IRI. Either would let
-   an attacker add claims that the signature does not cover, so both raise
-   ``UndefinedTermError`` (the VC 2.0 context has no catch-all ``@vocab``).
+1. **Offline.** Contexts come only from the bundle (``credentials.jsonld_contexts``,
+   re-exported here): any other URL is refused with ``UnknownContextError`` naming it.
+2. **Strict.** What pyld would silently drop (undefined terms, relative IRIs) raises
+   ``UndefinedTermError`` (``credentials.jsonld_checks``).
 3. **Fast.** Expanding a credential re-processes the same bundled contexts on
    every node (type-scoped contexts are reverted and re-applied at each level).
    The result of processing a given local context on top of a given active
-   context is a pure function of the two, so it is memoised (bounded LRU).
+   context is a pure function of the two, so it is memoised (``credentials.caching``).
    pyld then writes N-Quads and pyoxigraph runs RDFC-1.0 on them (pyld's own
    URDNA2015 is ~40x slower and writes control characters in literals raw,
    which RDFC-1.0 does not); credentials.rdfc has the details and the two
@@ -23,22 +19,30 @@ Three things make this module differ from calling ``pyld.jsonld.normalize``:
 from __future__ import annotations
 
 import json
-import re
 import threading
 import uuid
-from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
-from importlib import resources
+from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
 from pyld import jsonld as _pyld
 
 from credentials import rdfc
+from credentials.caching import Cache
 from credentials.errors import (
     JsonLdProcessingError,
     MicrocredError,
     UndefinedTermError,
     UnknownContextError,
+)
+from credentials.jsonld_checks import PYLD_PLACEHOLDER_BASE, check_expanded, is_kept_iri
+from credentials.jsonld_contexts import (
+    CONTEXT_URLS,
+    VC_V2_CONTEXT,
+    document_loader,
+    get_context,
+    on_contexts_changed,
+    register_context,
+    unregister_context,
 )
 
 __all__ = [
@@ -46,81 +50,12 @@ __all__ = [
     "VC_V2_CONTEXT",
     "document_loader",
     "get_context",
+    "is_kept_iri",
+    "on_contexts_changed",
     "register_context",
     "to_nquads",
     "unregister_context",
 ]
-
-VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
-
-# --- the bundled contexts -------------------------------------------------------------------
-
-
-def _load_bundle() -> dict[str, Any]:
-    folder = resources.files("credentials") / "contexts"
-    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
-    return {
-        url: json.loads((folder / entry["file"]).read_text("utf-8"))
-        for url, entry in manifest.items()
-    }
-
-
-_CONTEXTS: dict[str, Any] = _load_bundle()
-_CONTEXTS_LOCK = threading.Lock()
-
-#: URLs of the contexts bundled with the package (registered extras are not listed here).
-CONTEXT_URLS: frozenset[str] = frozenset(_CONTEXTS)
-
-
-def get_context(url: str) -> Any:
-    """The parsed context document for ``url``; ``UnknownContextError`` if not available."""
-    try:
-        return _CONTEXTS[url]
-    except KeyError:
-        raise UnknownContextError(url) from None
-
-
-def register_context(url: str, document: Mapping[str, Any]) -> None:
-    """Make one more context available to the offline loader (operator configuration, tests).
-
-    Registering is explicit and local: nothing is ever fetched. A URL that is
-    already bundled cannot be replaced, so a bundled meaning cannot be changed.
-    """
-    if not isinstance(document, Mapping) or "@context" not in document:
-        raise JsonLdProcessingError(
-            f"context document for {url!r} must be a JSON object with an '@context' entry",
-            field="@context",
-        )
-    with _CONTEXTS_LOCK:
-        existing = _CONTEXTS.get(url)
-        if existing is not None and existing != document:
-            raise JsonLdProcessingError(
-                f"context {url!r} is already defined and cannot be replaced", field="@context"
-            )
-        _CONTEXTS[url] = json.loads(json.dumps(document))
-    _clear_caches()
-
-
-def unregister_context(url: str) -> None:
-    """Remove a context added with ``register_context`` (bundled contexts stay)."""
-    if url in CONTEXT_URLS:
-        raise JsonLdProcessingError(f"bundled context {url!r} cannot be removed", field="@context")
-    with _CONTEXTS_LOCK:
-        _CONTEXTS.pop(url, None)
-    _clear_caches()
-
-
-def document_loader(url: str, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """pyld document loader that only ever answers from the bundle."""
-    return {
-        "contentType": "application/ld+json",
-        "contextUrl": None,
-        "documentUrl": url,
-        "document": get_context(url),
-        # "static" lets pyld keep the resolved context across calls.
-        "tag": "static",
-    }
-
 
 # --- a strict, memoising pyld processor -----------------------------------------------------
 
@@ -128,23 +63,16 @@ _CACHE_SIZE = 1024
 # pyld keeps module-level cachetools caches that are not thread-safe; JSON-LD work is
 # CPU-bound under the GIL anyway, so serialising it costs nothing and keeps them sound.
 _pyld_lock = threading.RLock()
-_context_cache: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
-_cache_lock = threading.Lock()
-_context_listeners: list[Callable[[], None]] = []
+# (active context id, local context, flags) -> the processed context.
+_context_cache: Cache[tuple[Any, ...], dict[str, Any]] = Cache(_CACHE_SIZE, name="jsonld.contexts")
 
 
 def _clear_caches() -> None:
-    with _cache_lock:
-        _context_cache.clear()
+    _context_cache.clear()
     _pyld._resolved_context_cache.clear()
-    for listener in _context_listeners:
-        listener()
 
 
-def on_contexts_changed(listener: Callable[[], None]) -> None:
-    """Call ``listener`` whenever a context is registered or removed: caches built above
-    this module (credentials.canonical's RDF templates) depend on what the contexts say."""
-    _context_listeners.append(listener)
+on_contexts_changed(_clear_caches)
 
 
 def _local_context_key(local_ctx: Any) -> Any:
@@ -199,19 +127,14 @@ class _StrictProcessor(_pyld.JsonLdProcessor):  # type: ignore[misc]
             propagate,
             validate_scoped,
         )
-        with _cache_lock:
-            hit = _context_cache.get(key)
-            if hit is not None:
-                _context_cache.move_to_end(key)
-                return hit
+        hit = _context_cache.get(key)
+        if hit is not None:
+            return hit
         result = compute()
         # A stable identity makes the *next* level of nesting cacheable too, and lets pyld's
         # own per-context caches (inverse contexts, resolved scoped contexts) hit.
         result.setdefault("_uuid", str(uuid.uuid4()))
-        with _cache_lock:
-            _context_cache[key] = result
-            if len(_context_cache) > _CACHE_SIZE:
-                _context_cache.popitem(last=False)
+        _context_cache.put(key, result)
         return result
 
     def _expand_iri(  # noqa: PLR0917 - pyld's own signature
@@ -231,7 +154,7 @@ class _StrictProcessor(_pyld.JsonLdProcessor):  # type: ignore[misc]
             isinstance(value, str)
             and value.startswith("//")
             and isinstance(expanded, str)
-            and expanded == _pyld.resolve(value, _PYLD_PLACEHOLDER_BASE)
+            and expanded == _pyld.resolve(value, PYLD_PLACEHOLDER_BASE)
         ):
             raise UndefinedTermError(
                 value, reason="'//host' is a relative reference; an identifier needs a scheme"
@@ -240,98 +163,8 @@ class _StrictProcessor(_pyld.JsonLdProcessor):  # type: ignore[misc]
 
     def expand(self, input_: Any, options: dict[str, Any]) -> Any:
         expanded = super().expand(input_, options)
-        _check_expanded(expanded)
+        check_expanded(expanded)
         return expanded
-
-
-# --- what pyld lets through but must not pass ------------------------------------------------
-
-# pyld 3.3 resolves relative IRIs against this placeholder when a document has no base
-# (jsonld.js leaves them relative and drops them). Either way the value was never defined.
-_PYLD_PLACEHOLDER_BASE: str = _pyld.DEFAULT_BASE_IRI
-
-
-# Characters RFC 3987 does not allow anywhere in an IRI. pyld writes IRIs into N-Quads
-# without escaping, so one of these (">" above all) could forge quad structure.
-_FORBIDDEN_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f]')
-# jsonld.js takes an IRI as absolute only when it matches /^([A-Za-z][A-Za-z0-9+-.]*|_):[^\s]*$/
-# (JavaScript's \s, which includes U+FEFF); pyld's test is the same with Python's \s, which
-# adds U+001C-U+001F and U+0085. An IRI either one takes as relative is refused: the
-# reference libraries would drop it (and refuse the document in safe mode).
-_ABSOLUTE_IRI = re.compile(r"([A-Za-z][A-Za-z0-9+-.]*|_):[^\s\ufeff]*")
-# BCP 47 shape; pyld writes language tags unescaped too.
-_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
-
-
-def is_kept_iri(value: object) -> bool:
-    """True when ``value`` is an IRI or blank node that both pyld and jsonld.js keep, safely.
-
-    Characters RFC 3987 allows beyond ASCII (``ucschar``: accented letters, CJK, emoji…)
-    are kept; whitespace of any script is not, as neither library takes it as absolute.
-    """
-    if not isinstance(value, str) or value.startswith(_PYLD_PLACEHOLDER_BASE):
-        return False
-    return _ABSOLUTE_IRI.fullmatch(value) is not None and _FORBIDDEN_IN_IRI.search(value) is None
-
-
-def _term(value: object) -> str:
-    """The term as the author wrote it, without pyld's placeholder base."""
-    text = str(value)
-    return text.removeprefix(_PYLD_PLACEHOLDER_BASE)
-
-
-def _check_expanded(node: Any) -> None:
-    """Refuse what pyld would drop or write unsafely, after expansion.
-
-    pyld resolves an undefined type name such as ``"FooCredential"`` against the
-    (empty) base and later drops the triple as relative; the same happens to a
-    relative ``id``. Both would leave an unsigned, silently ignored claim.
-    """
-    if isinstance(node, list):
-        for item in node:
-            _check_expanded(item)
-    elif isinstance(node, dict):
-        if "@value" in node:
-            _check_value_object(node)
-            return
-        _check_node_identity(node)
-        for key, value in node.items():
-            if key in ("@id", "@type", "@context"):
-                continue
-            if not key.startswith("@") and not is_kept_iri(key):
-                raise UndefinedTermError(
-                    _term(key), reason="the property does not map to a valid IRI"
-                )
-            _check_expanded(value)
-
-
-def _check_value_object(node: dict[str, Any]) -> None:
-    datatype = node.get("@type")
-    if datatype is not None and datatype != "@json" and not is_kept_iri(datatype):
-        raise UndefinedTermError(_term(datatype), reason="datatype is not an absolute IRI")
-    language = node.get("@language")
-    if language is not None and not _LANGUAGE_TAG.match(str(language)):
-        raise JsonLdProcessingError(
-            f"language tag {language!r} is not a well-formed BCP 47 tag", field="@language"
-        )
-
-
-def _check_node_identity(node: dict[str, Any]) -> None:
-    if "@id" in node and node["@id"] is None:
-        # JSON-LD expands keyword-like values such as "@Profile" to null and drops them.
-        raise JsonLdProcessingError(
-            "an id looks like a JSON-LD keyword (it starts with '@') and would be ignored",
-            field="id",
-        )
-    node_id = node.get("@id")
-    if node_id is not None and not is_kept_iri(node_id):
-        raise UndefinedTermError(
-            _term(node_id),
-            reason='an identifier must be an absolute IRI without spaces or <>"{}|^`\\ characters',
-        )
-    for type_ in node.get("@type", ()):
-        if not is_kept_iri(type_):
-            raise UndefinedTermError(_term(type_), reason="no @context defines this type")
 
 
 # --- public entry points ---------------------------------------------------------------------

@@ -32,12 +32,7 @@ tests/credentials/test_rdf_templates.py compares the two on hostile documents.
 
 from __future__ import annotations
 
-import json
-import re
-import secrets
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, cast
@@ -45,169 +40,14 @@ from typing import Any, cast
 from pyld.nquads import escape as _pyld_escape
 
 from credentials import jsonld
+from credentials.caching import Cache
 from credentials.errors import MicrocredError, UndefinedTermError
+from credentials.rdf_shapes import TOKEN, document_terms, placeholder, rebuild, shape_of, slot_class
 
-_NONCE = secrets.token_hex(6)
-_TOKEN = re.compile(rf"mcph{_NONCE}x(\d+)z")
+__all__ = ["TemplateCache", "shape_of"]
+
 _MAX_TEMPLATES = 512
 _MAX_SHAPES = 256
-
-
-def _token(slot: int) -> str:
-    return f"mcph{_NONCE}x{slot}z"
-
-
-def _slot_class(value: str) -> str:
-    colon = value.find(":")
-    if colon <= 0:
-        return "r"
-    prefix = value[:colon]
-    return ("a:" if value.startswith("//", colon + 1) else "p:") + prefix
-
-
-def _placeholder(slot: int, klass: str) -> str:
-    if klass == "r":
-        return _token(slot)
-    prefix = klass[2:]
-    return f"{prefix}://{_token(slot)}" if klass[0] == "a" else f"{prefix}:{_token(slot)}"
-
-
-def _steers(key: str) -> bool:
-    """Strings under these keys steer expansion, so they are never slots."""
-    return key == "type" or (key.startswith("@") and key not in ("@id", "@value"))
-
-
-# --- the shape of a document --------------------------------------------------------------
-
-
-class _Mark:
-    """A structural token of a shape key: equal only to itself, never to a key or a value."""
-
-    __slots__ = ("_name",)
-
-    def __init__(self, name: str) -> None:
-        self._name = name
-
-    def __repr__(self) -> str:
-        return self._name
-
-
-# A shape key is a flat tuple read like a grammar: a dict is _DICT (key value)* _END, a list
-# _LIST value* _END, a scalar one string token ("=" verbatim, "n" number/boolean/null, or a
-# slot class, which never starts with "=" or "n"). Keys are always strings and tokens never
-# marks, so two shapes give equal tuples only if they are equal: no json.dumps needed.
-_DICT = _Mark("{")
-_LIST = _Mark("[")
-_END = _Mark("]")
-_JSON = _Mark("json")
-# Exact types only: True == 1 == 1.0 in a tuple, so numbers are keyed by their repr, and a
-# subclass (IntEnum...) might print differently from what pyld writes. Those go to pyld.
-_NUMBERS = (bool, int, float)
-
-
-class _UnsupportedError(Exception):
-    """A value a template cannot stand for (non-string key, non-JSON type): plain pyld."""
-
-
-def _context_token(context: Any) -> object:
-    if isinstance(context, str):
-        return context
-    if isinstance(context, list) and all(isinstance(item, str) for item in context):
-        return tuple(context)
-    # Embedded contexts (rare) keep their key order: pyld processes terms in that order.
-    return (_JSON, json.dumps(context, ensure_ascii=False, separators=(",", ":")))
-
-
-def _shape(node: Any, tokens: list[object], slots: list[str], steering: bool = False) -> None:
-    """Append ``node``'s shape to ``tokens`` and its slot values to ``slots``, in one pass."""
-    if isinstance(node, str):
-        if steering or node[:1] == "@" or _NONCE in node:
-            tokens.append("=" + node)
-            return
-        if type(node) is not str:
-            node = str.__str__(node)  # the characters pyld sees, not a subclass's __format__
-        slots.append(node)
-        tokens.append(_slot_class(node))
-    elif isinstance(node, dict):
-        tokens.append(_DICT)
-        for key, value in node.items():
-            if type(key) is not str:
-                raise _UnsupportedError
-            tokens.append(key)
-            if key == "@context":
-                tokens.append(_context_token(value))
-            else:
-                _shape(value, tokens, slots, _steers(key))
-        tokens.append(_END)
-    elif isinstance(node, list):
-        tokens.append(_LIST)
-        for item in node:
-            _shape(item, tokens, slots, steering)
-        tokens.append(_END)
-    elif node is None or type(node) in _NUMBERS:
-        tokens.append("n" + repr(node))
-    else:
-        raise _UnsupportedError
-
-
-def shape_of(document: Mapping[str, Any]) -> tuple[tuple[object, ...], list[str]] | None:
-    """The shape key of ``document`` and its slot values; None when no template can serve it."""
-    tokens: list[object] = []
-    slots: list[str] = []
-    try:
-        _shape(document, tokens, slots)
-    except (_UnsupportedError, TypeError, ValueError, RecursionError):
-        return None  # TypeError/ValueError: json.dumps or repr refusing an odd value
-    return tuple(tokens), slots
-
-
-def _rebuild(node: Any, values: Iterator[str], steering: bool = False) -> Any:
-    """``node`` with its slots (in ``_shape`` order) replaced by ``values``."""
-    if isinstance(node, dict):
-        return {
-            key: value if key == "@context" else _rebuild(value, values, _steers(key))
-            for key, value in node.items()
-        }
-    if isinstance(node, list):
-        return [_rebuild(item, values, steering) for item in node]
-    if isinstance(node, str) and not (steering or node.startswith("@") or _NONCE in node):
-        return next(values)
-    return node
-
-
-# --- the terms a document's contexts define ---------------------------------------------
-
-
-def _context_terms(context: Any, seen: set[str]) -> set[str]:
-    terms: set[str] = set()
-    if isinstance(context, str):
-        if context not in seen:
-            seen.add(context)
-            terms |= _context_terms(jsonld.get_context(context), seen)
-    elif isinstance(context, list):
-        for item in context:
-            terms |= _context_terms(item, seen)
-    elif isinstance(context, dict):
-        for key, value in context.items():
-            terms.add(key)
-            if isinstance(value, dict | list) or (key in ("@context", "@import") and value):
-                terms |= _context_terms(value, seen)
-    return terms
-
-
-def _document_terms(node: Any, seen: set[str]) -> set[str]:
-    terms: set[str] = set()
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "@context":
-                terms |= _context_terms(value, seen)
-            else:
-                terms |= _document_terms(value, seen)
-    elif isinstance(node, list):
-        for item in node:
-            terms |= _document_terms(item, seen)
-    return terms
-
 
 # --- templates ------------------------------------------------------------------------------
 
@@ -290,7 +130,7 @@ def _analyse(
     bad: set[int] = set()
     found: set[int] = set()
     position = 0
-    for match in _TOKEN.finditer(nquads):
+    for match in TOKEN.finditer(nquads):
         slot = int(match.group(1))
         placeholder = placeholders.get(slot)
         if placeholder is None or slot >= slots:
@@ -314,14 +154,14 @@ def _analyse(
 
 
 def _build(document: Mapping[str, Any], values: list[str], verbatim: set[int]) -> _Template | None:
-    classes = [_slot_class(v) for v in values]
-    placeholders = {i: _placeholder(i, classes[i]) for i in range(len(values)) if i not in verbatim}
+    classes = [slot_class(v) for v in values]
+    placeholders = {i: placeholder(i, classes[i]) for i in range(len(values)) if i not in verbatim}
     filled = [v if i in verbatim else placeholders[i] for i, v in enumerate(values)]
-    synthetic = _rebuild(document, iter(filled))
+    synthetic = rebuild(document, iter(filled))
     try:
         nquads = jsonld.to_nquads(synthetic)
     except UndefinedTermError as exc:
-        culprit = _TOKEN.search(exc.term)
+        culprit = TOKEN.search(exc.term)
         if culprit is None:
             return None  # a genuine error: let plain pyld report it on the real document
         raise _NeedsVerbatim({int(culprit.group(1))}) from None
@@ -329,7 +169,7 @@ def _build(document: Mapping[str, Any], values: list[str], verbatim: set[int]) -
         return None
     fragments, holes = _analyse(nquads, placeholders, len(values))
     has_iri = any(is_iri for _, is_iri in holes)
-    terms = frozenset(_document_terms(document, set())) if has_iri else frozenset()
+    terms = frozenset(document_terms(document, set())) if has_iri else frozenset()
     return _Template.of(fragments, holes, len(values), terms)
 
 
@@ -352,11 +192,21 @@ class TemplateCache:
     """Shapes → slots that must be verbatim; (shape, verbatim values) → template. Bounded LRU."""
 
     def __init__(self) -> None:
-        self._shapes: OrderedDict[tuple[object, ...], _Shape] = OrderedDict()
-        self._templates: OrderedDict[_Key, _Template | None] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
+        # Shapes are read with ``peek``: no lock, and a hit does not refresh recency, which
+        # would hash the long shape tuple twice more. A hot shape evicted by _MAX_SHAPES
+        # newer ones is simply learned once more.
+        self._shapes: Cache[tuple[object, ...], _Shape] = Cache(_MAX_SHAPES, name="rdf.shapes")
+        self._templates: Cache[_Key, _Template | None] = Cache(_MAX_TEMPLATES, name="rdf.templates")
+
+    @property
+    def hits(self) -> int:
+        """Documents served by a template (learned ones are misses)."""
+        return self._templates.hits
+
+    @property
+    def misses(self) -> int:
+        """Documents that needed a template learned: a new shape, or new verbatim values."""
+        return self._shapes.misses + self._templates.misses
 
     def nquads(self, document: Mapping[str, Any]) -> str | None:
         """pyld's N-Quads for ``document`` from a template, or None to use plain pyld."""
@@ -364,23 +214,16 @@ class TemplateCache:
         if shaped is None:
             return None
         shape_key, values = shaped
-        template: _Template | None = _MISSING
-        verbatim: tuple[int, ...] = ()
-        with self._lock:
-            # Shapes are not moved to the end on a hit (that would hash the long key again):
-            # a hot shape evicted by _MAX_SHAPES newer ones is simply learned once more.
-            shape = self._shapes.get(shape_key)
-            if shape is not None:
-                verbatim = shape.verbatim
-                key = (shape, verbatim, tuple([values[i] for i in verbatim]))
-                template = self._templates.get(key, _MISSING)
-            if template is _MISSING:
-                self.misses += 1
-            else:
-                self._templates.move_to_end(key)
-                self.hits += 1
-        if template is _MISSING:
-            template = self._learn(document, values, shape_key, set(verbatim))
+        shape = self._shapes.peek(shape_key)
+        if shape is None:
+            template = self._learn(document, values, shape_key, set())
+        else:
+            verbatim = shape.verbatim
+            found, template = self._templates.lookup(
+                (shape, verbatim, tuple([values[i] for i in verbatim]))
+            )
+            if not found:
+                template = self._learn(document, values, shape_key, set(verbatim))
         return None if template is None else template.fill(values)
 
     def _learn(
@@ -401,23 +244,11 @@ class TemplateCache:
                     break
                 verbatim |= exc.slots
         learned = tuple(sorted(verbatim))
-        with self._lock:
-            shape = self._shapes.get(shape_key)
-            if shape is None:
-                shape = self._shapes[shape_key] = _Shape()
-            self._shapes.move_to_end(shape_key)
-            shape.verbatim = tuple(sorted(verbatim.union(shape.verbatim)))
-            while len(self._shapes) > _MAX_SHAPES:
-                self._shapes.popitem(last=False)
-            self._templates[(shape, learned, tuple([values[i] for i in learned]))] = template
-            while len(self._templates) > _MAX_TEMPLATES:
-                self._templates.popitem(last=False)
+        shape = self._shapes.setdefault(shape_key, _Shape())
+        shape.verbatim = tuple(sorted(verbatim.union(shape.verbatim)))
+        self._templates.put((shape, learned, tuple([values[i] for i in learned])), template)
         return template
 
     def clear(self) -> None:
-        with self._lock:
-            self._shapes.clear()
-            self._templates.clear()
-
-
-_MISSING: Any = object()
+        self._shapes.clear()
+        self._templates.clear()

@@ -74,3 +74,34 @@ def test_pop_and_clear() -> None:
     assert "b" in cache
     cache.clear()
     assert len(cache) == 0
+
+
+def test_peek_reads_without_refreshing_recency_and_forgets_evicted_entries() -> None:
+    cache: Cache[str, int] = Cache(2)
+    cache.put("a", 1)
+    cache.put("b", 2)
+    assert cache.peek("a") == 1  # a hit, but "a" stays the least recently used
+    cache.put("c", 3)
+    assert cache.peek("a") is None  # evicted: the lock-free index follows cachetools
+    assert (cache.peek("b"), cache.peek("c")) == (2, 3)
+    cache.pop("b")
+    assert cache.peek("b") is None
+    cache.clear()
+    assert cache.peek("c") is None
+    assert (cache.hits, cache.misses) == (3, 3)
+
+
+def test_peek_on_an_expiring_cache_still_expires() -> None:
+    now = [0.0]
+    cache: Cache[str, str] = Cache(4, ttl=10, timer=lambda: now[0])
+    cache.put("k", "v")
+    assert cache.peek("k") == "v"
+    now[0] += 11
+    assert cache.peek("k") is None
+
+
+def test_setdefault_keeps_the_first_value() -> None:
+    cache: Cache[str, list[int]] = Cache(4)
+    first = cache.setdefault("k", [1])
+    assert cache.setdefault("k", [2]) is first
+    assert cache.peek("k") is first

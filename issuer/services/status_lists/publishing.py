@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, bindparam, select
 
+from credentials.caching import Cache
 from credentials.errors import StatusListError
 from credentials.proofs import RDFC, add_proof
 from credentials.statuslist import Bitstring, build_status_list_credential
@@ -79,9 +78,11 @@ class StatusListPublisher:
     def __init__(self, *, base_url: str, passphrase: bytes, cache_size: int = 1024) -> None:
         self._base_url = base_url
         self._passphrase = passphrase
-        self._cache: OrderedDict[tuple[int, int, int], PublishedList] = OrderedDict()
-        self._cache_size = cache_size
-        self._lock = threading.Lock()
+        # (list id, version, key id) -> the signed list: a new version or key is a new key,
+        # so a stale copy is never found, only evicted.
+        self._cache: Cache[tuple[int, int, int], PublishedList] = Cache(
+            cache_size, name="issuer.published_status_lists"
+        )
 
     def published(self, slug: str, purpose: str, number: int) -> PublishedList | None:
         """The current signed list, or None if there is no such list. May commit the session
@@ -98,7 +99,7 @@ class StatusListPublisher:
                 f"training provider {slug!r} has no active signing key to sign its status lists"
             )
         key = (row.id, row.version, row.active_key_id)
-        cached = self._cached(key)
+        cached = self._cache.get(key)
         if cached is not None:
             return cached
         if row.signed_version == row.version and row.signed_key_id == row.active_key_id:
@@ -113,13 +114,6 @@ class StatusListPublisher:
     def _url(self, slug: str, purpose: str, number: int) -> str:
         return status_list_url(self._base_url, slug, purpose, number)
 
-    def _cached(self, key: tuple[int, int, int]) -> PublishedList | None:
-        with self._lock:
-            found = self._cache.get(key)
-            if found is not None:
-                self._cache.move_to_end(key)
-            return found
-
     def _remember(
         self, key: tuple[int, int, int], url: str, version: int, body: str | None
     ) -> PublishedList:
@@ -127,10 +121,7 @@ class StatusListPublisher:
             raise StatusListError(f"status list {url} has no stored signed copy")
         digest = hashlib.sha256(body.encode("utf-8")).hexdigest()[:32]
         published = PublishedList(url, version, body, digest, json.loads(body))
-        with self._lock:
-            self._cache[key] = published
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+        self._cache.put(key, published)
         return published
 
     def _sign(self, list_id: int, slug: str) -> PublishedList:
