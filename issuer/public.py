@@ -27,6 +27,7 @@ from issuer.services import issuers, signing_keys
 from issuer.services.status_lists import publisher
 from microcred.platform.extensions import limit_public
 from microcred.platform.refusals import NotFoundError
+from microcred.platform.security import allow_cross_origin
 
 #: DID Core's media type for the JSON representation of a DID document.
 DID_JSON_MEDIA_TYPE = "application/did+json"
@@ -36,6 +37,8 @@ STATUS_LIST_MAX_AGE = 60
 
 blp = Blueprint("issuer_public", __name__)
 limit_public(blp)
+# Browser wallets and verifiers resolve DIDs and check status from any origin.
+allow_cross_origin(blp, methods=("GET", "HEAD"))
 
 
 @blp.get("/issuers/<slug>/did.json")
@@ -50,7 +53,6 @@ def did_document(slug: str) -> Response:
     response = current_app.response_class(body, mimetype=DID_JSON_MEDIA_TYPE)
     # Short caching: a revoked key must disappear from verifiers' view within minutes.
     response.headers["Cache-Control"] = "public, max-age=300"
-    response.headers["Access-Control-Allow-Origin"] = "*"
     response.add_etag()
     return response.make_conditional(request)
 
@@ -63,6 +65,5 @@ def status_list(slug: str, purpose: str, number: int) -> Response:
         raise NotFoundError(f"no {purpose} status list {number} for training provider {slug!r}")
     response = current_app.response_class(published.body, mimetype=STATUS_LIST_MEDIA_TYPE)
     response.headers["Cache-Control"] = f"public, max-age={STATUS_LIST_MAX_AGE}"
-    response.headers["Access-Control-Allow-Origin"] = "*"
     response.set_etag(published.etag)
     return response.make_conditional(request)

@@ -17,8 +17,10 @@ from microcred.platform.config import finalize_config, instance_path_from_env, l
 from microcred.platform.db import configure_engine
 from microcred.platform.errors import register_error_handlers
 from microcred.platform.extensions import api, db, limiter, migrate
+from microcred.platform.security import init_app as init_security
 
 if TYPE_CHECKING:
+    from sharing.interfaces import SharingSources
     from verifier.web.interfaces import OwnSources
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -64,6 +66,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         )
 
     register_error_handlers(app)
+    init_security(app)  # security headers on every response, error pages included
     db.init_app(app)
     with app.app_context():
         for engine in db.engines.values():
@@ -88,7 +91,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from verifier.web.service import EXTENSION_KEY as VERIFIER_KEY
 
     app.extensions[RELATED_RESOURCES_KEY] = app.extensions[VERIFIER_KEY].related_resources
-    sharing.init_app(app)  # certificates, badges, QR codes, profiles, share pages
+    # certificates, badges, QR codes, profiles, share pages
+    sharing.init_app(app, sources=_sharing_sources())
     app.add_url_rule("/healthz", "healthz", healthz)
     return app
 
@@ -108,6 +112,24 @@ def _own_sources(app: Flask) -> OwnSources:
         issuers=database,
         credentials=find_stored_credential,
         scope=verification_scope,
+    )
+
+
+def _sharing_sources() -> SharingSources:
+    """The issuing side's stored credentials, public profiles and certification images,
+    lent to the documents and pages through their interface (``sharing`` itself never
+    imports ``issuer``)."""
+    from issuer.sharing_sources import (
+        find_certification_image,
+        find_credential,
+        find_public_profile,
+    )
+    from sharing.interfaces import SharingSources
+
+    return SharingSources(
+        credentials=find_credential,
+        profiles=find_public_profile,
+        certification_images=find_certification_image,
     )
 
 

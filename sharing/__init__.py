@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from flask import Flask
 
+    from sharing.interfaces import SharingSources
+
 _DEFAULTS: dict[str, Any] = {
     "MICROCRED_DOCUMENT_CACHE_DIR": None,
     "MICROCRED_DOCUMENT_CACHE_MAX_BYTES": 256 * 1024 * 1024,
@@ -52,13 +54,21 @@ def _configure(app: Flask) -> None:
         )
 
 
-def init_app(app: Flask) -> None:
-    """Register the public document endpoints and pages, and build the renderers."""
+def init_app(app: Flask, *, sources: SharingSources | None = None) -> None:
+    """Register the public document endpoints and pages, and build the renderers.
+
+    ``sources`` (``sharing.interfaces``) is what the issuing side lends: stored
+    credentials, public profiles, certification images. ``microcred.app.create_app`` fills
+    it in; the default, ``SharingSources.nothing()``, has nothing to show.
+    """
     from sharing import assets, pages, views
+    from sharing.interfaces import SharingSources
     from sharing.state import EXTENSION_KEY, build_sharing
 
     _configure(app)
-    app.extensions[EXTENSION_KEY] = build_sharing(app)
+    app.extensions[EXTENSION_KEY] = build_sharing(
+        app, sources if sources is not None else SharingSources.nothing()
+    )
     assets.init_app(app)
     app.register_blueprint(views.blp)
     app.register_blueprint(pages.blp)

@@ -27,7 +27,7 @@ from credentials.errors import MicrocredError
 from credentials.ob3 import CredentialSummary, summarize
 
 if TYPE_CHECKING:
-    from issuer.models import GigProject, IssuedCredential, Issuer
+    from sharing.interfaces import ProjectView, ProviderView, StoredCredential
 
 __all__ = [
     "branding_digest",
@@ -54,7 +54,7 @@ _MONTHS: Final = (
 )
 
 
-def summary_of(issued: IssuedCredential) -> CredentialSummary:
+def summary_of(issued: StoredCredential) -> CredentialSummary:
     """The stored credential, summarised for display (never raises)."""
     try:
         document: object = json.loads(issued.document)
@@ -70,14 +70,14 @@ def _first(*values: str | None, default: str) -> str:
     return default
 
 
-def recipient_name(issued: IssuedCredential, summary: CredentialSummary) -> str:
+def recipient_name(issued: StoredCredential, summary: CredentialSummary) -> str:
     """The name as issued; our record of the freelancer, or the DID, when it has none
     (credentials issued through the VC API are written by the caller)."""
     freelancer = issued.freelancer.name if issued.freelancer is not None else None
     return _first(summary.recipient_name, freelancer, summary.recipient_did, default="Recipient")
 
 
-def certification_name(issued: IssuedCredential, summary: CredentialSummary) -> str:
+def certification_name(issued: StoredCredential, summary: CredentialSummary) -> str:
     certification = issued.certification.name if issued.certification is not None else None
     return _first(summary.achievement.name, summary.name, certification, default="Credential")
 
@@ -95,7 +95,7 @@ def _logo_data_uri(value: str | None) -> str | None:
     return f"data:{media};base64,{encoded}"
 
 
-def branding_for(issuer: Issuer) -> Branding:
+def branding_for(issuer: ProviderView) -> Branding:
     """The provider's branding; anything the renderer refuses falls back to the default."""
     values: dict[str, Any] = {
         "logo_data_uri": _logo_data_uri(issuer.logo_image),
@@ -150,7 +150,9 @@ def project_dates(started: date | None, finished: date | None) -> str | None:
     return None
 
 
-def _match(projects: Iterable[GigProject], name: str | None, url: str | None) -> GigProject | None:
+def _match(
+    projects: Iterable[ProjectView], name: str | None, url: str | None
+) -> ProjectView | None:
     candidates = list(projects)
     for project in candidates:
         if url and project.url == url:
@@ -161,7 +163,7 @@ def _match(projects: Iterable[GigProject], name: str | None, url: str | None) ->
     return None
 
 
-def _projects(issued: IssuedCredential, summary: CredentialSummary) -> list[CertificateProject]:
+def _projects(issued: StoredCredential, summary: CredentialSummary) -> list[CertificateProject]:
     backing = [link.project for link in issued.evidence]
     out = []
     for evidence in summary.evidence:
@@ -216,7 +218,7 @@ def _day(value: datetime | None) -> date | None:
 
 
 def certificate_data(
-    issued: IssuedCredential,
+    issued: StoredCredential,
     *,
     summary: CredentialSummary,
     verify_url: str,

@@ -51,7 +51,7 @@ from sharing.certificate import (
 from sharing.status import CredentialState
 
 if TYPE_CHECKING:
-    from issuer.models import IssuedCredential, Issuer, MicroCertification
+    from sharing.interfaces import CertificationView, ProviderView, StoredCredential
 
 __all__ = ["RENDERER_VERSION", "DocumentService", "Rendered", "TemplateFingerprint"]
 
@@ -155,7 +155,7 @@ class _Memo:
         return self._values.get_or_compute(key, make)  # type: ignore[return-value]
 
 
-def badge_source_for(certification: MicroCertification, issuer: Issuer) -> BadgeSource:
+def badge_source_for(certification: CertificationView, issuer: ProviderView) -> BadgeSource:
     return badge_source(
         image=certification.image,
         title=certification.name,
@@ -165,7 +165,7 @@ def badge_source_for(certification: MicroCertification, issuer: Issuer) -> Badge
     )
 
 
-def credential_badge_source(issued: IssuedCredential) -> BadgeSource:
+def credential_badge_source(issued: StoredCredential) -> BadgeSource:
     """The certification's badge; for a credential issued through the VC API (no
     certification of ours), the default badge titled with the achievement it names."""
     if issued.certification is not None:
@@ -209,7 +209,7 @@ class DocumentService:
         self._locks = _KeyLocks()
         self._memo = _Memo()
 
-    def branding(self, issuer: Issuer) -> tuple[Branding, str]:
+    def branding(self, issuer: ProviderView) -> tuple[Branding, str]:
         """The provider's branding and its digest (memoised per profile version)."""
 
         def make() -> tuple[Branding, str]:
@@ -218,7 +218,7 @@ class DocumentService:
 
         return self._memo.get(("branding", issuer.id, issuer.updated_at), make)
 
-    def badge_source(self, issued: IssuedCredential) -> BadgeSource:
+    def badge_source(self, issued: StoredCredential) -> BadgeSource:
         """The credential's badge source (memoised per certification and profile version)."""
         certification = issued.certification
         key: tuple[object, ...] = (
@@ -231,7 +231,7 @@ class DocumentService:
             (*key, issuer.id, issuer.updated_at), lambda: credential_badge_source(issued)
         )
 
-    def verify_url(self, issued: IssuedCredential) -> str:
+    def verify_url(self, issued: StoredCredential) -> str:
         return f"{self.base_url}/v/{issued.short_code}"
 
     def _cached(self, key: str, ext: str, render: Callable[[], bytes]) -> Rendered:
@@ -248,7 +248,7 @@ class DocumentService:
 
     # --- PDF ------------------------------------------------------------------------------
 
-    def certificate(self, issued: IssuedCredential, state: CredentialState) -> Rendered:
+    def certificate(self, issued: StoredCredential, state: CredentialState) -> Rendered:
         branding, branding_key = self.branding(issued.issuer)
         document = issued.document.encode("utf-8")
         verify_url = self.verify_url(issued)
@@ -282,7 +282,7 @@ class DocumentService:
 
     # --- badges ---------------------------------------------------------------------------
 
-    def badge(self, issued: IssuedCredential, fmt: BadgeFormat, state: CredentialState) -> Rendered:
+    def badge(self, issued: StoredCredential, fmt: BadgeFormat, state: CredentialState) -> Rendered:
         source = self.badge_source(issued)
         mark = "" if state.is_valid else f"{state.kind}:{state.label}"
         key = cache_key("badge-" + fmt, issued.document, mark, source.digest)
@@ -301,7 +301,7 @@ class DocumentService:
 
     def _bake(
         self,
-        issued: IssuedCredential,
+        issued: StoredCredential,
         fmt: BadgeFormat,
         source: BadgeSource,
         state: CredentialState,
@@ -317,7 +317,7 @@ class DocumentService:
         return bake_svg(svg, issued.document).encode("utf-8")
 
     def achievement_image(
-        self, certification: MicroCertification, issuer: Issuer, fmt: BadgeFormat
+        self, certification: CertificationView, issuer: ProviderView, fmt: BadgeFormat
     ) -> bytes:
         source = self._memo.get(
             ("image", certification.id, certification.updated_at, issuer.id, issuer.updated_at),

@@ -14,19 +14,18 @@ from datetime import date, datetime
 
 from flask import Blueprint, current_app, render_template
 from markupsafe import Markup
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from credentials.dates import format_long_date
-from issuer.models import Freelancer, IssuedCredential
 from microcred.platform.errors import problem_body
-from microcred.platform.extensions import db, limit_public
+from microcred.platform.extensions import limit_public
 from microcred.platform.refusals import NotFoundError
+from microcred.platform.security import protect_pages
 from sharing.certificate import certification_name, recipient_name, summary_of
+from sharing.interfaces import StoredCredential
 from sharing.links import CredentialLinks, badge_snippet, linkedin_add_url
-from sharing.state import ISSUED_LOAD_OPTIONS, credential_links, load_issued, sharing
+from sharing.state import credential_links, load_issued, sharing
 from sharing.status import CredentialState
-from verifier.web.security import protect_pages
 
 blp = Blueprint("sharing_pages", __name__)
 limit_public(blp)
@@ -53,7 +52,7 @@ def _day(value: datetime | None) -> date | None:
     return value.date() if value is not None else None
 
 
-def badge_view(issued: IssuedCredential) -> BadgeView:
+def badge_view(issued: StoredCredential) -> BadgeView:
     summary = summary_of(issued)
     return BadgeView(
         certification=certification_name(issued, summary),
@@ -81,19 +80,11 @@ def _html_not_found(exc: NotFoundError) -> Response:
 
 @blp.get("/p/<handle>")
 def profile(handle: str) -> Response:
-    freelancer = db.session.scalar(
-        select(Freelancer).where(Freelancer.handle == handle, Freelancer.profile_public)
-    )
-    if freelancer is None:
+    found = sharing().sources.profiles(handle)
+    if found is None:
         raise NotFoundError(f"no public profile at /p/{handle}")
-    credentials = db.session.scalars(
-        select(IssuedCredential)
-        .where(IssuedCredential.freelancer_id == freelancer.id)
-        .order_by(IssuedCredential.issued_at.desc(), IssuedCredential.id)
-        .options(*ISSUED_LOAD_OPTIONS)
-    ).all()
-    badges = [badge_view(issued) for issued in credentials]
-    return _page("sharing/profile.html", name=freelancer.name, handle=handle, badges=badges)
+    badges = [badge_view(issued) for issued in found.credentials]
+    return _page("sharing/profile.html", name=found.name, handle=handle, badges=badges)
 
 
 @blp.get("/credentials/<uuid:credential_id>/share")

@@ -9,17 +9,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from flask import current_app
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from credentials.errors import ConfigurationError
 from credentials.verify import Verifier
-from issuer.models import IssuedCredential, Issuer, MicroCertification
-from microcred.platform.extensions import db
 from microcred.platform.refusals import NotFoundError
 from sharing.badges import BadgeImages
 from sharing.cache import DocumentCache
 from sharing.documents import DocumentService, TemplateFingerprint
+from sharing.interfaces import SharingSources, StoredCredential
 from sharing.links import CredentialLinks
 from sharing.status import StatusService
 
@@ -45,6 +42,8 @@ class Sharing:
     documents: DocumentService
     status: StatusService
     cache: DocumentCache
+    #: What the issuing side lends (``sharing.interfaces``), filled in by the app factory.
+    sources: SharingSources
 
 
 def _number(config: Mapping[str, Any], name: str, kind: type[int] | type[float]) -> Any:
@@ -62,7 +61,7 @@ def _number(config: Mapping[str, Any], name: str, kind: type[int] | type[float])
     return value
 
 
-def build_sharing(app: Flask) -> Sharing:
+def build_sharing(app: Flask, sources: SharingSources) -> Sharing:
     config = app.config
     cache_dir = config.get("MICROCRED_DOCUMENT_CACHE_DIR") or Path(app.instance_path) / "documents"
     cache = DocumentCache(
@@ -90,7 +89,7 @@ def build_sharing(app: Flask) -> Sharing:
         verifier=app_verifier,
         memo_seconds=_number(config, "MICROCRED_STATUS_MEMO_SECONDS", float),
     )
-    return Sharing(documents=documents, status=status, cache=cache)
+    return Sharing(documents=documents, status=status, cache=cache, sources=sources)
 
 
 def sharing() -> Sharing:
@@ -98,29 +97,16 @@ def sharing() -> Sharing:
     return value
 
 
-#: One query for a credential and what its documents need. Logos and badge images (up to
-#: half a megabyte each) load only when a document is actually rendered.
-ISSUED_LOAD_OPTIONS: Final = (
-    joinedload(IssuedCredential.issuer).defer(Issuer.logo_image),
-    joinedload(IssuedCredential.signing_key),
-    joinedload(IssuedCredential.certification).defer(MicroCertification.image),
-    joinedload(IssuedCredential.freelancer),
-)
-
-
-def load_issued(credential_id: uuid.UUID | str) -> IssuedCredential:
-    """The stored credential with what every document needs loaded in the same query."""
-    issued: IssuedCredential | None = db.session.scalar(
-        select(IssuedCredential)
-        .where(IssuedCredential.id == str(credential_id))
-        .options(*ISSUED_LOAD_OPTIONS)
-    )
+def load_issued(credential_id: uuid.UUID | str) -> StoredCredential:
+    """The stored credential with what every document needs (one query, see
+    ``issuer.sharing_sources``)."""
+    issued = sharing().sources.credentials(str(credential_id))
     if issued is None:
         raise NotFoundError(f"no credential with id {credential_id}")
     return issued
 
 
-def credential_links(issued: IssuedCredential) -> CredentialLinks:
+def credential_links(issued: StoredCredential) -> CredentialLinks:
     return CredentialLinks(
         base_url=str(current_app.config["MICROCRED_BASE_URL"]),
         credential_uuid=issued.id,

@@ -32,7 +32,7 @@ from credentials.results import Verdict
 from credentials.verify import Verifier
 
 if TYPE_CHECKING:
-    from issuer.models import IssuedCredential
+    from sharing.interfaces import StoredCredential
 
 __all__ = ["CredentialState", "StatusService", "database_state"]
 
@@ -88,7 +88,7 @@ def _worse(a: CredentialState, b: CredentialState) -> CredentialState:
     return a if _SEVERITY.index(a.verdict) <= _SEVERITY.index(b.verdict) else b
 
 
-def database_state(issued: IssuedCredential, now: datetime) -> CredentialState:
+def database_state(issued: StoredCredential, now: datetime) -> CredentialState:
     """The state our own records give, worst condition first."""
     key = issued.signing_key
     if key is not None and key.revoked_at is not None:
@@ -106,7 +106,7 @@ def database_state(issued: IssuedCredential, now: datetime) -> CredentialState:
     return CredentialState(Verdict.VALID, "Every check passed.")
 
 
-def _state_fingerprint(issued: IssuedCredential) -> str:
+def _state_fingerprint(issued: StoredCredential) -> str:
     """Everything in the database that can change the verifier's verdict."""
     key = issued.signing_key
     parts = (
@@ -141,7 +141,7 @@ class StatusService:
         )
         self.verifications = 0
 
-    def state(self, issued: IssuedCredential) -> CredentialState:
+    def state(self, issued: StoredCredential) -> CredentialState:
         now = self._clock()
         state = database_state(issued, now)
         if state.verdict is Verdict.INVALID:
@@ -149,7 +149,7 @@ class StatusService:
         verified = self._verified_state(issued)
         return state if verified is None else _worse(state, verified)
 
-    def _verified_state(self, issued: IssuedCredential) -> CredentialState | None:
+    def _verified_state(self, issued: StoredCredential) -> CredentialState | None:
         verifier = self._verifier()
         if verifier is None:
             return None
@@ -163,7 +163,7 @@ class StatusService:
         self._memo.put(fingerprint, state)
         return state
 
-    def _verify(self, verifier: Verifier, issued: IssuedCredential) -> CredentialState | None:
+    def _verify(self, verifier: Verifier, issued: StoredCredential) -> CredentialState | None:
         self.verifications += 1
         try:
             result = verifier.verify(issued.document)

@@ -22,15 +22,18 @@ from werkzeug.wrappers import Response
 
 from credentials.documents.qr import qr_matrix, qr_png, qr_svg
 from credentials.errors import InvalidInputError
-from issuer.models import IssuedCredential
-from issuer.services import certifications, issuers
 from microcred.platform.extensions import limit_public
+from microcred.platform.refusals import NotFoundError
+from microcred.platform.security import allow_cross_origin
 from sharing.certificate import certification_name, recipient_name, summary_of
+from sharing.interfaces import StoredCredential
 from sharing.links import download_filename
 from sharing.state import credential_links, load_issued, sharing
 
 blp = Blueprint("sharing_documents", __name__)
 limit_public(blp)
+# Wallets and verifiers in a browser fetch the credential JSON and the images.
+allow_cross_origin(blp, methods=("GET", "HEAD"))
 
 #: JSON (RFC 8259) is what wallets and browsers expect; VC 2.0's own media type
 #: (application/vc, IANA 2024) only when the client asks for it.
@@ -57,7 +60,6 @@ def _respond(
     response = current_app.response_class(body, mimetype=mimetype)
     response.set_etag(etag)
     response.headers["Cache-Control"] = cache_control
-    response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["X-Content-Type-Options"] = "nosniff"
     if mimetype == MEDIA["svg"]:
         response.headers["Content-Security-Policy"] = SVG_POLICY
@@ -71,7 +73,7 @@ def _wants_download() -> bool:
     return request.args.get("download", "").lower() in ("1", "true", "yes")
 
 
-def _filename(issued: IssuedCredential, ext: str, *, suffix: str | None = None) -> str:
+def _filename(issued: StoredCredential, ext: str, *, suffix: str | None = None) -> str:
     summary = summary_of(issued)
     return download_filename(
         recipient_name(issued, summary),
@@ -175,9 +177,13 @@ def qr_code(credential_id: uuid.UUID, fmt: str) -> Response:
 @blp.get("/issuers/<slug>/certifications/<cert_id>/image.<any(png, svg):fmt>")
 def achievement_image(slug: str, cert_id: str, fmt: str) -> Response:
     """The micro-certification's badge image, without any credential in it."""
-    issuer = issuers.get_issuer(slug)
-    certification = certifications.get_certification(issuer, cert_id)
-    body = sharing().documents.achievement_image(certification, issuer, fmt)  # type: ignore[arg-type]
+    service = sharing()
+    found = service.sources.certification_images(slug, cert_id)
+    if found is None:
+        raise NotFoundError(
+            f"no micro-certification with id {cert_id!r} at training provider {slug!r}"
+        )
+    body = service.documents.achievement_image(found.certification, found.provider, fmt)  # type: ignore[arg-type]
     return _respond(
         body,
         mimetype=MEDIA[fmt],

@@ -15,16 +15,17 @@ from werkzeug.wrappers import Response
 
 from microcred.platform.errors import parses_own_json
 from microcred.platform.extensions import limit_public
+from microcred.platform.security import allow_cross_origin, api_headers
 from verifier.web import service
 from verifier.web.inputs import credential_from_request
 from verifier.web.results_json import result_body
-from verifier.web.security import api_headers
 
 PATH = "/api/v1/verify"
 
 blp = Blueprint("verify_api", __name__)
 limit_public(blp)
 blp.after_request(api_headers)
+allow_cross_origin(blp, methods=("POST",))  # any web page may verify (docs/VERIFYING.md)
 parses_own_json(blp)  # load_credential refuses lone surrogates
 
 

@@ -1,7 +1,7 @@
 """The public pages: ``/`` (front door), ``/v/<ref>`` (what QR codes open), ``/verify``.
 
 Public, rate limited per client address, never cached (status can change), served
-under a strict Content-Security-Policy (``verifier.web.security``).
+under a strict Content-Security-Policy (``microcred.platform.security``).
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ from credentials.results import VerificationResult
 from credentials.verify import load_credential
 from microcred.platform.errors import parses_own_json
 from microcred.platform.extensions import limit_public
+from microcred.platform.security import protect_pages
 from verifier.web import service
 from verifier.web.inputs import credential_from_form, upload_limit
 from verifier.web.interfaces import StoredCredential
 from verifier.web.lookup import find_credential
 from verifier.web.page_model import page_model
 from verifier.web.results_json import result_body
-from verifier.web.security import protect_pages, refuse_cross_site_post
+from verifier.web.security import refuse_cross_site_post
 
 blp = Blueprint("verify_pages", __name__)
 limit_public(blp)

@@ -1,72 +1,16 @@
-"""HTTP headers of the public verification pages, and the cross-site check of their form.
+"""The cross-site check of the verification form.
 
-Content-Security-Policy: the pages run no script at all and load only same-origin
-styles (a static stylesheet, no inline ``<style>``) and images (same origin or
-``data:`` badge images). Even if an issued string slipped through escaping, the browser
-would refuse to run it. ``form-action 'self'`` keeps the upload form from being pointed
-elsewhere; ``frame-ancestors 'none'`` stops click-jacking a verdict into another site.
-
-``Cache-Control: no-store``: a credential's status changes (revocation, suspension) and
-the page must never be served from a cache afterwards.
-
-``Referrer-Policy: same-origin``: gig-project links lead to other sites, which must not
-learn which credential was being looked at; our own form posts keep a real ``Origin``.
+The page headers and Content-Security-Policy are the platform's
+(``microcred.platform.security``), shared by every page of the app.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from flask import current_app, request
 
 from microcred.platform.refusals import ForbiddenError
-
-if TYPE_CHECKING:
-    from flask import Blueprint
-    from werkzeug.wrappers import Response
-
-CONTENT_SECURITY_POLICY = "; ".join(
-    (
-        "default-src 'none'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "form-action 'self'",
-        "base-uri 'none'",
-        "frame-ancestors 'none'",
-    )
-)
-
-PAGE_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "same-origin",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Cross-Origin-Opener-Policy": "same-origin",
-}
-
-#: JSON answers need no CSP (browsers do not render them) but must not be cached either.
-API_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
-
-
-def page_headers(response: Response) -> Response:
-    """``after_request`` hook for blueprints of HTML pages (errors included)."""
-    for name, value in PAGE_HEADERS.items():
-        response.headers[name] = value
-    return response
-
-
-def api_headers(response: Response) -> Response:
-    for name, value in API_HEADERS.items():
-        response.headers.setdefault(name, value)
-    return response
-
-
-def protect_pages(blueprint: Blueprint) -> None:
-    """Give every response of ``blueprint`` the page headers above (for other public pages)."""
-    blueprint.after_request(page_headers)
-
 
 # --- cross-site form posts ----------------------------------------------------------------
 

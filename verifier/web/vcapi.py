@@ -39,10 +39,10 @@ from credentials.proofs import proofs_of
 from credentials.verify import load_credential
 from microcred.platform.errors import parses_own_json, problem_body
 from microcred.platform.extensions import limit_public
+from microcred.platform.security import allow_cross_origin, api_headers
 from verifier.web import service
 from verifier.web.api import json_response
 from verifier.web.inputs import is_json_type
-from verifier.web.security import api_headers
 from verifier.web.vcapi_problems import (
     ProblemDetail,
     check_problems,
@@ -58,6 +58,7 @@ _BOOLEAN_OPTIONS = {"returnResults": True, "returnProblemDetails": True, "return
 blp = Blueprint("vc_api_verify", __name__)
 limit_public(blp)
 blp.after_request(api_headers)
+allow_cross_origin(blp, methods=("POST",))  # browser wallets verify from their own origin
 parses_own_json(blp)  # load_credential refuses lone surrogates
 
 

@@ -10,9 +10,9 @@ import pytest
 from flask.testing import FlaskClient
 
 from credentials.proofs import JCS, RDFC
+from microcred.platform.security import CONTENT_SECURITY_POLICY
 from tests.verifier.web.conftest import Clock
 from tests.verifier.web.issuing import Issued, IssuingWorld
-from verifier.web.security import CONTENT_SECURITY_POLICY
 
 
 def _verdict(html: str) -> str:

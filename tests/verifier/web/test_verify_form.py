@@ -16,9 +16,9 @@ from pypdf import PdfWriter
 
 from credentials.documents.badge_image import default_badge_png
 from credentials.documents.baking import bake_png
+from microcred.platform.security import CONTENT_SECURITY_POLICY
 from tests.verifier.servers import unused_port
 from tests.verifier.web.conftest import ForeignIssuer
-from verifier.web.security import CONTENT_SECURITY_POLICY
 
 XSS_NAME = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 
