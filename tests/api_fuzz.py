@@ -88,12 +88,21 @@ def schemathesis_command(
 
 
 def run_schemathesis(
-    base_url: str, token: str, *, max_examples: int, seed: int = SEED, extra: Sequence[str] = ()
+    base_url: str,
+    token: str,
+    *,
+    max_examples: int,
+    cwd: Path,
+    seed: int = SEED,
+    extra: Sequence[str] = (),
 ) -> subprocess.CompletedProcess[str]:
+    """Run ``st`` in ``cwd`` (it keeps its state in ``.schemathesis/`` there)."""
     command = schemathesis_command(
         base_url, token, max_examples=max_examples, seed=seed, extra=extra
     )
-    return subprocess.run(command, capture_output=True, text=True, check=False, timeout=1800)
+    return subprocess.run(
+        command, capture_output=True, text=True, check=False, timeout=1800, cwd=cwd
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -126,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 seed=args.seed,
                 extra=args.extra,
             )
-            return subprocess.run(command, check=False).returncode
+            return subprocess.run(command, check=False, cwd=tmp).returncode
 
 
 if __name__ == "__main__":
