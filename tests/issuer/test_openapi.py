@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
+from tests.issuer.factories import Factory
 from tests.openapi_check import check_response, document_for
 
 
@@ -85,3 +86,36 @@ def test_the_response_check_knows_the_vc_api_problem(app: Flask) -> None:
         **{k: problem[k] for k in ("code", "message", "description", "error", "field")},
     }
     assert document.errors({"$ref": "#/components/schemas/VcApiVerifyResponse"}, verify) == []
+
+
+def test_links_lead_from_each_creation_to_operations_that_exist(spec: dict[str, Any]) -> None:
+    found = 0
+    for item in spec["paths"].values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            for response in operation.get("responses", {}).values():
+                for link in response.get("links", {}).values():
+                    path, method = link["operationRef"].removeprefix("#/paths/").rsplit("/", 1)
+                    path = path.replace("~1", "/").replace("~0", "~")
+                    assert method in spec["paths"][path], link
+                    (parameter,) = link["parameters"]
+                    assert "{" + parameter + "}" in path
+                    found += 1
+    assert found >= 15
+
+
+@pytest.mark.parametrize(
+    "body", ["not json", "[]", '{"verifiableCredential": 1}', '{"credential": {}, "x": 1}']
+)
+def test_vc_api_400_bodies_match_their_schemas(
+    client: FlaskClient, make: Factory, body: str
+) -> None:
+    # CheckedClient validates each answer against its operation's schema, which says
+    # additionalProperties: false; these once carried undocumented members.
+    provider = make.provider()
+    for path in ("/credentials/issue", "/credentials/verify"):
+        response = client.post(
+            path, data=body, content_type="application/json", headers=provider.headers
+        )
+        assert response.status_code == 400, response.get_data(as_text=True)
