@@ -337,3 +337,28 @@ def test_every_accepted_url_issues(
         headers=headers,
     )
     assert issued.status_code == 201, issued.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("name", ["a\x00b.csv", "x" * 256, "tab\there"])
+def test_a_bulk_source_name_header_that_the_column_cannot_hold_is_400(
+    client: FlaskClient, world: World, name: str
+) -> None:
+    response = client.post(
+        "/api/v1/bulk-issuances",
+        data=f"freelancerId,certificationId\n{world.freelancer_id},{world.certification.id}\n",
+        content_type="text/csv",
+        headers={**world.provider.headers, "Content-Disposition-Filename": name},
+    )
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert response.get_json()["field"] == "Content-Disposition-Filename"
+
+
+def test_a_bulk_source_name_is_kept(client: FlaskClient, world: World) -> None:
+    response = client.post(
+        "/api/v1/bulk-issuances",
+        data=f"freelancerId,certificationId\n{world.freelancer_id},{world.certification.id}\n",
+        content_type="text/csv",
+        headers={**world.provider.headers, "Content-Disposition-Filename": "März.csv"},
+    )
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert response.get_json()["sourceName"] == "März.csv"
