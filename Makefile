@@ -12,7 +12,7 @@ REF_STAMP = $(REF)/node_modules/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test lint imports format bench lock system-deps clean conformance vectors
+.PHONY: run test lint imports format bench lock system-deps clean conformance vectors fuzz-api
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,15 @@ run: $(STAMP) system-deps
 
 test: $(STAMP) $(REF_STAMP) system-deps
 	$(BIN)/pytest -n 2 --dist loadgroup
+
+# Schemathesis against a served app (SQLite, or DATABASE_URL=…), longer than make test's
+# fixed budget: every phase, stateful links, zero 5xx, responses as documented
+# (docs/ISSUING.md, "Input limits"). FUZZ_SEED picks other cases.
+FUZZ_EXAMPLES ?= 300
+FUZZ_SEED ?= 16
+fuzz-api: $(STAMP)
+	$(BIN)/python -m tests.api_fuzz --max-examples $(FUZZ_EXAMPLES) --seed $(FUZZ_SEED) \
+		$(if $(DATABASE_URL),--database-url $(DATABASE_URL))
 
 lint: imports
 	$(BIN)/ruff check .

@@ -12,7 +12,7 @@ from flask.sessions import NullSession, SessionInterface, SessionMixin
 from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from microcred.platform import MIGRATIONS_DIR
+from microcred.platform import MIGRATIONS_DIR, limits
 from microcred.platform.config import finalize_config, instance_path_from_env, load_config
 from microcred.platform.db import configure_engine
 from microcred.platform.errors import register_error_handlers
@@ -65,6 +65,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
             app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted
         )
 
+    limits.init_app(app)  # body size (chunked too), JSON nesting, NUL: before any parser
     register_error_handlers(app)
     init_security(app)  # security headers on every response, error pages included
     db.init_app(app)

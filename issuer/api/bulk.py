@@ -85,10 +85,19 @@ _REQUEST_BODY = {
 }
 
 
+_SOURCE_NAME_PARAMETER = {
+    "in": "header",
+    "name": "Content-Disposition-Filename",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 255},
+    "description": "The uploaded file's name, kept with the job (printable characters)",
+}
+
+
 @blp.route("", methods=["POST"])
 @idempotent
 @blp.query_arguments(BulkQuerySchema)
-@blp.doc(requestBody=_REQUEST_BODY)
+@blp.doc(requestBody=_REQUEST_BODY, parameters=[_SOURCE_NAME_PARAMETER])
 @blp.response(201, BulkJobSchema)
 @blp.alt_response(
     200, schema=BulkJobSchema, description="An earlier job with the same rows, resumed"
@@ -117,7 +126,7 @@ def create_bulk_issuance(args: dict[str, Any]) -> tuple[dict[str, Any], int, dic
         principal.issuer,
         rows,
         source_format=source_format,
-        source_name=request.headers.get("Content-Disposition-Filename"),
+        source_name=_source_name(),
         suite=args.get("suite"),
         actor=principal.actor,
     )
@@ -135,6 +144,28 @@ def get_bulk_issuance(args: dict[str, Any], job_id: str) -> dict[str, Any]:
     """Get a bulk issuance job with its rows' outcomes (paginated)"""
     job = bulk.get_job(current_principal().issuer, job_id)
     return job_report(job, resumed=False, page=args["page"], per_page=args["per_page"])
+
+
+#: The optional header that names the uploaded file (kept with the job, up to 255 characters).
+SOURCE_NAME_HEADER = "Content-Disposition-Filename"
+MAX_SOURCE_NAME = 255
+
+
+def _source_name() -> str | None:
+    name = request.headers.get(SOURCE_NAME_HEADER)
+    if name is None:
+        return None
+    # A header may carry any byte but NUL-free text of the column's length: PostgreSQL
+    # refused a NUL and an over-long name with a 500.
+    if not name.isprintable() or len(name) > MAX_SOURCE_NAME:
+        raise http_error(
+            400,
+            f"The {SOURCE_NAME_HEADER} header must be at most {MAX_SOURCE_NAME} printable "
+            "characters.",
+            error="invalid_header",
+            field=SOURCE_NAME_HEADER,
+        )
+    return name or None
 
 
 def _read_rows(query_suite: str | None) -> tuple[list[bulk.Row], str]:

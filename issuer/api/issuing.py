@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 
 def init_app(app: Flask) -> None:
     from issuer.api import bulk, credentials, vcapi
+    from issuer.api.links import add_links
     from issuer.api.vcapi_doc import document
     from microcred.platform.extensions import api
 
@@ -18,3 +19,4 @@ def init_app(app: Flask) -> None:
     api.register_blueprint(bulk.blp)
     app.register_blueprint(vcapi.blp)
     document(app, api)
+    add_links(api)  # every issuer operation is registered now

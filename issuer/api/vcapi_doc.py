@@ -58,9 +58,16 @@ class VcApiProblemSchema(ma.Schema):
     title = ma.fields.String()
     detail = ma.fields.String()
     code = ma.fields.Integer()
+    message = ma.fields.String()
     description = ma.fields.String()
     error = ma.fields.String()
     field = ma.fields.String()
+    errors = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.List(ma.fields.String()),
+        metadata={"description": "Every invalid field with its messages"},
+    )
+    details = ma.fields.Dict(metadata={"description": "Extra facts about the error"})
 
 
 def _json(schema: str) -> dict[str, Any]:

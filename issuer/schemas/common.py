@@ -59,6 +59,30 @@ class Trimmed(fields.String):
             return None
         raise ma.ValidationError("Must not be blank.")
 
+    def _validate(self, value: Any) -> None:
+        # A blank value became null above: the validators (Length…) are for text, and
+        # marshmallow would run them on that None (a TypeError, answered with a 500).
+        if value is not None:
+            super()._validate(value)
+
+
+class WholeMatch(validate.Regexp):
+    """``validate.Regexp`` with the whole value matched.
+
+    marshmallow's Regexp uses ``re.match``, which anchors only the start: the handle
+    ``abc<script>`` passed. The pattern is wrapped in ``^(?:…)$`` so the OpenAPI document
+    (JSON Schema ``pattern`` is a search, not a match) says the same, and it is applied
+    with ``fullmatch`` (``$`` alone would still let a trailing newline through).
+    """
+
+    def __init__(self, regex: re.Pattern[str], *, error: str) -> None:
+        super().__init__(re.compile(rf"^(?:{regex.pattern})$", regex.flags), error=error)
+
+    def __call__(self, value: Any) -> Any:
+        if not isinstance(value, str) or self.regex.fullmatch(value) is None:
+            raise ma.ValidationError(self._format_error(str(value)))
+        return value
+
 
 def text(max_length: int, **kwargs: Any) -> Trimmed:
     return Trimmed(validate=validate.Length(max=max_length), **kwargs)
@@ -68,11 +92,25 @@ def required_text(max_length: int, **kwargs: Any) -> Trimmed:
     return Trimmed(required=True, validate=validate.Length(min=1, max=max_length), **kwargs)
 
 
+#: What an IRI may not hold (RFC 3987; the RDF IRI production of N-Quads): marshmallow's
+#: Url accepts ``https://example.com/a">b``, which rdfc issuance then refuses as an IRI.
+_NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f]')
+
+
+def _check_iri(value: str) -> None:
+    found = _NOT_IN_IRI.search(value)
+    if found is not None:
+        raise ma.ValidationError(
+            f"Not a valid URL: {found.group()!r} is not allowed in a URL; percent-encode it."
+        )
+
+
 def web_url(**kwargs: Any) -> fields.Url:
+    """An http(s) URL that credentials can carry as an IRI (signed with either suite)."""
     return fields.Url(
         schemes={"http", "https"},
         require_tld=False,
-        validate=validate.Length(max=500),
+        validate=[validate.Length(max=500), _check_iri],
         **kwargs,
     )
 
@@ -100,7 +138,7 @@ def did_field(**kwargs: Any) -> fields.String:
     return fields.String(
         validate=[
             validate.Length(max=500),
-            validate.Regexp(DID_PATTERN, error="Not a valid DID (did:method:identifier)."),
+            WholeMatch(DID_PATTERN, error="Not a valid DID (did:method:identifier)."),
         ],
         metadata=metadata,
         **kwargs,
@@ -109,7 +147,7 @@ def did_field(**kwargs: Any) -> fields.String:
 
 def slug_field(**kwargs: Any) -> fields.String:
     return fields.String(
-        validate=validate.Regexp(
+        validate=WholeMatch(
             SLUG_PATTERN,
             error="Use 1-63 lower-case letters, digits and hyphens, "
             "starting and ending with a letter or digit.",
@@ -120,7 +158,7 @@ def slug_field(**kwargs: Any) -> fields.String:
 
 def handle_field(**kwargs: Any) -> fields.String:
     return fields.String(
-        validate=validate.Regexp(
+        validate=WholeMatch(
             HANDLE_PATTERN,
             error="Use 3-40 lower-case letters, digits and hyphens, "
             "starting and ending with a letter or digit.",
@@ -131,7 +169,7 @@ def handle_field(**kwargs: Any) -> fields.String:
 
 def color_field(**kwargs: Any) -> fields.String:
     return fields.String(
-        validate=validate.Regexp(COLOR_PATTERN, error="Use a #rrggbb colour."), **kwargs
+        validate=WholeMatch(COLOR_PATTERN, error="Use a #rrggbb colour."), **kwargs
     )
 
 
@@ -147,8 +185,17 @@ class NonEmptyUpdateSchema(BaseSchema):
 # --- pagination ---------------------------------------------------------------------------
 
 
+#: The highest page number a list accepts. A page past the last one is an empty page, but an
+#: absurd number (10**36) would overflow the database's OFFSET: refused with a 422.
+MAX_PAGE = 1_000_000
+
+
+def page_field() -> fields.Integer:
+    return fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
+
+
 class PageArgsSchema(BaseSchema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = page_field()
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 

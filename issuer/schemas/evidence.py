@@ -79,7 +79,9 @@ def _client_rating(**metadata: Any) -> fields.Decimal:
         allow_none=True,
         allow_nan=False,
         validate=validate.Range(min=0, max=5),
-        metadata={"type": ["number", "null"], **metadata},
+        # The Decimal field's own document is wrong: "null" twice in its type and its
+        # bounds as strings ("5.0"), which JSON Schema refuses; state them as numbers.
+        metadata={"type": "number", "minimum": 0, "maximum": 5, **metadata},
     )
 
 

@@ -10,7 +10,14 @@ from marshmallow import fields, validate
 
 from credentials.proofs import JCS, RDFC
 from issuer.models import IssuedCredential
-from issuer.schemas.common import BaseSchema, PageArgsSchema, page_schema, required_text, text
+from issuer.schemas.common import (
+    BaseSchema,
+    PageArgsSchema,
+    page_field,
+    page_schema,
+    required_text,
+    text,
+)
 from issuer.services.bulk import item_outcome
 from issuer.services.credentials import STATUSES, credential_status, status_entries
 from issuer.services.issuance import MAX_OVERRIDE_REASON, verification_url
@@ -178,7 +185,7 @@ class BulkRequestSchema(BaseSchema):
 
 
 class BulkArgsSchema(BaseSchema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = page_field()
     per_page = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=1000))
 
 

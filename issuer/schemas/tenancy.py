@@ -11,6 +11,7 @@ from issuer.schemas.common import (
     NonEmptyUpdateSchema,
     color_field,
     image_field,
+    page_field,
     page_schema,
     text,
     web_url,
@@ -77,7 +78,7 @@ class AuditEventSchema(BaseSchema):
 
 
 class AuditArgsSchema(BaseSchema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = page_field()
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     action = fields.String(metadata={"description": "Only events with this action"})
 

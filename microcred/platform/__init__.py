@@ -5,6 +5,7 @@
 - ``errors``: the one error shape, and the edge that maps every error to problem+json
   for the APIs and to an HTML page for browsers;
 - ``extensions``: the Flask extension objects (database, migrations, API, rate limiter);
+- ``limits``: the edge's input limits (body size chunked or not, JSON nesting, NUL);
 - ``migrations/``: the Alembic scripts (``MIGRATIONS_DIR``).
 
 It imports the core (``credentials``), Flask and SQLAlchemy, never a feature

@@ -167,6 +167,13 @@ class VcApiVerifyResponseSchema(ma.Schema):
     )
     credential = ma.fields.Dict()
     trust = ma.fields.Nested(TrustDecisionSchema)
+    # On unusable input the 400 body also carries microcred's error members
+    # (microcred.platform.errors), so a client that knows them needs no second parser.
+    code = ma.fields.Integer(metadata={"description": "Unusable input: the HTTP status"})
+    message = ma.fields.String(metadata={"description": "Unusable input: the reason phrase"})
+    description = ma.fields.String(metadata={"description": "Unusable input: what is wrong"})
+    error = ma.fields.String(metadata={"description": "Unusable input: machine-readable code"})
+    field = ma.fields.String(metadata={"description": "Unusable input: the offending field"})
 
 
 _SCHEMAS = {
