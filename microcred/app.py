@@ -7,14 +7,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Request, Response, jsonify
+from flask import Flask, Request, Response
 from flask.sessions import NullSession, SessionInterface, SessionMixin
-from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from microcred.platform import MIGRATIONS_DIR
+from microcred.platform import MIGRATIONS_DIR, outages
 from microcred.platform.config import finalize_config, instance_path_from_env, load_config
-from microcred.platform.db import configure_engine
+from microcred.platform.db import configure_engine, reply_timeout
 from microcred.platform.errors import register_error_handlers
 from microcred.platform.extensions import api, db, limiter, migrate
 
@@ -66,8 +65,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     db.init_app(app)
     with app.app_context():
+        reply = reply_timeout(app.config["MICROCRED_DB_STATEMENT_TIMEOUT"])
         for engine in db.engines.values():
-            configure_engine(engine)
+            configure_engine(engine, reply_timeout=reply)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     limiter.init_app(app)
     api.init_app(app)
@@ -89,7 +89,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.extensions[RELATED_RESOURCES_KEY] = app.extensions[VERIFIER_KEY].related_resources
     sharing.init_app(app)  # certificates, badges, QR codes, profiles, share pages
-    app.add_url_rule("/healthz", "healthz", healthz)
+    outages.init_app(app)  # 503 when the database is down, /healthz and /livez
     return app
 
 
@@ -109,12 +109,6 @@ def _own_sources(app: Flask) -> OwnSources:
         credentials=find_stored_credential,
         scope=verification_scope,
     )
-
-
-def healthz() -> Response:
-    """Liveness and database reachability, for load balancers and gunicorn health checks."""
-    db.session.execute(text("SELECT 1"))
-    return jsonify(status="ok")
 
 
 def _spec_options(base_url: str) -> dict[str, Any]:

@@ -5,6 +5,7 @@
 - ``errors``: the one error shape, and the edge that maps every error to problem+json
   for the APIs and to an HTML page for browsers;
 - ``extensions``: the Flask extension objects (database, migrations, API, rate limiter);
+- ``outages``: the 503 answer when the database is unavailable, and /healthz and /livez;
 - ``migrations/``: the Alembic scripts (``MIGRATIONS_DIR``).
 
 It imports the core (``credentials``), Flask and SQLAlchemy, never a feature
