@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
-from sqlalchemy import JSON, DateTime, Engine, MetaData, event
+from sqlalchemy import JSON, DateTime, Engine, MetaData, event, exc
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
@@ -56,6 +56,20 @@ PING_TIMEOUT = 1.0
 #: How much longer than statement_timeout the client waits, so that the server's own
 #: cancellation (a clean error on a usable connection) normally comes first.
 REPLY_GRACE = 1.0
+
+#: The database could not be reached or did not answer in time: connection refused or
+#: lost, a statement cancelled by statement_timeout, no answer within the client's limit,
+#: no free pooled connection, SQLite's "database is locked" after busy_timeout. The
+#: driver's own classes are listed too: code on a raw DBAPI connection meets them
+#: unwrapped. microcred.platform.outages answers them with a 503.
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    exc.OperationalError,
+    exc.InterfaceError,
+    exc.TimeoutError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    sqlite3.OperationalError,
+)
 
 #: JSON columns: JSONB on PostgreSQL (indexable, compact), JSON text elsewhere.
 JsonType = JSON().with_variant(JSONB(), "postgresql")

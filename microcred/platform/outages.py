@@ -27,9 +27,9 @@ from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, request
 from sqlalchemy import text
-from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.exc import SQLAlchemyError
 
+from microcred.platform.db import DATABASE_UNAVAILABLE
 from microcred.platform.errors import error_response, problem_body
 from microcred.platform.extensions import db, limiter
 
@@ -38,18 +38,13 @@ logger = logging.getLogger(__name__)
 #: Seconds a client is asked to wait before retrying while a dependency is down.
 RETRY_AFTER_SECONDS = 5
 
-#: The database could not be reached or did not answer in time: connection refused or
-#: lost, statement cancelled by statement_timeout, no answer within the client's limit,
-#: no free pooled connection. SQLite's "database is locked" after busy_timeout is one too.
-DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeoutError)
-
 #: The endpoints the rate limiter leaves alone: probes must not wait on Redis.
 PROBE_ENDPOINTS = frozenset({"healthz", "livez"})
 
 _REDIS_SCHEMES = ("redis", "rediss", "valkey")
 
 
-def handle_database_unavailable(exc: SQLAlchemyError) -> Response:
+def handle_database_unavailable(exc: Exception) -> Response:
     _discard_session()
     logger.warning("database unavailable on %s %s: %s", request.method, request.path, _reason(exc))
     body = problem_body(

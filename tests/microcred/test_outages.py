@@ -22,6 +22,7 @@ from werkzeug.test import TestResponse
 from microcred.platform.extensions import db, limiter
 from tests.conftest import Database
 from tests.issuer.factories import Factory
+from tests.issuer.issuance_helpers import issue, ready
 from tests.microcred.faults import FaultProxy, RedisServer
 
 #: The promise: an outage is answered within this many seconds.
@@ -245,3 +246,31 @@ def test_redis_frozen_costs_at_most_the_socket_timeout(
     finally:
         redis_server.thaw()
     assert redis_client.get("/healthz").status_code == 200
+
+
+def test_verifying_our_own_credential_while_the_database_is_down_is_503_not_invalid(
+    pg_app: Flask, proxied: tuple[FaultProxy, str]
+) -> None:
+    """An outage says nothing about the credential: no verdict, a 503 to retry."""
+    proxy = proxied[0]
+    make = Factory(pg_app)
+    prepared = ready(make)
+    issued = issue(make, prepared.provider, prepared.freelancer_id, prepared.certification.id)
+    client = pg_app.test_client()
+    assert client.post("/api/v1/verify", json=issued.json).get_json()["verified"] is True
+
+    proxy.refuse()
+    for path, body in (
+        ("/api/v1/verify", issued.json),
+        ("/credentials/verify", {"verifiableCredential": issued.json}),
+    ):
+        response, seconds = timed(lambda path=path, body=body: client.post(path, json=body))
+        assert_database_unavailable(response)
+        assert seconds < OUTAGE_ANSWER_SECONDS
+    page = client.get(f"/v/{issued.short_code}", headers=HTML)
+    assert_database_unavailable(page, html=True)
+    as_json = client.get(f"/v/{issued.short_code}", headers={"Accept": "application/json"})
+    assert_database_unavailable(as_json)
+
+    proxy.restore()
+    assert client.post("/api/v1/verify", json=issued.json).get_json()["verified"] is True
