@@ -66,8 +66,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         reply = reply_timeout(app.config["MICROCRED_DB_STATEMENT_TIMEOUT"])
+        busy = app.config["MICROCRED_DB_BUSY_TIMEOUT"]
         for engine in db.engines.values():
-            configure_engine(engine, reply_timeout=reply)
+            configure_engine(engine, reply_timeout=reply, busy_timeout=busy)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     limiter.init_app(app)
     api.init_app(app)

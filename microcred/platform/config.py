@@ -31,8 +31,9 @@ Variables (default in brackets):
 - MICROCRED_TRUST_REGISTRIES: trust registries, a JSON list or the path of a JSON file
   of {"name", "url"} or {"name", "file"} entries (docs/VERIFYING.md) [none]
 - MICROCRED_DB_CONNECT_TIMEOUT, MICROCRED_DB_STATEMENT_TIMEOUT: PostgreSQL connection and
-  statement timeouts in seconds [2, 3]; MICROCRED_REDIS_TIMEOUT: connect and reply
-  timeout of the Redis rate-limit storage [1] (docs/DEPLOYMENT.md, "Faults and health")
+  statement timeouts in seconds [2, 3]; MICROCRED_DB_BUSY_TIMEOUT: SQLite's wait for
+  another writer [10]; MICROCRED_REDIS_TIMEOUT: connect and reply timeout of the Redis
+  rate-limit storage [1] (docs/DEPLOYMENT.md, "Faults and health")
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from urllib.parse import urlsplit
 from credentials.errors import ConfigurationError
 from credentials.keys import PASSPHRASE_ENV, key_passphrase
 from microcred.platform.db import (
+    DEFAULT_BUSY_TIMEOUT,
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_STATEMENT_TIMEOUT,
     engine_options,
@@ -145,6 +147,9 @@ def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
         ),
         "MICROCRED_DB_STATEMENT_TIMEOUT": env_seconds(
             environ, "MICROCRED_DB_STATEMENT_TIMEOUT", DEFAULT_STATEMENT_TIMEOUT
+        ),
+        "MICROCRED_DB_BUSY_TIMEOUT": env_seconds(
+            environ, "MICROCRED_DB_BUSY_TIMEOUT", DEFAULT_BUSY_TIMEOUT
         ),
         "MICROCRED_REDIS_TIMEOUT": env_seconds(environ, "MICROCRED_REDIS_TIMEOUT", 1.0),
         # Redis down: count limits per process in memory (logged) rather than fail requests.

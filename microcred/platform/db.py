@@ -42,8 +42,9 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-#: SQLite waits this long (ms) for another writer instead of failing with "database is locked".
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: SQLite waits this long (s) for another writer instead of failing with "database is
+#: locked" (MICROCRED_DB_BUSY_TIMEOUT).
+DEFAULT_BUSY_TIMEOUT = 10.0
 
 #: PostgreSQL defaults (seconds), overridden by MICROCRED_DB_CONNECT_TIMEOUT and
 #: MICROCRED_DB_STATEMENT_TIMEOUT. Chosen so that a dead or frozen server is answered
@@ -112,20 +113,25 @@ class UtcDateTime(TypeDecorator[datetime]):
 _write_intent: ContextVar[bool] = ContextVar("microcred_write_intent", default=False)
 
 
-def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
-    if not isinstance(dbapi_connection, sqlite3.Connection):
-        return
-    # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's implicit BEGIN would
-    # otherwise defer it and break BEGIN IMMEDIATE and transactional DDL).
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL; fsync at checkpoints
-    finally:
-        cursor.close()
+def _sqlite_on_connect(busy_timeout: float) -> Callable[[Any, Any], None]:
+    busy_timeout_ms = round(busy_timeout * 1000)
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        if not isinstance(dbapi_connection, sqlite3.Connection):
+            return
+        # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's implicit BEGIN would
+        # otherwise defer it and break BEGIN IMMEDIATE and transactional DDL).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+            cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL; fsync at checkpoints
+        finally:
+            cursor.close()
+
+    return on_connect
 
 
 def _sqlite_on_begin(connection: Any) -> None:
@@ -184,13 +190,19 @@ def _bounded_ping(do_ping: Callable[[Any], bool]) -> Callable[[Any], bool]:
     return ping
 
 
-def configure_engine(engine: Engine, *, reply_timeout: float | None = None) -> None:
+def configure_engine(
+    engine: Engine,
+    *,
+    reply_timeout: float | None = None,
+    busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+) -> None:
     """Install per-connection settings; called once per engine by the app factory.
 
-    ``reply_timeout``: on PostgreSQL, the longest the client waits for any answer.
+    ``reply_timeout``: on PostgreSQL, the longest the client waits for any answer;
+    ``busy_timeout``: on SQLite, the longest a writer waits for another's lock.
     """
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "connect", _sqlite_on_connect(busy_timeout))
         event.listen(engine, "begin", _sqlite_on_begin)
     elif engine.dialect.driver == "psycopg" and reply_timeout is not None:
         event.listen(engine, "do_connect", _bounded_connect(reply_timeout))

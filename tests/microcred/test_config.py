@@ -30,6 +30,7 @@ CONFIG_VARIABLES = (
     "MICROCRED_INSTANCE_PATH",
     "MICROCRED_DB_CONNECT_TIMEOUT",
     "MICROCRED_DB_STATEMENT_TIMEOUT",
+    "MICROCRED_DB_BUSY_TIMEOUT",
     "MICROCRED_REDIS_TIMEOUT",
 )
 
@@ -134,7 +135,12 @@ def test_engine_options_per_backend() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["MICROCRED_DB_CONNECT_TIMEOUT", "MICROCRED_DB_STATEMENT_TIMEOUT", "MICROCRED_REDIS_TIMEOUT"],
+    [
+        "MICROCRED_DB_CONNECT_TIMEOUT",
+        "MICROCRED_DB_STATEMENT_TIMEOUT",
+        "MICROCRED_DB_BUSY_TIMEOUT",
+        "MICROCRED_REDIS_TIMEOUT",
+    ],
 )
 @pytest.mark.parametrize("value", ["soon", "0", "-1", "7200"])
 def test_timeouts_must_be_positive_seconds(

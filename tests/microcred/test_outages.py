@@ -8,6 +8,7 @@ refused or left unanswered.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -21,7 +22,7 @@ from werkzeug.test import TestResponse
 
 from microcred.platform.extensions import db, limiter
 from tests.conftest import Database
-from tests.issuer.factories import Factory
+from tests.issuer.factories import Factory, freelancer_payload
 from tests.issuer.issuance_helpers import issue, ready
 from tests.microcred.faults import FaultProxy, RedisServer
 
@@ -167,6 +168,34 @@ def test_a_statement_past_statement_timeout_answers_503(
     assert_database_unavailable(response)
     assert seconds < 2.0  # the server cancelled it at 0.5 s
     assert client.get("/healthz").status_code == 200  # the connection stays usable
+
+
+def test_sqlite_locked_by_another_writer_answers_503_after_the_busy_timeout(
+    make_app: Callable[..., Flask], database: Database
+) -> None:
+    if database.backend != "sqlite":
+        pytest.skip("SQLite's lock")
+    app = make_app(MICROCRED_DB_BUSY_TIMEOUT=0.3)
+    provider = Factory(app).provider()
+    client = app.test_client()
+
+    def create() -> TestResponse:
+        return client.post(
+            "/api/v1/freelancers", json=freelancer_payload(), headers=provider.headers
+        )
+
+    # Another process holds the write lock (a CLI command, a second server process).
+    holder = sqlite3.connect(str(sa.engine.make_url(database.url).database), isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        response, seconds = timed(create)
+        assert_database_unavailable(response)
+        assert 0.3 <= seconds < 2.0
+        assert client.get("/livez").status_code == 200
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert create().status_code == 201
 
 
 # --- Redis (rate-limit storage) -------------------------------------------------------------
