@@ -60,7 +60,7 @@ def _discard_session() -> None:
     # cancelled statement it ends the failed transaction.
     try:
         db.session.rollback()
-    except SQLAlchemyError as exc:
+    except Exception as exc:  # the 503 must go out whatever state the session is in
         logger.warning("rollback after a database fault failed: %s", _reason(exc))
 
 
