@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 from issuer.models import Issuer
 from issuer.services import api_keys
 from issuer.services.issuance_records import IssuerRecord
-from microcred.platform.db import write_transaction
+from microcred.platform.db import DATABASE_UNAVAILABLE, write_transaction
 from microcred.platform.errors import http_error
 from microcred.platform.extensions import db, remote_address
 
@@ -94,11 +94,21 @@ def _authenticate() -> Principal | HTTPException:
 
 
 def authenticate_request() -> Principal | HTTPException:
-    """The request's principal, or the 401 to answer with (computed once per request)."""
+    """The request's principal, or the 401 to answer with (computed once per request).
+
+    The database being unavailable is remembered too and raised again (the edge answers
+    503): the rate limiter's key and the view both ask, and a hung database must not be
+    waited for twice.
+    """
     if _ENVIRON_KEY not in request.environ:
-        request.environ[_ENVIRON_KEY] = _authenticate()
-    result: Principal | HTTPException = request.environ[_ENVIRON_KEY]
-    return result
+        try:
+            request.environ[_ENVIRON_KEY] = _authenticate()
+        except DATABASE_UNAVAILABLE as exc:
+            request.environ[_ENVIRON_KEY] = exc
+    result: Principal | HTTPException | Exception = request.environ[_ENVIRON_KEY]
+    if isinstance(result, DATABASE_UNAVAILABLE):
+        raise result
+    return result  # type: ignore[return-value]  # Principal or HTTPException
 
 
 def current_principal() -> Principal:
@@ -111,7 +121,12 @@ def current_principal() -> Principal:
 
 def rate_limit_key() -> str:
     """Per API key when the key is valid, else per client address (guessing keys is not free)."""
-    result = authenticate_request()
+    try:
+        result = authenticate_request()
+    except DATABASE_UNAVAILABLE:
+        # Not the limiter's failure: flask-limiter would take it for its storage's (and
+        # loop between its fallback and recovery). The view's authentication raises it.
+        return f"ip:{remote_address()}"
     if isinstance(result, Principal):
         return f"api-key:{result.api_key_id}"
     return f"ip:{remote_address()}"

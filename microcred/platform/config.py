@@ -152,8 +152,7 @@ def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
             environ, "MICROCRED_DB_BUSY_TIMEOUT", DEFAULT_BUSY_TIMEOUT
         ),
         "MICROCRED_REDIS_TIMEOUT": env_seconds(environ, "MICROCRED_REDIS_TIMEOUT", 1.0),
-        # Redis down: count limits per process in memory (logged) rather than fail requests.
-        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # A rate-limit failure is logged and the request served, never a 500.
         "RATELIMIT_SWALLOW_ERRORS": True,
         # flask-smorest: the OpenAPI document lives at /api/v1/openapi.json.
         "API_TITLE": "microcred issuer API",
@@ -196,6 +195,8 @@ def finalize_config(config: MutableMapping[str, Any]) -> None:
     )
     if str(config.get("RATELIMIT_STORAGE_URI", "")).startswith(("redis", "valkey")):
         redis_timeout = float(config["MICROCRED_REDIS_TIMEOUT"])
+        # Redis down: count limits per process in memory (logged) until it is back.
+        config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
         config.setdefault(
             "RATELIMIT_STORAGE_OPTIONS",
             {"socket_connect_timeout": redis_timeout, "socket_timeout": redis_timeout},
