@@ -17,7 +17,7 @@ from flask import request
 from issuer.models import Issuer
 from issuer.services import api_keys
 from issuer.services.issuance_records import IssuerRecord
-from microcred.platform.db import write_transaction
+from microcred.platform.db import DATABASE_UNAVAILABLE, write_transaction
 from microcred.platform.extensions import db, remote_address
 from microcred.platform.refusals import UnauthorizedError
 
@@ -95,11 +95,21 @@ def _authenticate() -> Principal | UnauthorizedError:
 
 
 def authenticate_request() -> Principal | UnauthorizedError:
-    """The request's principal, or the 401 to answer with (computed once per request)."""
+    """The request's principal, or the 401 to answer with (computed once per request).
+
+    The database being unavailable is remembered too and raised again (the edge answers
+    503): the rate limiter's key and the view both ask, and a hung database must not be
+    waited for twice.
+    """
     if _ENVIRON_KEY not in request.environ:
-        request.environ[_ENVIRON_KEY] = _authenticate()
-    result: Principal | UnauthorizedError = request.environ[_ENVIRON_KEY]
-    return result
+        try:
+            request.environ[_ENVIRON_KEY] = _authenticate()
+        except DATABASE_UNAVAILABLE as exc:
+            request.environ[_ENVIRON_KEY] = exc
+    result: Principal | UnauthorizedError | Exception = request.environ[_ENVIRON_KEY]
+    if isinstance(result, DATABASE_UNAVAILABLE):
+        raise result
+    return result  # type: ignore[return-value]  # Principal or UnauthorizedError
 
 
 def current_principal() -> Principal:
@@ -112,7 +122,12 @@ def current_principal() -> Principal:
 
 def rate_limit_key() -> str:
     """Per API key when the key is valid, else per client address (guessing keys is not free)."""
-    result = authenticate_request()
+    try:
+        result = authenticate_request()
+    except DATABASE_UNAVAILABLE:
+        # Not the limiter's failure: flask-limiter would take it for its storage's (and
+        # loop between its fallback and recovery). The view's authentication raises it.
+        return f"ip:{remote_address()}"
     if isinstance(result, Principal):
         return f"api-key:{result.api_key_id}"
     return f"ip:{remote_address()}"

@@ -7,14 +7,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Request, Response, jsonify
+from flask import Flask, Request, Response
 from flask.sessions import NullSession, SessionInterface, SessionMixin
-from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from microcred.platform import MIGRATIONS_DIR, limits
+from microcred.platform import MIGRATIONS_DIR, limits, outages
 from microcred.platform.config import finalize_config, instance_path_from_env, load_config
-from microcred.platform.db import configure_engine
+from microcred.platform.db import configure_engine, reply_timeout
 from microcred.platform.errors import register_error_handlers
 from microcred.platform.extensions import api, db, limiter, migrate
 from microcred.platform.security import init_app as init_security
@@ -70,8 +69,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     init_security(app)  # security headers on every response, error pages included
     db.init_app(app)
     with app.app_context():
+        reply = reply_timeout(app.config["MICROCRED_DB_STATEMENT_TIMEOUT"])
+        busy = app.config["MICROCRED_DB_BUSY_TIMEOUT"]
         for engine in db.engines.values():
-            configure_engine(engine)
+            configure_engine(engine, reply_timeout=reply, busy_timeout=busy)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     limiter.init_app(app)
     api.init_app(app)
@@ -94,7 +95,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions[RELATED_RESOURCES_KEY] = app.extensions[VERIFIER_KEY].related_resources
     # certificates, badges, QR codes, profiles, share pages
     sharing.init_app(app, sources=_sharing_sources())
-    app.add_url_rule("/healthz", "healthz", healthz)
+    outages.init_app(app)  # 503 when the database is down, /healthz and /livez
     return app
 
 
@@ -132,12 +133,6 @@ def _sharing_sources() -> SharingSources:
         profiles=find_public_profile,
         certification_images=find_certification_image,
     )
-
-
-def healthz() -> Response:
-    """Liveness and database reachability, for load balancers and gunicorn health checks."""
-    db.session.execute(text("SELECT 1"))
-    return jsonify(status="ok")
 
 
 def _spec_options(base_url: str) -> dict[str, Any]:

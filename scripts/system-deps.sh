@@ -5,9 +5,10 @@
 #   fonts-noto-color-emoji  emoji in user-supplied names
 #   poppler-utils        pdftoppm, used by tests that render certificates to images (nothing at run time)
 #   chromium             headless browser for the browser tests (Playwright drives /usr/bin/chromium)
+#   redis-server         the outage tests start, kill and stop private Redis servers (tests only)
 # Extra packages can be asked for on the command line (make bench adds wrk).
 set -euo pipefail
-wanted=(libharfbuzz-subset0 fonts-noto-core fonts-noto-color-emoji poppler-utils chromium "$@")
+wanted=(libharfbuzz-subset0 fonts-noto-core fonts-noto-color-emoji poppler-utils chromium redis-server "$@")
 missing=()
 for pkg in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -28,6 +28,7 @@ from credentials.errors import (
     VerificationTimeoutError,
 )
 from credentials.resolvers import DidDocument, DidResolver, StatusListFetcher
+from microcred.platform.db import DATABASE_UNAVAILABLE
 from verifier.cache import HttpCache
 from verifier.http import SafeFetcher
 
@@ -136,14 +137,19 @@ class LocalStatusLists:
 
 
 def _ask(call: Callable[[], _T], what: str, **details: str) -> _T:
-    """Run a local source; anything it raises becomes a ResolutionError (fail closed).
+    """Run a local source; anything it raises becomes a ResolutionError (fail closed), and
+    never falls through to fetching our own URL over HTTP.
 
-    A database outage while verifying must give a failed check naming the cause, not a
-    500, and must not fall through to fetching our own URL over HTTP.
+    Except the database being unreachable or not answering: that says nothing about the
+    credential, so it is not made a failed check (a valid credential would read
+    "invalid"). It goes up to the edge, which answers 503 with Retry-After
+    (microcred.platform.outages).
     """
     try:
         return call()
     except ResolutionError:
+        raise
+    except DATABASE_UNAVAILABLE:
         raise
     except MicrocredError as exc:
         message = f"cannot look up our own {what}: {exc.message}"

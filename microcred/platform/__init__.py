@@ -6,6 +6,7 @@
   for the APIs and to an HTML page for browsers;
 - ``extensions``: the Flask extension objects (database, migrations, API, rate limiter);
 - ``limits``: the edge's input limits (body size chunked or not, JSON nesting, NUL);
+- ``outages``: the 503 answer when the database is unavailable, and /healthz and /livez;
 - ``migrations/``: the Alembic scripts (``MIGRATIONS_DIR``).
 
 It imports the core (``credentials``), Flask and SQLAlchemy, never a feature

@@ -30,6 +30,10 @@ Variables (default in brackets):
 - MICROCRED_TRUST_REGISTERED: issuers registered here are a trust source [true]
 - MICROCRED_TRUST_REGISTRIES: trust registries, a JSON list or the path of a JSON file
   of {"name", "url"} or {"name", "file"} entries (docs/VERIFYING.md) [none]
+- MICROCRED_DB_CONNECT_TIMEOUT, MICROCRED_DB_STATEMENT_TIMEOUT: PostgreSQL connection and
+  statement timeouts in seconds [2, 3]; MICROCRED_DB_BUSY_TIMEOUT: SQLite's wait for
+  another writer [10]; MICROCRED_REDIS_TIMEOUT: connect and reply timeout of the Redis
+  rate-limit storage [1] (docs/DEPLOYMENT.md, "Faults and health")
 """
 
 from __future__ import annotations
@@ -42,7 +46,13 @@ from urllib.parse import urlsplit
 
 from credentials.errors import ConfigurationError
 from credentials.keys import PASSPHRASE_ENV, key_passphrase
-from microcred.platform.db import engine_options, normalize_database_url
+from microcred.platform.db import (
+    DEFAULT_BUSY_TIMEOUT,
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_STATEMENT_TIMEOUT,
+    engine_options,
+    normalize_database_url,
+)
 
 ENVIRONMENTS = ("development", "production", "testing")
 
@@ -132,6 +142,18 @@ def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
         "MICROCRED_VERIFY_DEADLINE": env_seconds(environ, "MICROCRED_VERIFY_DEADLINE", 10.0),
         "MICROCRED_TRUST_REGISTERED": env_flag(environ, "MICROCRED_TRUST_REGISTERED", default=True),
         "MICROCRED_TRUST_REGISTRIES": environ.get("MICROCRED_TRUST_REGISTRIES") or None,
+        "MICROCRED_DB_CONNECT_TIMEOUT": env_seconds(
+            environ, "MICROCRED_DB_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT
+        ),
+        "MICROCRED_DB_STATEMENT_TIMEOUT": env_seconds(
+            environ, "MICROCRED_DB_STATEMENT_TIMEOUT", DEFAULT_STATEMENT_TIMEOUT
+        ),
+        "MICROCRED_DB_BUSY_TIMEOUT": env_seconds(
+            environ, "MICROCRED_DB_BUSY_TIMEOUT", DEFAULT_BUSY_TIMEOUT
+        ),
+        "MICROCRED_REDIS_TIMEOUT": env_seconds(environ, "MICROCRED_REDIS_TIMEOUT", 1.0),
+        # A rate-limit failure is logged and the request served, never a 500.
+        "RATELIMIT_SWALLOW_ERRORS": True,
         # flask-smorest: the OpenAPI document lives at /api/v1/openapi.json.
         "API_TITLE": "microcred issuer API",
         "API_VERSION": "v1",
@@ -163,7 +185,22 @@ def finalize_config(config: MutableMapping[str, Any]) -> None:
         )
     uri = normalize_database_url(str(config["SQLALCHEMY_DATABASE_URI"]))
     config["SQLALCHEMY_DATABASE_URI"] = uri
-    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(uri))
+    config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS",
+        engine_options(
+            uri,
+            connect_timeout=float(config["MICROCRED_DB_CONNECT_TIMEOUT"]),
+            statement_timeout=float(config["MICROCRED_DB_STATEMENT_TIMEOUT"]),
+        ),
+    )
+    if str(config.get("RATELIMIT_STORAGE_URI", "")).startswith(("redis", "valkey")):
+        redis_timeout = float(config["MICROCRED_REDIS_TIMEOUT"])
+        # Redis down: count limits per process in memory (logged) until it is back.
+        config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+        config.setdefault(
+            "RATELIMIT_STORAGE_OPTIONS",
+            {"socket_connect_timeout": redis_timeout, "socket_timeout": redis_timeout},
+        )
     config["MICROCRED_KEYS_DIR"] = str(Path(str(config["MICROCRED_KEYS_DIR"])).resolve())
 
 

@@ -17,7 +17,16 @@ ERROR_SHAPE = {"code", "message", "description", "error", "field", "errors", "de
 def test_healthz(client: FlaskClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok"}
+    body = response.get_json()
+    assert body["status"] == "ok"
+    # Memory rate-limit storage: no Redis to report.
+    assert {name: check["status"] for name, check in body["checks"].items()} == {
+        "database": "ok",
+        "keyStore": "ok",
+    }
+    assert response.headers["Cache-Control"] == "no-store"
+    live = client.get("/livez")
+    assert (live.status_code, live.get_json()) == (200, {"status": "ok"})
 
 
 def test_openapi_document(client: FlaskClient) -> None:

@@ -28,6 +28,10 @@ CONFIG_VARIABLES = (
     "MAX_CONTENT_LENGTH",
     "MICROCRED_API_MAX_BODY",
     "MICROCRED_INSTANCE_PATH",
+    "MICROCRED_DB_CONNECT_TIMEOUT",
+    "MICROCRED_DB_STATEMENT_TIMEOUT",
+    "MICROCRED_DB_BUSY_TIMEOUT",
+    "MICROCRED_REDIS_TIMEOUT",
 )
 
 
@@ -86,11 +90,22 @@ def test_environment_values_are_read(environ: pytest.MonkeyPatch) -> None:
     environ.setenv("RATELIMIT_STORAGE_URI", "redis://cache:6379/0")
     environ.setenv("MICROCRED_API_MAX_BODY", "2048")
     environ.setenv("RATELIMIT_ENABLED", "off")
+    environ.setenv("MICROCRED_DB_CONNECT_TIMEOUT", "4.5")
+    environ.setenv("MICROCRED_DB_STATEMENT_TIMEOUT", "0.25")
+    environ.setenv("MICROCRED_REDIS_TIMEOUT", "0.5")
     app = create_app()
     assert app.config["MICROCRED_BASE_URL"] == "https://creds.example.org"
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db.internal/microcred"
-    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": True}
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {
+        "pool_pre_ping": True,
+        "pool_timeout": 4.5,
+        "connect_args": {"connect_timeout": 5, "options": "-c statement_timeout=250"},
+    }
     assert app.config["RATELIMIT_STORAGE_URI"] == "redis://cache:6379/0"
+    assert app.config["RATELIMIT_STORAGE_OPTIONS"] == {
+        "socket_connect_timeout": 0.5,
+        "socket_timeout": 0.5,
+    }
     assert app.config["MICROCRED_API_MAX_BODY"] == 2048
     assert app.config["RATELIMIT_ENABLED"] is False
 
@@ -109,8 +124,31 @@ def test_database_urls_use_psycopg3(given: str, expected: str) -> None:
 
 
 def test_engine_options_per_backend() -> None:
-    assert engine_options("postgresql+psycopg://h/db") == {"pool_pre_ping": True}
+    # The documented defaults: a 2 s connect timeout (libpq's least), 3 s statements.
+    assert engine_options("postgresql+psycopg://h/db") == {
+        "pool_pre_ping": True,
+        "pool_timeout": 2.0,
+        "connect_args": {"connect_timeout": 2, "options": "-c statement_timeout=3000"},
+    }
     assert engine_options("sqlite:///x.db") == {}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "MICROCRED_DB_CONNECT_TIMEOUT",
+        "MICROCRED_DB_STATEMENT_TIMEOUT",
+        "MICROCRED_DB_BUSY_TIMEOUT",
+        "MICROCRED_REDIS_TIMEOUT",
+    ],
+)
+@pytest.mark.parametrize("value", ["soon", "0", "-1", "7200"])
+def test_timeouts_must_be_positive_seconds(
+    environ: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    environ.setenv(name, value)
+    with pytest.raises(ConfigurationError, match=name):
+        create_app()
 
 
 def test_overrides_win_over_the_environment(environ: pytest.MonkeyPatch) -> None:
