@@ -158,11 +158,10 @@ def _source_name() -> str | None:
     # A header may carry any byte but NUL-free text of the column's length: PostgreSQL
     # refused a NUL and an over-long name with a 500.
     if not name.isprintable() or len(name) > MAX_SOURCE_NAME:
-        raise http_error(
-            400,
+        raise InvalidInputError(
             f"The {SOURCE_NAME_HEADER} header must be at most {MAX_SOURCE_NAME} printable "
             "characters.",
-            error="invalid_header",
+            code="invalid_header",
             field=SOURCE_NAME_HEADER,
         )
     return name or None
