@@ -129,7 +129,7 @@ class SigningKey(db.Model):
 
     def load(self, passphrase: bytes) -> Ed25519SigningKey:
         """Decrypt the private key (KeyStoreError if the passphrase is wrong)."""
-        return Ed25519SigningKey.from_pkcs8_pem(self.encrypted_private_key.encode(), passphrase)
+        return Ed25519SigningKey.unlock(self.encrypted_private_key.encode(), passphrase)[0]
 
     def __repr__(self) -> str:
         return f"<SigningKey {self.fragment} {self.state}>"

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from credentials.errors import KeyStoreError
 from credentials.resolvers import DidDocument
 from issuer.models import ApiKey, SigningKey
-from issuer.services import api_keys, issuers, signing_keys
+from issuer.services import api_keys, issuers, signers, signing_keys
 from microcred.platform.db import write_transaction
 from microcred.platform.extensions import db
 from tests.conftest import TEST_PASSPHRASE
@@ -120,11 +120,58 @@ def test_private_keys_are_encrypted_at_rest(app: Flask, make: Factory) -> None:
     provider = make.provider()
     with app.app_context():
         key = db.session.scalar(select(SigningKey).where(SigningKey.issuer_id == provider.id))
-        assert key.encrypted_private_key.startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+        assert key.encrypted_private_key.startswith("-----BEGIN MICROCRED WRAPPED KEY-----")
         loaded = key.load(TEST_PASSPHRASE)
         assert loaded.public_key_multibase == key.public_key_multibase
         with pytest.raises(KeyStoreError):
             key.load(b"the wrong passphrase")
+
+
+def _store_in_the_old_wrapping(app: Flask, provider: Provider) -> tuple[str, bytes]:
+    """Rewrite the provider's active key as PKCS#8 (PBKDF2), as it was stored before."""
+    with app.app_context(), write_transaction(db.session):
+        row = db.session.scalar(select(SigningKey).where(SigningKey.issuer_id == provider.id))
+        key = row.load(TEST_PASSPHRASE)
+        row.encrypted_private_key = key.to_pkcs8_pem(TEST_PASSPHRASE).decode("ascii")
+        return row.public_key_multibase, key.public_key
+
+
+def test_an_old_wrapped_signing_key_is_rewrapped_on_first_use(app: Flask, make: Factory) -> None:
+    provider = make.provider()
+    multibase, public_key = _store_in_the_old_wrapping(app, provider)
+    signers.forget_keys()
+    with app.app_context(), write_transaction(db.session):
+        signer = signers.active_signer(provider.id, provider.did, passphrase=TEST_PASSPHRASE)
+        assert signer.signer.public_key == public_key
+    with app.app_context():
+        row = db.session.scalar(select(SigningKey).where(SigningKey.issuer_id == provider.id))
+        assert row.encrypted_private_key.startswith("-----BEGIN MICROCRED WRAPPED KEY-----")
+        assert row.public_key_multibase == multibase
+        assert row.load(TEST_PASSPHRASE).public_key == public_key
+
+
+def test_a_rolled_back_rewrap_keeps_the_old_key_usable(app: Flask, make: Factory) -> None:
+    provider = make.provider()
+    _, public_key = _store_in_the_old_wrapping(app, provider)
+    signers.forget_keys()
+
+    def failed_issuance() -> None:
+        with write_transaction(db.session):
+            signers.active_signer(provider.id, provider.did, passphrase=TEST_PASSPHRASE)
+            raise RuntimeError("the issuance failed after unlocking")
+
+    with app.app_context():
+        with pytest.raises(RuntimeError):
+            failed_issuance()
+        row = db.session.scalar(select(SigningKey).where(SigningKey.issuer_id == provider.id))
+        assert row.encrypted_private_key.startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+        assert row.load(TEST_PASSPHRASE).public_key == public_key
+    signers.forget_keys()
+    with app.app_context(), write_transaction(db.session):
+        signers.active_signer(provider.id, provider.did, passphrase=TEST_PASSPHRASE)
+    with app.app_context():
+        row = db.session.scalar(select(SigningKey).where(SigningKey.issuer_id == provider.id))
+        assert row.encrypted_private_key.startswith("-----BEGIN MICROCRED WRAPPED KEY-----")
 
 
 def test_rotation_keeps_the_old_key_under_assertion_method(
