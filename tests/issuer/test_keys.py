@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -73,12 +74,14 @@ def test_revoked_key_stops_working_and_others_keep_working(
     assert client.get("/api/v1/issuer", headers=provider.headers).status_code == 200
 
 
-def test_rotate_replaces_the_key(app: Flask, client: FlaskClient, make: Factory) -> None:
+def test_rotate_without_grace_replaces_the_key_at_once(
+    app: Flask, client: FlaskClient, make: Factory
+) -> None:
     provider = make.provider()
     old_prefix = provider.token.split("_")[1]
     with app.app_context(), write_transaction(db.session):
         new = api_keys.rotate_api_key(
-            issuers.get_issuer(provider.slug), f"mc_{old_prefix}", actor="test"
+            issuers.get_issuer(provider.slug), f"mc_{old_prefix}", actor="test", grace=timedelta(0)
         )
         new_token, new_name = new.token, new.api_key.name
     assert new_name == "default"

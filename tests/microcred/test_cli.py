@@ -85,8 +85,11 @@ def test_api_key_lifecycle(runner: CliRun, client: FlaskClient) -> None:
     assert all("api_key" not in k for k in listed)
 
     prefix = "_".join(second["api_key"].split("_")[:2])
-    rotated = _json(runner("api-keys", "rotate", "--issuer", "acme", prefix, "--json"))
+    rotated = _json(
+        runner("api-keys", "rotate", "--issuer", "acme", prefix, "--grace-hours", "0", "--json")
+    )
     assert rotated["name"] == "lms"
+    assert rotated["replaced"]["state"] == "revoked"
     assert (
         client.get(
             "/api/v1/issuer", headers={"Authorization": f"Bearer {second['api_key']}"}

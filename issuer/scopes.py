@@ -1,0 +1,45 @@
+"""What an API key may do: its scopes, and how long it lives.
+
+The scopes follow the issuer API's endpoints (issuer/api/*):
+
+- ``read``: every GET: the provider, its audit log, micro-certifications, freelancers,
+  projects, progress, credentials, bulk jobs;
+- ``issue``: record the evidence and issue: create and update freelancers and gig
+  projects and their assessments, issue credentials (``POST /api/v1/credentials``,
+  ``/api/v1/bulk-issuances``, the VC API's ``POST /credentials/issue``);
+- ``revoke``: revoke, suspend and unsuspend credentials;
+- ``manage``: the catalogue and the provider itself: create, update and retire
+  micro-certifications, update the provider's profile.
+
+A key lives ``MICROCRED_API_KEY_LIFETIME_DAYS`` (90 by default, as the common practice of
+rotating credentials quarterly); a rotated key stays valid for
+``MICROCRED_API_KEY_ROTATION_GRACE_HOURS`` (24) so that its clients can switch over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+READ, ISSUE, REVOKE, MANAGE = "read", "issue", "revoke", "manage"
+#: Every scope, in the order they are shown and stored.
+SCOPES: tuple[str, ...] = (READ, ISSUE, REVOKE, MANAGE)
+ALL_SCOPES = frozenset(SCOPES)
+#: The stored form of "every scope": what keys made before scopes existed were given.
+ALL_SCOPES_TEXT = " ".join(SCOPES)
+
+DEFAULT_LIFETIME_DAYS = 90
+DEFAULT_ROTATION_GRACE_HOURS = 24
+
+
+def unknown_scopes(values: Iterable[str]) -> list[str]:
+    return sorted({v for v in values if v not in ALL_SCOPES})
+
+
+def scopes_text(values: Iterable[str]) -> str:
+    """The stored form: known scopes, space-separated, in ``SCOPES`` order."""
+    chosen = set(values)
+    return " ".join(s for s in SCOPES if s in chosen)
+
+
+def scopes_of(text: str | None) -> frozenset[str]:
+    return frozenset(text.split()) & ALL_SCOPES if text else frozenset()
