@@ -141,9 +141,6 @@ class ApiBlueprint(Blueprint):  # type: ignore[misc]  # flask-smorest is untyped
         scope = doc_info.get("api_scope", READ)
         # OpenAPI 3.1 lets a non-OAuth scheme list the roles an operation needs.
         doc["security"] = [{SECURITY_SCHEME: [scope]}]
-        doc["description"] = (
-            f"{doc.get('description', '')}\n\nNeeds an API key with the `{scope}` scope."
-        ).lstrip()
         responses = doc.setdefault("responses", {})
         responses.setdefault(401, "UNAUTHORIZED")
         responses.setdefault(403, "FORBIDDEN")

@@ -97,8 +97,7 @@ def document(app: Flask, api: Api) -> None:
                 "summary": "Issue a credential (W3C VC API)",
                 "description": "400: not {credential, options}, another issuer, unknown "
                 "options; 422: a credential that breaks the data model or uses undefined "
-                "terms. Options: " + ", ".join(sorted(OPTIONS)) + ". Needs an API key with the "
-                "`issue` scope.",
+                "terms. Options: " + ", ".join(sorted(OPTIONS)) + ".",
                 "security": [{SECURITY_SCHEME: [ISSUE]}],
                 "parameters": [dict(IDEMPOTENCY_PARAMETER)],
                 "requestBody": {"required": True, "content": _json("VcApiIssueRequest")},
