@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from credentials import key_wrapping
 from credentials.errors import KeyStoreError
 from credentials.resolvers import DidDocument
 from issuer.models import ApiKey, SigningKey
@@ -175,6 +176,20 @@ def test_a_rolled_back_rewrap_keeps_the_old_key_usable(app: Flask, make: Factory
     with app.app_context():
         row = db.session.scalar(select(SigningKey).where(SigningKey.issuer_id == provider.id))
         assert row.encrypted_private_key.startswith("-----BEGIN MICROCRED WRAPPED KEY-----")
+
+
+def test_the_kdf_runs_once_per_key_per_process_not_per_signature(
+    app: Flask, make: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    provider = make.provider()
+    signers.forget_keys()
+    derivations = []
+    real = key_wrapping._derive
+    monkeypatch.setattr(key_wrapping, "_derive", lambda *args: derivations.append(1) or real(*args))
+    for _ in range(5):
+        with app.app_context(), write_transaction(db.session):
+            signers.active_signer(provider.id, provider.did, passphrase=TEST_PASSPHRASE)
+    assert len(derivations) == 1
 
 
 def test_rotation_keeps_the_old_key_under_assertion_method(
