@@ -19,6 +19,7 @@ rotating credentials quarterly); a rotated key stays valid for
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 READ, ISSUE, REVOKE, MANAGE = "read", "issue", "revoke", "manage"
 #: Every scope, in the order they are shown and stored.
@@ -41,5 +42,6 @@ def scopes_text(values: Iterable[str]) -> str:
     return " ".join(s for s in SCOPES if s in chosen)
 
 
+@lru_cache(maxsize=64)  # runs on every API request; there are only 15 non-empty sets
 def scopes_of(text: str | None) -> frozenset[str]:
     return frozenset(text.split()) & ALL_SCOPES if text else frozenset()
