@@ -19,7 +19,12 @@ rotating credentials quarterly); a rotated key stays valid for
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 from functools import lru_cache
+
+from flask import current_app
+
+from microcred.platform.errors import unprocessable
 
 READ, ISSUE, REVOKE, MANAGE = "read", "issue", "revoke", "manage"
 #: Every scope, in the order they are shown and stored.
@@ -45,3 +50,35 @@ def scopes_text(values: Iterable[str]) -> str:
 @lru_cache(maxsize=64)  # runs on every API request; there are only 15 non-empty sets
 def scopes_of(text: str | None) -> frozenset[str]:
     return frozenset(text.split()) & ALL_SCOPES if text else frozenset()
+
+
+#: ``create_api_key(lifetime=...)`` default: MICROCRED_API_KEY_LIFETIME_DAYS.
+CONFIGURED = timedelta(-1)
+
+
+def configured_lifetime() -> timedelta | None:
+    """New keys' lifetime from the config (0 days: they never expire)."""
+    days = int(current_app.config.get("MICROCRED_API_KEY_LIFETIME_DAYS", DEFAULT_LIFETIME_DAYS))
+    return timedelta(days=days) if days else None
+
+
+def configured_grace() -> timedelta:
+    """How long a rotated key keeps working, from the config."""
+    hours = current_app.config.get(
+        "MICROCRED_API_KEY_ROTATION_GRACE_HOURS", DEFAULT_ROTATION_GRACE_HOURS
+    )
+    return timedelta(hours=int(hours))
+
+
+def checked_scopes(scopes: Iterable[str] | None) -> str:
+    """The stored form of ``scopes`` (None: all); 422 naming an unknown scope or none."""
+    chosen = ALL_SCOPES if scopes is None else frozenset(scopes)
+    if unknown := unknown_scopes(chosen):
+        raise unprocessable(
+            f"unknown API key scope(s) {', '.join(map(repr, unknown))}; "
+            f"choose from {', '.join(SCOPES)}",
+            field="scopes",
+        )
+    if not chosen:
+        raise unprocessable("an API key needs at least one scope", field="scopes")
+    return scopes_text(chosen)

@@ -15,18 +15,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import bindparam, select, update
 
 from issuer.models import ApiKey, Issuer
 from issuer.scopes import (
     ALL_SCOPES,
-    DEFAULT_LIFETIME_DAYS,
-    DEFAULT_ROTATION_GRACE_HOURS,
-    SCOPES,
+    CONFIGURED,
+    checked_scopes,
+    configured_grace,
+    configured_lifetime,
     scopes_of,
-    scopes_text,
-    unknown_scopes,
 )
 from issuer.services import audit
 from issuer.services.issuance_records import IssuerRecord
@@ -59,37 +57,6 @@ def _new_prefix() -> str:
     return "".join(secrets.choice(_PREFIX_ALPHABET) for _ in range(_PREFIX_LENGTH))
 
 
-#: ``create_api_key(lifetime=...)`` default: MICROCRED_API_KEY_LIFETIME_DAYS.
-CONFIGURED = timedelta(-1)
-
-
-def configured_lifetime() -> timedelta | None:
-    """New keys' lifetime from the config (0 days: they never expire)."""
-    days = int(current_app.config.get("MICROCRED_API_KEY_LIFETIME_DAYS", DEFAULT_LIFETIME_DAYS))
-    return timedelta(days=days) if days else None
-
-
-def configured_grace() -> timedelta:
-    """How long a rotated key keeps working, from the config."""
-    hours = current_app.config.get(
-        "MICROCRED_API_KEY_ROTATION_GRACE_HOURS", DEFAULT_ROTATION_GRACE_HOURS
-    )
-    return timedelta(hours=int(hours))
-
-
-def _checked_scopes(scopes: Iterable[str] | None) -> str:
-    chosen = ALL_SCOPES if scopes is None else frozenset(scopes)
-    if unknown := unknown_scopes(chosen):
-        raise unprocessable(
-            f"unknown API key scope(s) {', '.join(map(repr, unknown))}; "
-            f"choose from {', '.join(SCOPES)}",
-            field="scopes",
-        )
-    if not chosen:
-        raise unprocessable("an API key needs at least one scope", field="scopes")
-    return scopes_text(chosen)
-
-
 def create_api_key(
     issuer: Issuer,
     *,
@@ -102,7 +69,7 @@ def create_api_key(
     name = name.strip()
     if not name or len(name) > 100:
         raise unprocessable("an API key name must be 1-100 characters", field="name")
-    scope_text = _checked_scopes(scopes)
+    scope_text = checked_scopes(scopes)
     if lifetime is CONFIGURED:
         lifetime = configured_lifetime()
     if lifetime is not None and lifetime <= timedelta(0):
