@@ -12,7 +12,8 @@ Public face, by module:
 - ``credentials.proofs``: ``add_proof``, ``verify_proofs`` (eddsa-rdfc-2022, eddsa-jcs-2022).
 - ``credentials.canonical`` / ``jsonld`` / ``rdfc`` / ``jcs``: canonical forms, offline contexts.
 - ``credentials.statuslist``, ``credentials.statuscheck``: Bitstring Status Lists.
-- ``credentials.did``, ``credentials.keys``, ``credentials.multikey``: DIDs and Ed25519 keys.
+- ``credentials.did``, ``credentials.keys``, ``credentials.multikey``: DIDs and Ed25519 keys
+  (``keys`` is the face of ``ed25519``, ``key_wrapping`` (Argon2id at rest), ``key_store``).
 - ``credentials.ob3``: building and summarising Open Badges 3.0 credentials.
 - ``credentials.documents``: the PDF certificate, QR codes, baked PNG/SVG badges.
 - ``credentials.errors``: the one error tree (``MicrocredError`` and its subclasses).

@@ -5,6 +5,10 @@ A request is authenticated once (the rate limiter's key function and the bluepri
 can never outlive the request, even when an app context is shared). Failures are 401 with a
 ``WWW-Authenticate: Bearer`` challenge (RFC 6750); a valid key yields a ``Principal``
 scoped to one training provider, and every service query filters by that provider.
+
+A key also carries scopes (``issuer.scopes``): an endpoint that needs one the key lacks
+answers 403 ``insufficient_scope``, naming the scope (RFC 6750 §3.1). An expired key is a
+401 ``api_key_expired`` that says when it expired.
 """
 
 from __future__ import annotations
@@ -15,11 +19,12 @@ from datetime import UTC, datetime
 from flask import request
 
 from issuer.models import Issuer
+from issuer.scopes import ALL_SCOPES, SCOPES
 from issuer.services import api_keys
 from issuer.services.issuance_records import IssuerRecord
 from microcred.platform.db import DATABASE_UNAVAILABLE, write_transaction
 from microcred.platform.extensions import db, remote_address
-from microcred.platform.refusals import UnauthorizedError
+from microcred.platform.refusals import ForbiddenError, UnauthorizedError
 
 REALM = "microcred"
 _ENVIRON_KEY = "microcred.authentication"
@@ -28,7 +33,10 @@ _REFUSALS = {
     "malformed": "The bearer token is not a microcred API key (expected mc_<prefix>_<secret>).",
     "unknown": "The API key is not valid.",
     "revoked": "The API key has been revoked; ask the provider's administrator for a new one.",
+    "expired": "The API key expired on {expired_at}; ask the provider's administrator for a "
+    "new one (microcred api-keys rotate or create).",
 }
+_ERRORS = {"expired": "api_key_expired"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +49,7 @@ class Principal:
     actor: str
     #: The provider as read with the key (no further query): what issuance signs with.
     issuer_record: IssuerRecord
+    scopes: frozenset[str] = ALL_SCOPES
 
     @property
     def issuer(self) -> Issuer:
@@ -76,8 +85,11 @@ def _authenticate() -> Principal | UnauthorizedError:
     result = api_keys.authenticate_token(token.strip())
     if result.api_key is None:
         refusal = result.refusal or "unknown"
+        expired_at = result.expired_at.isoformat() if result.expired_at else ""
         return _unauthorized(
-            _REFUSALS[refusal], error=f"{refusal}_api_key", challenge_error="invalid_token"
+            _REFUSALS[refusal].format(expired_at=expired_at),
+            error=_ERRORS.get(refusal, f"{refusal}_api_key"),
+            challenge_error="invalid_token",
         )
     key = result.api_key
     principal = Principal(
@@ -86,6 +98,7 @@ def _authenticate() -> Principal | UnauthorizedError:
         api_key_name=key.name,
         actor=f"api-key:{key.display_prefix}",
         issuer_record=key.issuer,
+        scopes=key.scopes,
     )
     now = datetime.now(UTC)
     if api_keys.needs_last_used_update(key, now):
@@ -118,6 +131,20 @@ def current_principal() -> Principal:
     if isinstance(result, UnauthorizedError):
         raise result
     return result
+
+
+def require_scope(scope: str) -> Principal:
+    """The authenticated principal if its key has ``scope``; 401 or 403 otherwise."""
+    principal = current_principal()
+    if scope not in principal.scopes:
+        granted = " ".join(s for s in SCOPES if s in principal.scopes) or "none"
+        raise ForbiddenError(
+            f"This API key lacks the {scope!r} scope that {request.method} {request.path} "
+            f"needs (it has: {granted}); create a key with --scope {scope}.",
+            code="insufficient_scope",
+            challenge=f'Bearer realm="{REALM}", error="insufficient_scope", scope="{scope}"',
+        )
+    return principal
 
 
 def rate_limit_key() -> str:

@@ -9,13 +9,24 @@ Environment (defaults are what docs/PERFORMANCE.md measured best on 2 cores):
 - GUNICORN_TIMEOUT: seconds before a stuck worker is restarted [30]
 - GUNICORN_LOG_LEVEL: error log level [info]; GUNICORN_ACCESS_LOG: access log file, '-'
   for stdout, '' for none [-]
+- MICROCRED_CONTROL_SOCKET: gunicorn's control socket (``gunicornc -s PATH``), 'off' for
+  none [gunicorn.ctl in the instance folder]
 
 Several workers need PostgreSQL (DATABASE_URL) for concurrent issuance and a shared rate
 limit store (RATELIMIT_STORAGE_URI=redis://…).
 """
 
+import hashlib
 import multiprocessing
 import os
+import stat
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+
+from microcred.platform.config import instance_path_from_env
 
 bind = os.environ.get("MICROCRED_BIND", "0.0.0.0:8000")
 
@@ -53,3 +64,49 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Trust X-Forwarded-* only from the local reverse proxy (see MICROCRED_TRUSTED_PROXIES).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# gunicorn ≥ 25.1 opens a control socket (for ``gunicornc``) at one path per user,
+# $XDG_RUNTIME_DIR/gunicorn.ctl: a second instance on the machine takes it over from the
+# first, so ``gunicornc`` would stop or resize the wrong service. Each instance gets its
+# own, in its instance folder, next to its SQLite database and as private as it (0600).
+_UNIX_PATH_MAX = 104  # sun_path holds 108 bytes on Linux, 104 on the BSDs and macOS
+
+
+def _private_runtime_dir() -> Path:
+    """A directory only this user can enter: $XDG_RUNTIME_DIR, else /tmp/microcred-<uid>."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime and os.path.isdir(runtime):
+        return Path(runtime) / "microcred"
+    return Path(tempfile.gettempdir()) / f"microcred-{os.getuid()}"
+
+
+def control_socket_path(environ: Mapping[str, str]) -> str | None:
+    """This instance's control socket, or None when MICROCRED_CONTROL_SOCKET is 'off'."""
+    explicit = environ.get("MICROCRED_CONTROL_SOCKET", "").strip()
+    if explicit.lower() in ("off", "none", "0"):
+        return None
+    if explicit:
+        return explicit
+    instance = Path(instance_path_from_env(environ) or Flask("microcred").instance_path)
+    path = instance / "gunicorn.ctl"
+    if len(os.fsencode(path)) < _UNIX_PATH_MAX:
+        instance.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return str(path)
+    # A deep instance folder does not fit in a socket address: name the instance by hash.
+    digest = hashlib.sha256(os.fsencode(instance.resolve())).hexdigest()[:16]
+    directory = _private_runtime_dir()
+    directory.mkdir(mode=0o700, exist_ok=True)
+    info = directory.lstat()
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+        raise RuntimeError(
+            f"{directory} is not a private directory of this user; set MICROCRED_CONTROL_SOCKET"
+        )
+    return str(directory / f"gunicorn-{digest}.ctl")
+
+
+_control_socket = control_socket_path(os.environ)
+if _control_socket is None:
+    control_socket_disable = True
+else:
+    control_socket = _control_socket
+    control_socket_mode = 0o600

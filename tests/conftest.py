@@ -32,6 +32,7 @@ from click.testing import CliRunner, Result
 from flask import Flask
 from flask.testing import FlaskClient
 
+from credentials import key_wrapping
 from microcred.app import create_app
 from microcred.platform import MIGRATIONS_DIR
 from microcred.platform.db import normalize_database_url
@@ -58,6 +59,19 @@ def app_config(database_url: str, tmp_path: Path, **overrides: Any) -> dict[str,
         "RATELIMIT_STORAGE_URI": "memory://",
         **overrides,
     }
+
+
+#: Argon2id at OWASP's cost takes ~40 ms per wrap and per unlock, and nearly every test
+#: makes a provider (a wrap) and signs (an unlock): the suite wraps with the cheapest valid
+#: parameters instead, as Django's test settings swap in a fast password hasher.
+#: tests/credentials/test_key_wrapping.py checks the real ones.
+TEST_KDF = key_wrapping.KdfParameters(memory_kib=64, iterations=1, lanes=1)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_key_wrapping() -> Iterator[None]:
+    with mock.patch.object(key_wrapping, "CURRENT_KDF", TEST_KDF):
+        yield
 
 
 # --- databases ----------------------------------------------------------------------------

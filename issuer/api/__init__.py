@@ -25,7 +25,11 @@ def register_api(app: Flask, api: Api) -> None:
             "scheme": "bearer",
             "bearerFormat": "mc_<prefix>_<secret>",
             "description": "An API key of one training provider (microcred issuers create / "
-            "api-keys create). It reaches only that provider's data.",
+            "api-keys create). It reaches only that provider's data, and only what its scopes "
+            "allow: each operation lists the scope it needs under `security` (read: every GET; "
+            "issue: evidence and issuance; revoke: revoke, suspend, unsuspend; manage: "
+            "micro-certifications and the provider). Without it: 403 insufficient_scope. "
+            "Keys expire (401 api_key_expired).",
         },
     )
     for blueprint in BLUEPRINTS:

@@ -4,25 +4,47 @@ Every route of such a blueprint:
 
 - requires a bearer API key (401 otherwise) and shares one per-key rate limit;
 - limits JSON bodies to ``MICROCRED_API_MAX_BODY`` (413) and accepts only JSON (415);
-- is documented with the bearer security scheme and the error responses it can give
-  (401, 429 always; 404 with path ids; 400/413/415/422 with a body; the
+- needs a scope of its key (``issuer.scopes``; 403 ``insufficient_scope`` otherwise):
+  ``read`` for GET, the blueprint's ``write_scope`` for other methods, unless the view is
+  marked with ``@requires_scope(...)``;
+- is documented with the bearer security scheme, its scope, and the error responses it
+  can give (401, 403, 429 always; 404 with path ids; 400/413/415/422 with a body; the
   ``Idempotency-Key`` header for ``@idempotent`` views).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import marshmallow as ma
 from flask import current_app, request
 from flask_smorest import Blueprint
 
-from issuer.auth import current_principal, rate_limit_key
+from issuer.auth import current_principal, rate_limit_key, require_scope
+from issuer.scopes import ALL_SCOPES, READ
 from microcred.platform.extensions import limiter
 from microcred.platform.refusals import PayloadTooLargeError, UnsupportedMediaError
 
 SECURITY_SCHEME = "bearerAuth"
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_SCOPE_ATTR = "_microcred_api_scope"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def requires_scope(scope: str) -> Callable[[F], F]:
+    """Mark a view as needing ``scope`` instead of its blueprint's default (under ``route``)."""
+    if scope not in ALL_SCOPES:
+        raise ValueError(f"unknown API key scope {scope!r}")
+
+    def mark(view: F) -> F:
+        setattr(view, _SCOPE_ATTR, scope)
+        return view
+
+    return mark
+
 
 IDEMPOTENCY_PARAMETER = {
     "in": "header",
@@ -66,9 +88,14 @@ def _status_order(item: tuple[Any, Any]) -> tuple[bool, str]:
 
 
 class ApiBlueprint(Blueprint):  # type: ignore[misc]  # flask-smorest is untyped
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, write_scope: str, **kwargs: Any) -> None:
+        """``write_scope``: what POST, PUT, PATCH and DELETE need unless a view says otherwise."""
+        if write_scope not in ALL_SCOPES:
+            raise ValueError(f"unknown API key scope {write_scope!r}")
         super().__init__(*args, **kwargs)
+        self.write_scope = write_scope
         self.before_request(_before_api_request)
+        self.before_request(self._check_scope)
         self._prepare_doc_cbks.append(self._prepare_api_doc)
         limiter.shared_limit(_api_limit, scope="api", key_func=rate_limit_key)(self)
 
@@ -81,10 +108,19 @@ class ApiBlueprint(Blueprint):  # type: ignore[misc]  # flask-smorest is untyped
         **kwargs: Any,
     ) -> None:
         super().add_url_rule(rule, endpoint, view_func, provide_automatic_options, **kwargs)
-        # Remember whether the path names an object, to document its 404.
-        for method_doc in self._docs[self._endpoints[-1]].values():
+        # Remember whether the path names an object, to document its 404, and its scope.
+        for method, method_doc in self._docs[self._endpoints[-1]].items():
             if isinstance(method_doc, dict):
                 method_doc["path_has_ids"] = "<" in rule
+                method_doc["api_scope"] = self.scope_for(view_func, method.upper())
+
+    def scope_for(self, view: Any, method: str) -> str:
+        marked: str | None = getattr(view, _SCOPE_ATTR, None)
+        return marked or (READ if method in _READ_METHODS else self.write_scope)
+
+    def _check_scope(self) -> None:
+        view = current_app.view_functions.get(request.endpoint or "")
+        require_scope(self.scope_for(view, request.method))
 
     def arguments(self, schema: type[ma.Schema] | ma.Schema, *args: Any, **kwargs: Any) -> Any:
         # webargs instantiates a Schema *class* on every request (about 60 µs, a fiftieth
@@ -101,9 +137,12 @@ class ApiBlueprint(Blueprint):  # type: ignore[misc]  # flask-smorest is untyped
     def _prepare_api_doc(
         doc: dict[str, Any], doc_info: dict[str, Any], **kwargs: Any
     ) -> dict[str, Any]:
-        doc["security"] = [{SECURITY_SCHEME: []}]
+        scope = doc_info.get("api_scope", READ)
+        # OpenAPI 3.1 lets a non-OAuth scheme list the roles an operation needs.
+        doc["security"] = [{SECURITY_SCHEME: [scope]}]
         responses = doc.setdefault("responses", {})
         responses.setdefault(401, "UNAUTHORIZED")
+        responses.setdefault(403, "FORBIDDEN")
         responses.setdefault(429, "TOO_MANY_REQUESTS")
         if doc_info.get("path_has_ids"):
             responses.setdefault(404, "NOT_FOUND")

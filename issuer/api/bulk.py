@@ -24,6 +24,7 @@ from issuer.idempotency import idempotent
 from issuer.models import BulkItem, BulkJob
 from issuer.schemas.common import BaseSchema
 from issuer.schemas.issuance import SUITES, BulkArgsSchema, BulkJobSchema, BulkRequestSchema
+from issuer.scopes import ISSUE
 from issuer.services import bulk
 from microcred.platform.errors import validation_problem
 from microcred.platform.extensions import db
@@ -61,6 +62,7 @@ class BulkBlueprint(ApiBlueprint):
 blp = BulkBlueprint(
     "bulk-issuances",
     __name__,
+    write_scope=ISSUE,
     url_prefix="/api/v1/bulk-issuances",
     description="Bulk issuance from CSV or JSON rows: per-row outcomes, resumable, and "
     "never issuing a row twice.",

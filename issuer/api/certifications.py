@@ -18,11 +18,13 @@ from issuer.schemas import (
     CertificationUpdateSchema,
     PageArgsSchema,
 )
+from issuer.scopes import MANAGE
 from issuer.services import certifications
 
 blp = ApiBlueprint(
     "micro-certifications",
     __name__,
+    write_scope=MANAGE,
     url_prefix="/api/v1/micro-certifications",
     description="Micro-certifications: competencies (aligned to skill frameworks), criteria, "
     "validity period and the evidence rule that decides when one can be issued.",

@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app, url_for
 from werkzeug.wrappers import Response
 
-from issuer.api.blueprint import ApiBlueprint
+from issuer.api.blueprint import ApiBlueprint, requires_scope
 from issuer.api.pagination import paginate
 from issuer.auth import current_principal
 from issuer.idempotency import idempotent
@@ -20,11 +20,13 @@ from issuer.schemas.issuance import (
     RevokeSchema,
     SuspendSchema,
 )
+from issuer.scopes import ISSUE, REVOKE
 from issuer.services import credentials, issuance
 
 blp = ApiBlueprint(
     "credentials",
     __name__,
+    write_scope=ISSUE,
     url_prefix="/api/v1/credentials",
     description="Issued Open Badges 3.0 credentials: issue one when the evidence rule is met "
     "(or by override), list and fetch them, revoke, suspend and unsuspend them through "
@@ -98,6 +100,7 @@ def credential_response(
 
 
 @blp.route("/<credential_id>/revoke", methods=["POST"])
+@requires_scope(REVOKE)
 @idempotent
 @blp.arguments(RevokeSchema)
 @blp.response(200, CredentialSchema)
@@ -116,6 +119,7 @@ def revoke_credential(data: dict[str, Any], credential_id: str) -> IssuedCredent
 
 
 @blp.route("/<credential_id>/suspend", methods=["POST"])
+@requires_scope(REVOKE)
 @idempotent
 @blp.arguments(SuspendSchema, required=False)
 @blp.response(200, CredentialSchema)
@@ -132,6 +136,7 @@ def suspend_credential(data: dict[str, Any], credential_id: str) -> IssuedCreden
 
 
 @blp.route("/<credential_id>/unsuspend", methods=["POST"])
+@requires_scope(REVOKE)
 @idempotent
 @blp.response(200, CredentialSchema)
 @blp.alt_response(409, response="CONFLICT")

@@ -23,12 +23,14 @@ from issuer.schemas import (
     ProjectPageSchema,
     ProjectSchema,
 )
+from issuer.scopes import ISSUE
 from issuer.services import evidence, freelancers, projects
 from issuer.services.evidence import EvidenceEvaluation
 
 blp = ApiBlueprint(
     "freelancers",
     __name__,
+    write_scope=ISSUE,
     url_prefix="/api/v1/freelancers",
     description="Freelancers who receive credentials, the gig projects they offer as "
     "evidence, and their progress towards a micro-certification.",

@@ -17,11 +17,13 @@ from issuer.schemas import (
     IssuerSchema,
     IssuerUpdateSchema,
 )
+from issuer.scopes import MANAGE
 from issuer.services import issuers
 
 blp = ApiBlueprint(
     "issuer",
     __name__,
+    write_scope=MANAGE,
     url_prefix="/api/v1",
     description="The training provider the API key belongs to, and its audit log.",
 )

@@ -11,11 +11,13 @@ from issuer.auth import current_principal
 from issuer.idempotency import idempotent
 from issuer.models import GigProject
 from issuer.schemas import AssessmentInSchema, ProjectSchema, ProjectUpdateSchema
+from issuer.scopes import ISSUE
 from issuer.services import projects
 
 blp = ApiBlueprint(
     "projects",
     __name__,
+    write_scope=ISSUE,
     url_prefix="/api/v1/projects",
     description="Gig projects and which competencies each one demonstrates.",
 )

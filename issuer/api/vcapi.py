@@ -34,8 +34,9 @@ from credentials.errors import (
     UnknownContextError,
 )
 from credentials.verify import load_credential
-from issuer.auth import current_principal, rate_limit_key
+from issuer.auth import rate_limit_key, require_scope
 from issuer.idempotency import idempotent
+from issuer.scopes import ISSUE
 from issuer.services.vc_api import issue_vc, stored_response
 from microcred.platform.errors import parses_own_json, problem_body
 from microcred.platform.extensions import limiter
@@ -57,7 +58,7 @@ limiter.shared_limit(
 @blp.post(PATH)
 @idempotent
 def issue_credential() -> Response:
-    principal = current_principal()
+    principal = require_scope(ISSUE)
     _check_body()
     try:
         credential, options = _parse_request()

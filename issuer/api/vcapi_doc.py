@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import marshmallow as ma
 
 from issuer.api.blueprint import IDEMPOTENCY_PARAMETER, SECURITY_SCHEME
+from issuer.scopes import ISSUE
 from issuer.services.vc_api import OPTIONS
 
 if TYPE_CHECKING:
@@ -104,13 +105,14 @@ def document(app: Flask, api: Api) -> None:
                 "description": "400: not {credential, options}, another issuer, unknown "
                 "options; 422: a credential that breaks the data model or uses undefined "
                 "terms. Options: " + ", ".join(sorted(OPTIONS)) + ".",
-                "security": [{SECURITY_SCHEME: []}],
+                "security": [{SECURITY_SCHEME: [ISSUE]}],
                 "parameters": [dict(IDEMPOTENCY_PARAMETER)],
                 "requestBody": {"required": True, "content": _json("VcApiIssueRequest")},
                 "responses": {
                     "201": {"description": "Issued", "content": _json("VcApiIssueResponse")},
                     "400": problem,
                     "401": {"$ref": "#/components/responses/UNAUTHORIZED"},
+                    "403": {"$ref": "#/components/responses/FORBIDDEN"},
                     "409": {"$ref": "#/components/responses/CONFLICT"},
                     "413": {"$ref": "#/components/responses/REQUEST_ENTITY_TOO_LARGE"},
                     "415": {"$ref": "#/components/responses/UNSUPPORTED_MEDIA_TYPE"},

@@ -17,6 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from credentials.keys import Ed25519SigningKey
+from issuer.scopes import ALL_SCOPES_TEXT
 from microcred.platform.db import UtcDateTime, utcnow
 from microcred.platform.extensions import db
 
@@ -129,7 +130,7 @@ class SigningKey(db.Model):
 
     def load(self, passphrase: bytes) -> Ed25519SigningKey:
         """Decrypt the private key (KeyStoreError if the passphrase is wrong)."""
-        return Ed25519SigningKey.from_pkcs8_pem(self.encrypted_private_key.encode(), passphrase)
+        return Ed25519SigningKey.unlock(self.encrypted_private_key.encode(), passphrase)[0]
 
     def __repr__(self) -> str:
         return f"<SigningKey {self.fragment} {self.state}>"
@@ -150,6 +151,12 @@ class ApiKey(db.Model):
     created_by: Mapped[str] = mapped_column(String(100), default="cli")
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: What the key may do: scopes separated by spaces (``issuer.scopes``).
+    scopes: Mapped[str] = mapped_column(String(100), default=ALL_SCOPES_TEXT)
+    #: Refused from then on; None (never expires) only when made so on purpose.
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: The prefix of the key that replaced this one in a rotation.
+    replaced_by: Mapped[str | None] = mapped_column(String(16))
 
     issuer: Mapped[Issuer] = relationship(back_populates="api_keys")
 

@@ -11,12 +11,21 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import bindparam, select, update
 
 from issuer.models import ApiKey, Issuer
+from issuer.scopes import (
+    ALL_SCOPES,
+    CONFIGURED,
+    checked_scopes,
+    configured_grace,
+    configured_lifetime,
+    scopes_of,
+)
 from issuer.services import audit
 from issuer.services.issuance_records import IssuerRecord
 from microcred.platform.extensions import db
@@ -48,10 +57,24 @@ def _new_prefix() -> str:
     return "".join(secrets.choice(_PREFIX_ALPHABET) for _ in range(_PREFIX_LENGTH))
 
 
-def create_api_key(issuer: Issuer, *, name: str, actor: str) -> NewApiKey:
+def create_api_key(
+    issuer: Issuer,
+    *,
+    name: str,
+    actor: str,
+    scopes: Iterable[str] | None = None,
+    lifetime: timedelta | None = CONFIGURED,
+) -> NewApiKey:
+    """A new key with ``scopes`` (all by default) expiring after ``lifetime`` (None: never)."""
     name = name.strip()
     if not name or len(name) > 100:
         raise UnprocessableError("an API key name must be 1-100 characters", field="name")
+    scope_text = checked_scopes(scopes)
+    if lifetime is CONFIGURED:
+        lifetime = configured_lifetime()
+    if lifetime is not None and lifetime <= timedelta(0):
+        raise UnprocessableError("an API key's lifetime must be positive", field="expiresInDays")
+    now = datetime.now(UTC).replace(microsecond=0)
     prefix = _new_prefix()
     while db.session.scalar(select(ApiKey.id).where(ApiKey.prefix == prefix)) is not None:
         prefix = _new_prefix()  # 36^8 prefixes: a collision is rare, but cheap to avoid
@@ -62,6 +85,9 @@ def create_api_key(issuer: Issuer, *, name: str, actor: str) -> NewApiKey:
         prefix=prefix,
         secret_hash=hash_secret(secret),
         created_by=actor,
+        created_at=now,
+        scopes=scope_text,
+        expires_at=now + lifetime if lifetime is not None else None,
     )
     db.session.add(api_key)
     db.session.flush()
@@ -72,6 +98,8 @@ def create_api_key(issuer: Issuer, *, name: str, actor: str) -> NewApiKey:
         target_type="api_key",
         target_id=api_key.display_prefix,
         name=name,
+        scopes=scope_text,
+        expires_at=api_key.expires_at.isoformat() if api_key.expires_at else None,
     )
     return NewApiKey(api_key=api_key, token=f"{TOKEN_PREFIX}_{prefix}_{secret}")
 
@@ -85,6 +113,8 @@ class AuthenticatedKey:
     prefix: str
     last_used_at: datetime | None
     issuer: IssuerRecord
+    scopes: frozenset[str] = ALL_SCOPES
+    expires_at: datetime | None = None
 
     @property
     def issuer_id(self) -> int:
@@ -100,7 +130,8 @@ class Authentication:
     """The outcome of checking a token: the key, or why it was refused."""
 
     api_key: AuthenticatedKey | None
-    refusal: str | None = None  # "malformed", "unknown", "revoked"
+    refusal: str | None = None  # "malformed", "unknown", "revoked", "expired"
+    expired_at: datetime | None = None
 
 
 _k, _i = ApiKey.__table__.c, Issuer.__table__.c
@@ -115,6 +146,8 @@ _BY_PREFIX = (
         _k.secret_hash,
         _k.last_used_at,
         _k.revoked_at,
+        _k.expires_at,
+        _k.scopes,
         _i.id,
         _i.slug,
         _i.did,
@@ -137,9 +170,13 @@ def authenticate_token(token: str) -> Authentication:
         return Authentication(None, "unknown")
     if row[5] is not None:
         return Authentication(None, "revoked")
-    key_id, name, prefix, _, last_used_at, _, *issuer = row
+    key_id, name, prefix, _, last_used_at, _, expires_at, scopes, *issuer = row
+    if expires_at is not None and expires_at <= datetime.now(UTC):
+        return Authentication(None, "expired", expired_at=expires_at)
     return Authentication(
-        AuthenticatedKey(key_id, name, prefix, last_used_at, IssuerRecord(*issuer))
+        AuthenticatedKey(
+            key_id, name, prefix, last_used_at, IssuerRecord(*issuer), scopes_of(scopes), expires_at
+        )
     )
 
 
@@ -182,13 +219,38 @@ def revoke_api_key(issuer: Issuer, prefix: str, *, actor: str) -> ApiKey:
     return api_key
 
 
-def rotate_api_key(issuer: Issuer, prefix: str, *, actor: str) -> NewApiKey:
-    """A new key with the same name; the old one is revoked in the same transaction."""
+def rotate_api_key(
+    issuer: Issuer, prefix: str, *, actor: str, grace: timedelta | None = None
+) -> NewApiKey:
+    """A new key with the old one's name and scopes; the old one expires after ``grace``.
+
+    ``grace`` (MICROCRED_API_KEY_ROTATION_GRACE_HOURS by default) lets the old key's
+    clients switch over; zero revokes it at once. Rotating never extends the old key's life.
+    """
     old = find_api_key(issuer, prefix)
+    now = datetime.now(UTC).replace(microsecond=0)
     if old.revoked_at is not None:
         raise ConflictError(f"API key {old.display_prefix} is revoked; create a new key instead")
-    new = create_api_key(issuer, name=old.name, actor=actor)
-    revoke_api_key(issuer, prefix, actor=actor)
+    if old.replaced_by is not None:
+        raise ConflictError(
+            f"API key {old.display_prefix} was already rotated; rotate its replacement "
+            f"{TOKEN_PREFIX}_{old.replaced_by} instead",
+            code="api_key_already_rotated",
+        )
+    if old.expires_at is not None and old.expires_at <= now:
+        raise ConflictError(
+            f"API key {old.display_prefix} has expired; create a new key instead",
+            code="api_key_expired",
+        )
+    grace = configured_grace() if grace is None else grace
+    if grace < timedelta(0):
+        raise UnprocessableError("the rotation grace period cannot be negative", field="grace")
+    new = create_api_key(issuer, name=old.name, actor=actor, scopes=scopes_of(old.scopes))
+    old.replaced_by = new.api_key.prefix
+    if grace == timedelta(0):
+        revoke_api_key(issuer, prefix, actor=actor)
+    elif old.expires_at is None or old.expires_at > now + grace:
+        old.expires_at = now + grace
     audit.record(
         issuer.id,
         actor=actor,
@@ -196,5 +258,6 @@ def rotate_api_key(issuer: Issuer, prefix: str, *, actor: str) -> NewApiKey:
         target_type="api_key",
         target_id=old.display_prefix,
         replaced_by=new.api_key.display_prefix,
+        old_key_expires_at=old.expires_at.isoformat() if old.expires_at else None,
     )
     return new

@@ -33,7 +33,7 @@ def new_signing_key(
         issuer=issuer,
         fragment=fragment,
         public_key_multibase=key.public_key_multibase,
-        encrypted_private_key=key.to_pkcs8_pem(passphrase).decode("ascii"),
+        encrypted_private_key=key.wrap(passphrase).decode("ascii"),
         is_active=True,
     )
     db.session.add(row)

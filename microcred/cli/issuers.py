@@ -1,4 +1,5 @@
-"""Administration of training providers: ``issuers``, ``api-keys`` and ``signing-keys``.
+"""Administration of training providers: ``issuers`` and ``signing-keys`` (``api-keys``:
+microcred/cli/api_keys.py).
 
 These run on the server with direct database access (actor ``cli`` in the audit log).
 Secrets — API keys — are printed once, when created, and never again.
@@ -12,8 +13,8 @@ from typing import Any
 
 import click
 
-from issuer.models import ApiKey, Issuer, SigningKey
-from issuer.services import api_keys, identity, issuers, signing_keys
+from issuer.models import Issuer, SigningKey
+from issuer.services import identity, issuers, signing_keys
 from issuer.services.audit import CLI_ACTOR
 from microcred.cli import cli
 from microcred.cli.service import operation, pass_state
@@ -47,16 +48,6 @@ def issuer_summary(issuer: Issuer, base_url: str) -> dict[str, Any]:
             "confirmed_at": _when(issuer.identity_confirmed_at),
         },
         "created_at": _when(issuer.created_at),
-    }
-
-
-def api_key_summary(key: ApiKey) -> dict[str, Any]:
-    return {
-        "prefix": key.display_prefix,
-        "name": key.name,
-        "created_at": _when(key.created_at),
-        "last_used_at": _when(key.last_used_at),
-        "revoked_at": _when(key.revoked_at),
     }
 
 
@@ -215,81 +206,6 @@ def verify_domain(state: CliState, slug: str, domain: str) -> None:
 def _ca_bundle() -> str | None:
     """SSL_CERT_FILE, when set, names the CA bundle (tests use a local CA)."""
     return os.environ.get("SSL_CERT_FILE") or None
-
-
-# --- API keys -----------------------------------------------------------------------------
-
-
-@cli.group("api-keys")
-def api_keys_group() -> None:
-    """Create, list, revoke and rotate a provider's API keys."""
-
-
-@api_keys_group.command("create")
-@_issuer_option
-@click.option("--name", required=True, help="What the key is for, e.g. 'lms-integration'.")
-@_json_option
-@pass_state
-def create_api_key(state: CliState, slug: str, name: str, as_json: bool) -> None:
-    """Create an API key; the key is printed once."""
-    with operation(state):
-        new = api_keys.create_api_key(issuers.get_issuer(slug), name=name, actor=CLI_ACTOR)
-        summary = api_key_summary(new.api_key)
-    _print_new_key(summary, new.token, as_json)
-
-
-@api_keys_group.command("list")
-@_issuer_option
-@_json_option
-@pass_state
-def list_api_keys(state: CliState, slug: str, as_json: bool) -> None:
-    """List API keys (prefix, name, created, last used, revoked)."""
-    with operation(state):
-        rows = [api_key_summary(k) for k in api_keys.list_api_keys(issuers.get_issuer(slug))]
-    if as_json:
-        _print_json(rows)
-        return
-    for row in rows:
-        status = f"revoked {row['revoked_at']}" if row["revoked_at"] else "active"
-        used = row["last_used_at"] or "never used"
-        click.echo(f"{row['prefix']:<14} {row['name']:<20} {status:<40} last used: {used}")
-
-
-@api_keys_group.command("revoke")
-@_issuer_option
-@click.argument("prefix")
-@pass_state
-def revoke_api_key(state: CliState, slug: str, prefix: str) -> None:
-    """Revoke the API key with PREFIX (mc_xxxxxxxx); it stops working at once."""
-    with operation(state):
-        key = api_keys.revoke_api_key(issuers.get_issuer(slug), prefix, actor=CLI_ACTOR)
-        shown = key.display_prefix
-    click.echo(f"revoked API key {shown}")
-
-
-@api_keys_group.command("rotate")
-@_issuer_option
-@click.argument("prefix")
-@_json_option
-@pass_state
-def rotate_api_key(state: CliState, slug: str, prefix: str, as_json: bool) -> None:
-    """Replace the API key with PREFIX by a new one (the old one is revoked)."""
-    with operation(state):
-        new = api_keys.rotate_api_key(issuers.get_issuer(slug), prefix, actor=CLI_ACTOR)
-        summary = api_key_summary(new.api_key)
-    _print_new_key(summary, new.token, as_json, replaced=prefix)
-
-
-def _print_new_key(
-    summary: dict[str, Any], token: str, as_json: bool, *, replaced: str | None = None
-) -> None:
-    if as_json:
-        _print_json({**summary, "api_key": token})
-        return
-    if replaced:
-        click.echo(f"revoked {replaced}")
-    click.echo(f"API key {summary['prefix']} ({summary['name']}): {token}")
-    click.echo("The API key is shown only now; store it somewhere safe.")
 
 
 # --- signing keys -------------------------------------------------------------------------

@@ -25,6 +25,8 @@ Variables (default in brackets):
 - MICROCRED_API_MAX_BODY: largest JSON body on /api/v1, in bytes [1 MiB]
 - MICROCRED_TRUSTED_PROXIES: reverse proxies in front whose X-Forwarded-* to trust [0]
 - MICROCRED_IDEMPOTENCY_TTL_HOURS: how long Idempotency-Key responses are kept [24]
+- MICROCRED_API_KEY_LIFETIME_DAYS: how long a new API key is valid; 0 for no expiry [90]
+- MICROCRED_API_KEY_ROTATION_GRACE_HOURS: how long a rotated API key keeps working [24]
 - MICROCRED_INSTANCE_PATH: the instance folder [./instance next to the package]
 - MICROCRED_VERIFY_DEADLINE: seconds one verification may take, every fetch included [10]
 - MICROCRED_TRUST_REGISTERED: issuers registered here are a trust source [true]
@@ -138,6 +140,10 @@ def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
         "MICROCRED_TRUSTED_PROXIES": env_int(environ, "MICROCRED_TRUSTED_PROXIES", 0),
         "MICROCRED_IDEMPOTENCY_TTL_HOURS": env_int(
             environ, "MICROCRED_IDEMPOTENCY_TTL_HOURS", 24, minimum=1
+        ),
+        "MICROCRED_API_KEY_LIFETIME_DAYS": env_int(environ, "MICROCRED_API_KEY_LIFETIME_DAYS", 90),
+        "MICROCRED_API_KEY_ROTATION_GRACE_HOURS": env_int(
+            environ, "MICROCRED_API_KEY_ROTATION_GRACE_HOURS", 24
         ),
         "MICROCRED_VERIFY_DEADLINE": env_seconds(environ, "MICROCRED_VERIFY_DEADLINE", 10.0),
         "MICROCRED_TRUST_REGISTERED": env_flag(environ, "MICROCRED_TRUST_REGISTERED", default=True),

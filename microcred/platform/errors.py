@@ -26,7 +26,6 @@ from werkzeug.exceptions import HTTPException
 from credentials import jsontext
 from credentials.errors import MicrocredError
 from microcred.platform.problems import ErrorSchema, problem_body, validation_problem
-from microcred.platform.refusals import UnauthorizedError
 
 if TYPE_CHECKING:
     from flask import Blueprint, Flask, Response
@@ -172,9 +171,13 @@ def handle_microcred_error(exc: MicrocredError) -> Response:
 
 
 def _headers_for(exc: MicrocredError) -> dict[str, str]:
-    if isinstance(exc, UnauthorizedError):
-        return {"WWW-Authenticate": exc.challenge}  # RFC 6750: a 401 names its scheme
-    return {}
+    headers: dict[str, str] = {}
+    challenge = getattr(exc, "challenge", None)
+    if challenge:  # RFC 6750: a 401 names its scheme, a 403 the scope it lacked
+        headers["WWW-Authenticate"] = challenge
+    if getattr(exc, "close_connection", False):  # the rest of the body was never read
+        headers["Connection"] = "close"
+    return headers
 
 
 def handle_integrity_error(exc: IntegrityError) -> Response:

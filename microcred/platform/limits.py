@@ -25,11 +25,23 @@ from typing import TYPE_CHECKING, Any
 
 from flask import current_app, request
 
-from microcred.platform.errors import http_error
+from microcred.platform.refusals import (
+    InvalidInputError,
+    NotFoundError,
+    PayloadTooLargeError,
+    UnprocessableError,
+)
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
     from flask import Flask
+
+
+class ChunkedBodyTooLargeError(PayloadTooLargeError):
+    """A chunked body past the limit: the rest was never read, so the connection closes."""
+
+    close_connection = True
+
 
 #: The deepest JSON body accepted: arrays and objects inside each other. Our own bodies
 #: need 5; a signed credential with evidence and alignments about 10.
@@ -115,14 +127,12 @@ def check_request() -> None:
     """Before every view: body size (chunked), NUL in path and query, JSON nesting and NUL."""
     limit = request.environ.get(_TOO_LARGE)
     if limit is not None:
-        raise http_error(
-            413,
+        raise ChunkedBodyTooLargeError(
             f"The request body (chunked) is larger than the limit of {limit} bytes; it was "
-            "not read past the limit.",
-            headers={"Connection": "close"},
+            "not read past the limit."
         )
     if "\x00" in request.path:
-        raise http_error(404, "No resource at this path: identifiers never contain NUL.")
+        raise NotFoundError("No resource at this path: identifiers never contain NUL.")
     if b"%00" in request.query_string or b"\x00" in request.query_string:
         name = next((k for k, v in request.args.items(multi=True) if "\x00" in k + v), "query")
         raise _nul_error(name.replace("\x00", "\\u0000"))
@@ -137,11 +147,10 @@ def check_request() -> None:
 def _check_json_body(raw: bytes) -> None:
     depth = json_depth(raw)
     if depth > MAX_JSON_DEPTH:
-        raise http_error(
-            400,
+        raise InvalidInputError(
             f"The JSON body nests arrays and objects {depth} deep; at most "
             f"{MAX_JSON_DEPTH} levels are accepted.",
-            error="json_too_deep",
+            code="json_too_deep",
             field="body",
         )
     if _ESCAPED_NUL not in raw:
@@ -176,10 +185,8 @@ def nul_field(value: Any, path: str = "") -> str | None:
 
 def _nul_error(field: str) -> Exception:
     message = "Must not contain the NUL character (U+0000)."
-    return http_error(
-        422,
+    return UnprocessableError(
         f"1 field failed validation: {field}: {message}",
-        error="validation_failed",
         field=field,
         errors={field: [message]},
     )

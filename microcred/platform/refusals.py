@@ -71,10 +71,24 @@ class UnauthorizedError(MicrocredError):
 
 
 class ForbiddenError(MicrocredError):
-    """The caller is known (or needs no identity) but may not do this."""
+    """The caller is known (or needs no identity) but may not do this.
+
+    ``challenge``, when given, goes out as ``WWW-Authenticate`` (RFC 6750's
+    ``insufficient_scope``)."""
 
     code = "forbidden"
     http_status = 403
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        challenge: str | None = None,
+        code: str | None = None,
+        field: str | None = None,
+    ) -> None:
+        super().__init__(message, field=field, code=code)
+        self.challenge = challenge
 
 
 class UnprocessableError(InvalidInputError):

@@ -257,7 +257,7 @@ def test_store_files_and_permissions(store: KeyStore) -> None:
     pem = store.directory / "acme.pem"
     assert stat.S_IMODE(pem.stat().st_mode) == 0o600
     assert stat.S_IMODE(store.directory.stat().st_mode) & 0o077 == 0
-    assert pem.read_bytes().startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    assert pem.read_bytes().startswith(b"-----BEGIN MICROCRED WRAPPED KEY-----")
     meta = json.loads((store.directory / "acme.json").read_text())
     assert meta["name"] == "acme"
     assert meta["publicKeyMultibase"] == info.public_key_multibase

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -12,10 +13,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from credentials import key_wrapping
 from credentials.errors import KeyStoreError
 from credentials.resolvers import DidDocument
 from issuer.models import ApiKey, SigningKey
-from issuer.services import api_keys, issuers, signing_keys
+from issuer.services import api_keys, issuers, signers, signing_keys
 from microcred.platform.db import write_transaction
 from microcred.platform.extensions import db
 from microcred.platform.refusals import ConflictError
@@ -74,12 +76,14 @@ def test_revoked_key_stops_working_and_others_keep_working(
     assert client.get("/api/v1/issuer", headers=provider.headers).status_code == 200
 
 
-def test_rotate_replaces_the_key(app: Flask, client: FlaskClient, make: Factory) -> None:
+def test_rotate_without_grace_replaces_the_key_at_once(
+    app: Flask, client: FlaskClient, make: Factory
+) -> None:
     provider = make.provider()
     old_prefix = provider.token.split("_")[1]
     with app.app_context(), write_transaction(db.session):
         new = api_keys.rotate_api_key(
-            issuers.get_issuer(provider.slug), f"mc_{old_prefix}", actor="test"
+            issuers.get_issuer(provider.slug), f"mc_{old_prefix}", actor="test", grace=timedelta(0)
         )
         new_token, new_name = new.token, new.api_key.name
     assert new_name == "default"
@@ -121,11 +125,72 @@ def test_private_keys_are_encrypted_at_rest(app: Flask, make: Factory) -> None:
     provider = make.provider()
     with app.app_context():
         key = db.session.scalar(select(SigningKey).where(SigningKey.issuer_id == provider.id))
-        assert key.encrypted_private_key.startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+        assert key.encrypted_private_key.startswith("-----BEGIN MICROCRED WRAPPED KEY-----")
         loaded = key.load(TEST_PASSPHRASE)
         assert loaded.public_key_multibase == key.public_key_multibase
         with pytest.raises(KeyStoreError):
             key.load(b"the wrong passphrase")
+
+
+def _store_in_the_old_wrapping(app: Flask, provider: Provider) -> tuple[str, bytes]:
+    """Rewrite the provider's active key as PKCS#8 (PBKDF2), as it was stored before."""
+    with app.app_context(), write_transaction(db.session):
+        row = db.session.scalar(select(SigningKey).where(SigningKey.issuer_id == provider.id))
+        key = row.load(TEST_PASSPHRASE)
+        row.encrypted_private_key = key.to_pkcs8_pem(TEST_PASSPHRASE).decode("ascii")
+        return row.public_key_multibase, key.public_key
+
+
+def test_an_old_wrapped_signing_key_is_rewrapped_on_first_use(app: Flask, make: Factory) -> None:
+    provider = make.provider()
+    multibase, public_key = _store_in_the_old_wrapping(app, provider)
+    signers.forget_keys()
+    with app.app_context(), write_transaction(db.session):
+        signer = signers.active_signer(provider.id, provider.did, passphrase=TEST_PASSPHRASE)
+        assert signer.signer.public_key == public_key
+    with app.app_context():
+        row = db.session.scalar(select(SigningKey).where(SigningKey.issuer_id == provider.id))
+        assert row.encrypted_private_key.startswith("-----BEGIN MICROCRED WRAPPED KEY-----")
+        assert row.public_key_multibase == multibase
+        assert row.load(TEST_PASSPHRASE).public_key == public_key
+
+
+def test_a_rolled_back_rewrap_keeps_the_old_key_usable(app: Flask, make: Factory) -> None:
+    provider = make.provider()
+    _, public_key = _store_in_the_old_wrapping(app, provider)
+    signers.forget_keys()
+
+    def failed_issuance() -> None:
+        with write_transaction(db.session):
+            signers.active_signer(provider.id, provider.did, passphrase=TEST_PASSPHRASE)
+            raise RuntimeError("the issuance failed after unlocking")
+
+    with app.app_context():
+        with pytest.raises(RuntimeError):
+            failed_issuance()
+        row = db.session.scalar(select(SigningKey).where(SigningKey.issuer_id == provider.id))
+        assert row.encrypted_private_key.startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+        assert row.load(TEST_PASSPHRASE).public_key == public_key
+    signers.forget_keys()
+    with app.app_context(), write_transaction(db.session):
+        signers.active_signer(provider.id, provider.did, passphrase=TEST_PASSPHRASE)
+    with app.app_context():
+        row = db.session.scalar(select(SigningKey).where(SigningKey.issuer_id == provider.id))
+        assert row.encrypted_private_key.startswith("-----BEGIN MICROCRED WRAPPED KEY-----")
+
+
+def test_the_kdf_runs_once_per_key_per_process_not_per_signature(
+    app: Flask, make: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    provider = make.provider()
+    signers.forget_keys()
+    derivations = []
+    real = key_wrapping._derive
+    monkeypatch.setattr(key_wrapping, "_derive", lambda *args: derivations.append(1) or real(*args))
+    for _ in range(5):
+        with app.app_context(), write_transaction(db.session):
+            signers.active_signer(provider.id, provider.did, passphrase=TEST_PASSPHRASE)
+    assert len(derivations) == 1
 
 
 def test_rotation_keeps_the_old_key_under_assertion_method(

@@ -274,8 +274,8 @@ def test_idempotent_retry_returns_the_same_credential(
 def test_openapi_documents_the_endpoint(client: FlaskClient) -> None:
     spec = client.get("/api/v1/openapi.json").get_json()
     operation = spec["paths"]["/credentials/issue"]["post"]
-    assert operation["security"] == [{"bearerAuth": []}]
-    assert {"201", "400", "401", "422"} <= set(operation["responses"])
+    assert operation["security"] == [{"bearerAuth": ["issue"]}]
+    assert {"201", "400", "401", "403", "422"} <= set(operation["responses"])
 
 
 @pytest.mark.parametrize(

@@ -56,7 +56,10 @@ def test_openapi_document(client: FlaskClient) -> None:
             assert op["security"] == [], where
             assert "401" not in op["responses"], where
             continue
-        assert op["security"] == [{"bearerAuth": []}], where
+        [requirement] = op["security"]
+        assert list(requirement) == ["bearerAuth"], where
+        assert len(requirement["bearerAuth"]) == 1, where  # the one scope it needs
+        assert op["responses"]["403"] == {"$ref": "#/components/responses/FORBIDDEN"}, where
         assert op.get("summary"), where
         responses = op["responses"]
         assert responses["401"] == {"$ref": "#/components/responses/UNAUTHORIZED"}, where

@@ -85,8 +85,11 @@ def test_api_key_lifecycle(runner: CliRun, client: FlaskClient) -> None:
     assert all("api_key" not in k for k in listed)
 
     prefix = "_".join(second["api_key"].split("_")[:2])
-    rotated = _json(runner("api-keys", "rotate", "--issuer", "acme", prefix, "--json"))
+    rotated = _json(
+        runner("api-keys", "rotate", "--issuer", "acme", prefix, "--grace-hours", "0", "--json")
+    )
     assert rotated["name"] == "lms"
+    assert rotated["replaced"]["state"] == "revoked"
     assert (
         client.get(
             "/api/v1/issuer", headers={"Authorization": f"Bearer {second['api_key']}"}
@@ -110,6 +113,65 @@ def test_api_key_lifecycle(runner: CliRun, client: FlaskClient) -> None:
     again = runner("api-keys", "rotate", "--issuer", "acme", first_prefix)
     assert again.exit_code == 1
     assert "revoked" in again.stderr
+
+
+def test_api_key_scopes_expiry_and_grace(runner: CliRun, client: FlaskClient) -> None:
+    runner("issuers", "create", "acme", "--name", "Acme")
+    reader = _json(
+        runner(
+            "api-keys",
+            "create",
+            "--issuer",
+            "acme",
+            "--name",
+            "dash",
+            "--scope",
+            "read",
+            "--expires-in-days",
+            "30",
+            "--json",
+        )
+    )
+    assert reader["scopes"] == ["read"]
+    assert reader["state"] == "active"
+    token = reader["api_key"]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/issuer", headers=headers).status_code == 200
+    assert client.post("/api/v1/freelancers", json={}, headers=headers).status_code == 403
+
+    forever = _json(
+        runner("api-keys", "create", "--issuer", "acme", "--name", "x", "--never-expires", "--json")
+    )
+    assert forever["expires_at"] is None
+    both = runner(
+        "api-keys",
+        "create",
+        "--issuer",
+        "acme",
+        "--name",
+        "x",
+        "--never-expires",
+        "--expires-in-days",
+        "3",
+    )
+    assert both.exit_code == 2
+    unknown = runner("api-keys", "create", "--issuer", "acme", "--name", "x", "--scope", "root")
+    assert unknown.exit_code == 2
+    assert "'root' is not one of" in unknown.stderr
+
+    prefix = reader["prefix"]
+    rotated = runner("api-keys", "rotate", "--issuer", "acme", prefix)
+    assert rotated.exit_code == 0
+    assert f"{prefix} keeps working until" in rotated.stdout
+    assert "scopes: read;" in rotated.stdout
+    assert client.get("/api/v1/issuer", headers=headers).status_code == 200
+    listed = {
+        k["prefix"]: k for k in _json(runner("api-keys", "list", "--issuer", "acme", "--json"))
+    }
+    assert listed[prefix]["state"] == "rotated"
+    text = runner("api-keys", "list", "--issuer", "acme").stdout
+    assert "rotated" in text
+    assert "read,issue,revoke,manage" in text
 
 
 def test_signing_key_rotation_and_revocation(runner: CliRun, client: FlaskClient) -> None:

@@ -235,3 +235,19 @@ def test_nothing_is_read_at_import_time() -> None:
     config = load_config({"MICROCRED_ENV": "testing"})
     assert config["TESTING"] is True
     assert config["RATELIMIT_ENABLED"] is False
+
+
+def test_production_refuses_a_short_key_passphrase_at_startup(
+    environ: pytest.MonkeyPatch,
+) -> None:
+    _production(environ, MICROCRED_KEY_PASSPHRASE="only11chars")
+    with pytest.raises(ConfigurationError, match="MICROCRED_KEY_PASSPHRASE has 11 characters"):
+        create_app()
+    _production(environ, MICROCRED_KEY_PASSPHRASE="twelve chars")
+    assert create_app().config["MICROCRED_KEY_PASSPHRASE"] == b"twelve chars"
+
+
+def test_testing_keeps_short_key_passphrases(environ: pytest.MonkeyPatch) -> None:
+    environ.setenv("MICROCRED_ENV", "testing")
+    environ.setenv("MICROCRED_KEY_PASSPHRASE", "short")
+    assert create_app().config["MICROCRED_KEY_PASSPHRASE"] == b"short"
