@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,7 +23,18 @@ if TYPE_CHECKING:
     from verifier.web.interfaces import OwnSources
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES_DIR = PROJECT_ROOT / "templates"
+
+
+def _templates_dir() -> Path:
+    """templates/ of the checkout, or the installed wheel's ``microcred_templates`` (the
+    same folder, shipped under a package name: pyproject.toml's package-dir)."""
+    spec = importlib.util.find_spec("microcred_templates")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    return PROJECT_ROOT / "templates"  # a checkout on sys.path, not installed
+
+
+TEMPLATES_DIR = _templates_dir()
 
 
 class StatelessSessions(SessionInterface):

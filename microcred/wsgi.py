@@ -1,4 +1,5 @@
-"""WSGI entry point for production: ``gunicorn -c microcred/gunicorn_conf.py microcred.wsgi:app``.
+"""WSGI entry point for production (from a checkout or a wheel install alike):
+``gunicorn -c python:microcred.gunicorn_conf microcred.wsgi:app``.
 
 Creating the app here validates the configuration: a production server with development
 secrets refuses to start, with one line naming the variable to fix.

@@ -25,7 +25,7 @@ from microcred.platform.extensions import db
 
 pass_state = click.make_pass_decorator(CliState)
 
-GUNICORN_COMMAND = "gunicorn -c microcred/gunicorn_conf.py microcred.wsgi:app"
+GUNICORN_COMMAND = "gunicorn -c python:microcred.gunicorn_conf microcred.wsgi:app"
 _USAGE_STATUSES = frozenset({400, 404, 422})
 
 
