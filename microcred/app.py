@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, Request, Response, jsonify
 from flask.sessions import NullSession, SessionInterface, SessionMixin
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from microcred.platform import MIGRATIONS_DIR
@@ -65,7 +67,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     finalize_config(app.config)
-    app.config.setdefault("API_SPEC_OPTIONS", _spec_options(app.config["MICROCRED_BASE_URL"]))
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep schema field order
     app.session_interface = StatelessSessions()
 
@@ -80,6 +81,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     with app.app_context():
         for engine in db.engines.values():
             configure_engine(engine)
+    explicit = bool(os.environ.get("MICROCRED_BASE_URL")) or "MICROCRED_BASE_URL" in (
+        test_config or {}
+    )
+    _settle_base_url(app, explicit=explicit)
+    app.config.setdefault("API_SPEC_OPTIONS", _spec_options(app.config["MICROCRED_BASE_URL"]))
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     limiter.init_app(app)
     api.init_app(app)
@@ -103,6 +109,29 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     sharing.init_app(app)  # certificates, badges, QR codes, profiles, share pages
     app.add_url_rule("/healthz", "healthz", healthz)
     return app
+
+
+def _settle_base_url(app: Flask, *, explicit: bool) -> None:
+    """Without MICROCRED_BASE_URL, the base URL ``microcred init`` recorded; then refuse
+    one that the issuers' DIDs were not minted for (ConfigurationError saying how to fix
+    it). ``microcred init`` and ``issuers move-base-url`` skip the refusal: they are how
+    it is fixed (config MICROCRED_CHECK_BASE_URL)."""
+    from issuer.services.base_urls import check_base_url
+    from microcred.platform.instance import BASE_URL, recorded
+
+    with app.app_context():
+        try:
+            was = recorded(BASE_URL)
+            if was and not explicit:
+                app.config["MICROCRED_BASE_URL"] = was
+            if app.config.get("MICROCRED_CHECK_BASE_URL", True):
+                check_base_url(app.config["MICROCRED_BASE_URL"])
+        except SQLAlchemyError as exc:
+            # Not migrated yet (`microcred init` comes next), or the database is down: the
+            # requests will say so; starting must not depend on it.
+            logging.getLogger(__name__).warning("base URL not checked: %s", exc.__class__.__name__)
+        finally:
+            db.session.remove()
 
 
 def _own_sources(app: Flask) -> OwnSources:
