@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from credentials.errors import ConfigurationError
 from issuer.services import credentials as credential_service
@@ -167,3 +168,18 @@ def test_move_refuses_bad_arguments(
     assert _recorded(app) == TEST_BASE_URL
     with app.app_context():
         db.session.remove()
+
+
+def test_moving_back_makes_the_old_did_current_again(runner: CliRun, app: Flask) -> None:
+    provider = IssuingWorld(app).provider
+    assert runner("init").exit_code == 0
+    assert runner("issuers", "move-base-url", "--from", TEST_BASE_URL, "--to", NEW).exit_code == 0
+    back = runner("issuers", "move-base-url", "--from", NEW, "--to", TEST_BASE_URL, "--json")
+    assert back.exit_code == 0, back.output
+    assert json.loads(back.stdout)[0]["new_did"] == provider.did
+    assert _recorded(app) == TEST_BASE_URL
+    from issuer.models import FormerDid
+
+    with app.app_context():
+        formers = db.session.scalars(select(FormerDid.did)).all()
+    assert formers == [f"did:web:creds.example.org:issuers:{SLUG}"]

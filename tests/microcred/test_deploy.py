@@ -66,10 +66,16 @@ def test_init_with_redis_storage_and_no_redis_package_is_one_error_line(
     assert "Traceback" not in result.output
 
 
-def test_init_with_the_readme_production_redis_setting(runner: CliRun) -> None:
-    """The machine's Redis, with the redis extra installed (it is in the lock)."""
-    runner.env["RATELIMIT_STORAGE_URI"] = REDIS
-    runner.env["RATELIMIT_ENABLED"] = "true"
+def test_init_with_the_readme_production_exports(runner: CliRun) -> None:
+    """The README's production exports, on the machine's Redis (the redis extra is in the
+    lock) and the test database."""
+    runner.env.update(
+        MICROCRED_ENV="production",
+        MICROCRED_BASE_URL="https://creds.example.com",
+        RATELIMIT_STORAGE_URI=REDIS,
+        RATELIMIT_ENABLED="true",
+    )
     result = runner("init")
     assert result.exit_code == 0, result.output
     assert "instance folder:" in result.stdout
+    assert "base URL:        https://creds.example.com (recorded)" in result.stdout
