@@ -10,7 +10,8 @@ Variables (default in brackets):
 - MICROCRED_ENV: development, production or testing [development]
 - DATABASE_URL: SQLAlchemy URL; postgres:// and postgresql:// use psycopg 3
   [SQLite file microcred.db in the instance folder]
-- MICROCRED_BASE_URL: public base URL in ids, QR codes, did:web [http://127.0.0.1:5000]
+- MICROCRED_BASE_URL: public base URL in ids, QR codes, did:web [the one `microcred init`
+  recorded, else http://127.0.0.1:5000]
 - SECRET_KEY: Flask secret [development value; refused in production]
 - MICROCRED_KEY_PASSPHRASE: encrypts issuers' private keys at rest
   [development value; refused in production]

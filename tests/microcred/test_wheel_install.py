@@ -43,8 +43,9 @@ def _tracked(*paths: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """(the wheel, the build log), built from a copy of the tracked files (a fresh clone:
-    no stale build/ folder, no untracked file slips in)."""
+    """(the wheel, the build log), built as `python -m build` does (an sdist, then the wheel
+    from it) from a copy of the tracked files: a fresh clone, with no stale build/ folder
+    and no untracked file to slip in."""
     work = tmp_path_factory.mktemp("wheel")
     source = work / "src"
     for name in _tracked("."):
@@ -54,7 +55,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
             shutil.copy2(ROOT / name, target)
     out = work / "dist"
     build = subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(source)],
+        # sdist, then the wheel from the sdist: both must carry templates/ and be silent
+        [sys.executable, "-m", "build", "--outdir", str(out), str(source)],
         capture_output=True,
         text=True,
         timeout=300,
