@@ -21,6 +21,7 @@ import urllib.request
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -118,7 +119,7 @@ def installed(built: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory)
 
 
 @pytest.fixture(scope="module")
-def served(installed: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+def served(installed: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """init + demo + gunicorn, run from an empty folder with a fresh HOME."""
     home = tmp_path_factory.mktemp("home")
     cwd = tmp_path_factory.mktemp("empty")
@@ -171,14 +172,15 @@ def served(installed: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise AssertionError(log.read_text()) from None
                 time.sleep(0.2)
-        yield {"base": base, "init": init, "demo": demo, "home": str(home), "cwd": str(cwd)}
+        yield {"base": base, "init": init, "demo": demo, "home": str(home), "cwd": str(cwd),
+               "env": env}  # fmt: skip
     finally:
         server.terminate()
         server.wait(timeout=30)
 
 
 def test_init_puts_the_instance_in_the_users_data_folder(
-    served: dict[str, str], installed: Path
+    served: dict[str, Any], installed: Path
 ) -> None:
     instance = Path(served["home"]) / ".local" / "share" / "microcred"
     assert f"instance folder: {instance}" in served["init"]
@@ -195,7 +197,7 @@ def _get(url: str) -> tuple[int, str, bytes]:
         return exc.code, "", exc.read()
 
 
-def test_every_page_and_document_is_served_from_the_wheel(served: dict[str, str]) -> None:
+def test_every_page_and_document_is_served_from_the_wheel(served: dict[str, Any]) -> None:
     base, demo = served["base"], served["demo"]
     urls = [base + "/", base + "/api/v1/docs", base + "/api/v1/openapi.json", base + "/verify"]
     # /v/<code>, the PDF, badges, JSON, profile, DID document (not the curl's API call)
@@ -210,3 +212,19 @@ def test_every_page_and_document_is_served_from_the_wheel(served: dict[str, str]
     assert pdf.startswith(b"%PDF")
     page = next(body for url, (_, _, body) in answers.items() if "/v/" in url)
     assert b"Valid" in page or b"valid" in page
+
+
+def test_gunicorn_refuses_a_base_url_the_issuers_were_not_minted_for(
+    served: dict[str, Any], installed: Path
+) -> None:
+    port = _free_port()
+    env = {**served["env"], "MICROCRED_BASE_URL": f"http://127.0.0.1:{port}",
+           "MICROCRED_BIND": f"127.0.0.1:{port}"}  # fmt: skip
+    refused = subprocess.run(
+        [str(installed / "bin" / "python"), "-m", "gunicorn", *GUNICORN_ARGS],
+        cwd=served["cwd"], env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert refused.returncode != 0
+    log = refused.stdout + refused.stderr
+    assert f"microcred cannot start: MICROCRED_BASE_URL is http://127.0.0.1:{port}" in log
+    assert f"--from {served['base']} --to http://127.0.0.1:{port}" in log
