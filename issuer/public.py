@@ -18,7 +18,6 @@ Rate limited per client address.
 from __future__ import annotations
 
 import json
-from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, request
 from werkzeug.wrappers import Response
@@ -48,12 +47,11 @@ def did_document(slug: str) -> Response:
             "DID itself and not served here"
         )
     document = signing_keys.did_document(issuer)
-    if request.host != urlsplit(current_app.config["MICROCRED_BASE_URL"]).netloc:
-        # Reached under a host the provider's DIDs were minted for before a base URL move:
-        # old credentials resolve their old DID here (issuer.services.base_urls).
-        former = base_urls.former_for_host(issuer, request.host)
-        if former is not None:
-            document = base_urls.former_did_document(former.did) or document
+    # Reached under a host the provider's DIDs were minted for before a base URL move: old
+    # credentials resolve their old DID here (issuer.services.base_urls).
+    former = base_urls.former_for_host(current_app, slug, request.host)
+    if former is not None:
+        document = base_urls.former_did_document(former.did) or document
     body = json.dumps(document, indent=2) + "\n"
     response = current_app.response_class(body, mimetype=DID_JSON_MEDIA_TYPE)
     # Short caching: a revoked key must disappear from verifiers' view within minutes.
@@ -70,12 +68,11 @@ def status_list(slug: str, purpose: str, number: int) -> Response:
     if published is None:
         raise not_found(f"no {purpose} status list {number} for training provider {slug!r}")
     body = published.body
-    if request.host != urlsplit(current_app.config["MICROCRED_BASE_URL"]).netloc:
-        former = base_urls.former_for_host(issuers.get_issuer(slug), request.host)
-        if former is not None:  # the list as old credentials name it (see did_document)
-            url = f"{former.base_url}/issuers/{slug}/status/{purpose}/{number}"
-            document = base_urls.former_status_list(current_app, url)
-            body = json.dumps(document, separators=(",", ":")) if document else body
+    former = base_urls.former_for_host(current_app, slug, request.host)
+    if former is not None:  # the list as old credentials name it (see did_document)
+        url = f"{former.base_url}/issuers/{slug}/status/{purpose}/{number}"
+        document = base_urls.former_status_list(current_app, url)
+        body = json.dumps(document, separators=(",", ":")) if document else body
     response = current_app.response_class(body, mimetype=STATUS_LIST_MEDIA_TYPE)
     response.headers["Cache-Control"] = f"public, max-age={STATUS_LIST_MAX_AGE}"
     response.headers["Access-Control-Allow-Origin"] = "*"

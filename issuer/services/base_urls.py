@@ -166,13 +166,27 @@ def former_base_urls() -> list[str]:
     return list(db.session.scalars(select(FormerDid.base_url).distinct()))
 
 
-def former_for_host(issuer: Issuer, host: str) -> FormerDid | None:
-    """The issuer's former DID whose base URL is served at ``host`` (Host header), when
-    requests still reach this service under an old name."""
-    for former in db.session.scalars(select(FormerDid).where(FormerDid.issuer_id == issuer.id)):
-        if urlsplit(former.base_url).netloc == host:
-            return former
-    return None
+_HOSTS_KEY = "microcred.former_hosts"
+
+
+def former_for_host(app: Any, slug: str, host: str) -> FormerDid | None:
+    """Issuer ``slug``'s former DID whose base URL is served at ``host`` (the Host header),
+    when requests still reach this service under an old name. The former hosts are read
+    once per process (a move changes MICROCRED_BASE_URL, so it takes a restart): a request
+    under the current host, or any other, costs no query."""
+    hosts: frozenset[str] | None = app.extensions.get(_HOSTS_KEY)
+    if hosts is None:
+        # The current host is never a former one: after a move that kept the host (http
+        # to https), what is asked under it is what the current base URL names.
+        current = urlsplit(app.config["MICROCRED_BASE_URL"]).netloc
+        hosts = frozenset(urlsplit(base).netloc for base in former_base_urls()) - {current}
+        app.extensions[_HOSTS_KEY] = hosts
+    if host not in hosts:
+        return None
+    rows = db.session.scalars(
+        select(FormerDid).join(Issuer, Issuer.id == FormerDid.issuer_id).where(Issuer.slug == slug)
+    )
+    return next((row for row in rows if urlsplit(row.base_url).netloc == host), None)
 
 
 _aliases: LRUCache[tuple[str, str, int], Mapping[str, Any]] = LRUCache(maxsize=256)

@@ -183,3 +183,23 @@ def test_moving_back_makes_the_old_did_current_again(runner: CliRun, app: Flask)
     with app.app_context():
         formers = db.session.scalars(select(FormerDid.did)).all()
     assert formers == [f"did:web:creds.example.org:issuers:{SLUG}"]
+
+
+def test_a_move_that_keeps_the_host_serves_the_current_lists_there(
+    runner: CliRun, make_app: Callable[..., Flask], app: Flask
+) -> None:
+    """http -> https on the same host: the DID stays, the status list URLs change."""
+    world = IssuingWorld(app)
+    issued = world.issue()
+    old_document = world.document(issued)
+    path = world.document(issued)["credentialStatus"][0]["statusListCredential"]
+    path = path.removeprefix(TEST_BASE_URL)
+    assert runner("init").exit_code == 0
+    http = "http://microcred.example"
+    moved = runner("issuers", "move-base-url", "--from", TEST_BASE_URL, "--to", http, "--json")
+    assert moved.exit_code == 0, moved.output
+    assert json.loads(moved.stdout)[0]["new_did"] == json.loads(moved.stdout)[0]["old_did"]
+    moved_app = make_app(MICROCRED_BASE_URL=http)
+    served = moved_app.test_client().get(path, base_url=http).get_json()
+    assert served["id"] == http + path  # the current list, not the former one
+    assert _verdict(moved_app, old_document) == ("valid", ["ok", "ok"])
