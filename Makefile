@@ -78,10 +78,11 @@ conformance: $(STAMP)
 vectors: $(STAMP) $(REF_STAMP)
 	$(BIN)/python $(REF)/generate_vectors.py
 
-# Re-pin the whole dependency tree after editing pyproject.toml.
+# Re-pin the whole dependency tree after editing pyproject.toml (the extras too: the lock
+# is what CI and `make run` install, and what a production install can be constrained by).
 lock:
 	@test -x $(BIN)/pip-compile || $(BIN)/python -m pip install --quiet pip-tools==7.6.2
-	$(BIN)/pip-compile --quiet --extra dev --strip-extras --no-emit-index-url --no-emit-find-links \
+	$(BIN)/pip-compile --quiet --extra dev --extra redis --strip-extras --no-emit-index-url --no-emit-find-links \
 		--output-file requirements.lock pyproject.toml
 
 clean:

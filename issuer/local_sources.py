@@ -38,6 +38,7 @@ from sqlalchemy import select
 from credentials.did import did_web_for
 from credentials.errors import ResolutionError
 from issuer.models import IssuedCredential, Issuer
+from issuer.services import base_urls
 from issuer.services.identity import identity_record
 from issuer.services.signing_keys import did_document
 from issuer.services.status_lists import parse_status_list_url, publisher
@@ -58,18 +59,42 @@ class DatabaseSources:
         self._base_url: str = app.config["MICROCRED_BASE_URL"]
         self._did_prefix = did_web_for(self._base_url, "issuers") + ":"
         self._status_prefix = self._base_url + "/issuers/"
+        self._former_prefixes: tuple[tuple[str, ...], tuple[str, ...]] | None = None
 
     def __repr__(self) -> str:
         return f"DatabaseSources({self._base_url!r})"
 
     def owns_did(self, did: str) -> bool:
-        return isinstance(did, str) and did.startswith(self._did_prefix)
+        if not isinstance(did, str):
+            return False
+        if did.startswith(self._did_prefix):
+            return True
+        # A DID one of our providers had before its base URL moved (one indexed query, only
+        # for DIDs under a former base URL).
+        if not did.startswith(self._former()[0]):
+            return False
+        with self._app.app_context():
+            return base_urls.former_did(did) is not None
+
+    def _former(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(DID prefixes, status list URL prefixes) of our former base URLs, read once: a
+        move changes MICROCRED_BASE_URL, so it takes a restart anyway."""
+        if self._former_prefixes is None:
+            with self._app.app_context():
+                bases = base_urls.former_base_urls()
+            self._former_prefixes = (
+                tuple(base_urls.did_prefix(base) for base in bases),
+                tuple(base + "/issuers/" for base in bases),
+            )
+        return self._former_prefixes
 
     def document_for(self, did: str) -> Mapping[str, Any] | None:
         """The DID document of our provider ``did``; None when the DID is not ours."""
         if not self.owns_did(did):
             return None
         with self._app.app_context():
+            if not did.startswith(self._did_prefix):
+                return base_urls.former_did_document(did)
             issuer = db.session.scalar(select(Issuer).where(Issuer.did == did))
             if issuer is None or issuer.did_method != "web":
                 raise ResolutionError(
@@ -84,12 +109,20 @@ class DatabaseSources:
             return None
         with self._app.app_context():
             issuer = db.session.scalar(select(Issuer).where(Issuer.did == did))
+            if issuer is None and did.startswith("did:web:"):
+                former = base_urls.former_did(did)
+                issuer = former.issuer if former is not None else None
             return identity_record(issuer) if issuer is not None else None
 
     def status_list_for(self, url: str) -> Mapping[str, Any] | None:
         """The signed status list credential at ``url``; None when the URL is not ours."""
-        if not isinstance(url, str) or not url.startswith(self._status_prefix):
+        if not isinstance(url, str):
             return None
+        if not url.startswith(self._status_prefix):
+            if not url.startswith(self._former()[1]):
+                return None
+            with self._app.app_context():  # a status list URL under a former base URL
+                return base_urls.former_status_list(self._app, url)
         parsed = parse_status_list_url(self._base_url, url)
         if parsed is None:
             raise ResolutionError(

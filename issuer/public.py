@@ -23,7 +23,7 @@ from flask import Blueprint, current_app, request
 from werkzeug.wrappers import Response
 
 from issuer.models import STATUS_PURPOSES
-from issuer.services import issuers, signing_keys
+from issuer.services import base_urls, issuers, signing_keys
 from issuer.services.status_lists import publisher
 from microcred.platform.extensions import limit_public
 from microcred.platform.refusals import NotFoundError
@@ -49,7 +49,13 @@ def did_document(slug: str) -> Response:
             f"training provider {slug!r} uses did:key: its DID document is derived from the "
             "DID itself and not served here"
         )
-    body = json.dumps(signing_keys.did_document(issuer), indent=2) + "\n"
+    document = signing_keys.did_document(issuer)
+    # Reached under a host the provider's DIDs were minted for before a base URL move: old
+    # credentials resolve their old DID here (issuer.services.base_urls).
+    former = base_urls.former_for_host(current_app, slug, request.host)
+    if former is not None:
+        document = base_urls.former_did_document(former.did) or document
+    body = json.dumps(document, indent=2) + "\n"
     response = current_app.response_class(body, mimetype=DID_JSON_MEDIA_TYPE)
     # Short caching: a revoked key must disappear from verifiers' view within minutes.
     response.headers["Cache-Control"] = "public, max-age=300"
@@ -63,7 +69,16 @@ def status_list(slug: str, purpose: str, number: int) -> Response:
     published = found.published(slug, purpose, number) if found is not None else None
     if published is None:
         raise NotFoundError(f"no {purpose} status list {number} for training provider {slug!r}")
-    response = current_app.response_class(published.body, mimetype=STATUS_LIST_MEDIA_TYPE)
+    body = published.body
+    former = base_urls.former_for_host(current_app, slug, request.host)
+    if former is not None:  # the list as old credentials name it (see did_document)
+        url = f"{former.base_url}/issuers/{slug}/status/{purpose}/{number}"
+        document = base_urls.former_status_list(current_app, url)
+        body = json.dumps(document, separators=(",", ":")) if document else body
+    response = current_app.response_class(body, mimetype=STATUS_LIST_MEDIA_TYPE)
     response.headers["Cache-Control"] = f"public, max-age={STATUS_LIST_MAX_AGE}"
-    response.set_etag(published.etag)
+    if body is published.body:
+        response.set_etag(published.etag)
+    else:
+        response.add_etag()
     return response.make_conditional(request)

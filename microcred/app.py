@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -9,8 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Request, Response
 from flask.sessions import NullSession, SessionInterface, SessionMixin
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from credentials.errors import ConfigurationError
 from microcred.platform import MIGRATIONS_DIR, limits, outages
 from microcred.platform.config import finalize_config, instance_path_from_env, load_config
 from microcred.platform.db import configure_engine, reply_timeout
@@ -23,7 +27,18 @@ if TYPE_CHECKING:
     from verifier.web.interfaces import OwnSources
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES_DIR = PROJECT_ROOT / "templates"
+
+
+def _templates_dir() -> Path:
+    """templates/ of the checkout, or the installed wheel's ``microcred_templates`` (the
+    same folder, shipped under a package name: pyproject.toml's package-dir)."""
+    spec = importlib.util.find_spec("microcred_templates")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    return PROJECT_ROOT / "templates"  # a checkout on sys.path, not installed
+
+
+TEMPLATES_DIR = _templates_dir()
 
 
 class StatelessSessions(SessionInterface):
@@ -54,7 +69,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     finalize_config(app.config)
-    app.config.setdefault("API_SPEC_OPTIONS", _spec_options(app.config["MICROCRED_BASE_URL"]))
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep schema field order
     app.session_interface = StatelessSessions()
 
@@ -73,6 +87,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         busy = app.config["MICROCRED_DB_BUSY_TIMEOUT"]
         for engine in db.engines.values():
             configure_engine(engine, reply_timeout=reply, busy_timeout=busy)
+    explicit = bool(os.environ.get("MICROCRED_BASE_URL")) or "MICROCRED_BASE_URL" in (
+        test_config or {}
+    )
+    _settle_base_url(app, explicit=explicit)
+    app.config.setdefault("API_SPEC_OPTIONS", _spec_options(app.config["MICROCRED_BASE_URL"]))
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     limiter.init_app(app)
     api.init_app(app)
@@ -97,6 +116,34 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     sharing.init_app(app, sources=_sharing_sources())
     outages.init_app(app)  # 503 when the database is down, /healthz and /livez
     return app
+
+
+def _settle_base_url(app: Flask, *, explicit: bool) -> None:
+    """Without MICROCRED_BASE_URL, the base URL ``microcred init`` recorded; then refuse
+    one that the issuers' DIDs were not minted for (ConfigurationError saying how to fix
+    it). ``microcred init`` and ``issuers move-base-url`` skip the refusal: they are how
+    it is fixed (config MICROCRED_CHECK_BASE_URL)."""
+    from issuer.services.base_urls import check_base_url
+    from microcred.platform.instance import BASE_URL, recorded
+
+    with app.app_context():
+        try:
+            was = recorded(BASE_URL)
+            if was and not explicit:
+                app.config["MICROCRED_BASE_URL"] = was
+            if app.config.get("MICROCRED_CHECK_BASE_URL", True):
+                check_base_url(app.config["MICROCRED_BASE_URL"])
+        except SQLAlchemyError as exc:
+            # Not migrated yet (`microcred init` comes next), or the database is down: the
+            # requests will say so; starting must not depend on it.
+            logging.getLogger(__name__).warning("base URL not checked: %s", exc.__class__.__name__)
+        except ConfigurationError:
+            db.session.remove()
+            for engine in db.engines.values():  # this app is never used: close its pool
+                engine.dispose()
+            raise
+        finally:
+            db.session.remove()
 
 
 def _own_sources(app: Flask) -> OwnSources:

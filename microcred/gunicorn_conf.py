@@ -1,4 +1,4 @@
-"""gunicorn settings: ``gunicorn -c microcred/gunicorn_conf.py microcred.wsgi:app``.
+"""gunicorn settings: ``gunicorn -c python:microcred.gunicorn_conf microcred.wsgi:app``.
 
 Environment (defaults are what docs/PERFORMANCE.md measured best on 2 cores):
 

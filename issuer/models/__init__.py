@@ -6,6 +6,7 @@ services always filter by it, which is what keeps tenants apart.
 
 from issuer.models.catalog import ACHIEVEMENT_TYPES, Competency, MicroCertification
 from issuer.models.evidence import OUTCOMES, PLATFORMS, Assessment, Freelancer, GigProject
+from issuer.models.former_dids import FormerDid
 from issuer.models.issued import (
     MIN_STATUS_LIST_BITS,
     STATUS_PURPOSES,
@@ -40,6 +41,7 @@ __all__ = [
     "BulkJob",
     "Competency",
     "CredentialEvidence",
+    "FormerDid",
     "Freelancer",
     "GigProject",
     "IdempotencyRecord",

@@ -47,6 +47,7 @@ def main() -> None:
 
 # Verb modules register their commands on import (order = order in --help).
 from microcred.cli import api_keys as _api_keys  # noqa: E402, F401
+from microcred.cli import base_url as _base_url  # noqa: E402, F401
 from microcred.cli import credentials as _credentials  # noqa: E402, F401
 from microcred.cli import issuers as _issuers  # noqa: E402, F401
 from microcred.cli import keys as _keys  # noqa: E402, F401

@@ -24,7 +24,7 @@ from microcred.platform.extensions import db
 
 pass_state = click.make_pass_decorator(CliState)
 
-GUNICORN_COMMAND = "gunicorn -c microcred/gunicorn_conf.py microcred.wsgi:app"
+GUNICORN_COMMAND = "gunicorn -c python:microcred.gunicorn_conf microcred.wsgi:app"
 
 
 @contextmanager
@@ -62,24 +62,32 @@ def operation(state: CliState) -> Iterator[Flask]:
 @cli.command()
 @pass_state
 def init(state: CliState) -> None:
-    """Create the instance folder and key store, and migrate the database to the latest schema.
+    """Create the instance folder and key store, migrate the database to the latest schema,
+    and record the base URL (the service refuses to start under one its issuers' DIDs were
+    not minted for).
 
     Safe to run again: existing data is kept.
     """
     from flask_migrate import upgrade
 
+    from issuer.services.base_urls import record_base_url
     from microcred.platform import MIGRATIONS_DIR
 
+    state.check_base_url = False  # recording it below is the check
     app = load_app(state)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     keys_dir = Path(app.config["MICROCRED_KEYS_DIR"])
     keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    click.echo(f"instance folder: {app.instance_path}")
+    click.echo(f"key store:       {keys_dir}")
     with reported_errors(), app.app_context():
         upgrade(directory=str(MIGRATIONS_DIR))
         database = db.engine.url.render_as_string(hide_password=True)
-    click.echo(f"instance folder: {app.instance_path}")
-    click.echo(f"key store:       {keys_dir}")
-    click.echo(f"database:        {database} (up to date)")
+        click.echo(f"database:        {database} (up to date)")
+        base_url = app.config["MICROCRED_BASE_URL"]
+        with write_transaction(db.session):
+            record_base_url(base_url)
+    click.echo(f"base URL:        {base_url} (recorded)")
 
 
 @cli.command()

@@ -16,6 +16,8 @@ class CliState:
     keys_dir: str | None = None
     database_url: str | None = None
     base_url: str | None = None
+    #: False for the verbs that fix a base URL disagreement (init, issuers move-base-url).
+    check_base_url: bool = True
     _app: Flask | None = field(default=None, repr=False)
 
     @property
@@ -34,5 +36,7 @@ class CliState:
                 overrides["MICROCRED_BASE_URL"] = self.base_url
             if self.keys_dir:
                 overrides["MICROCRED_KEYS_DIR"] = self.keys_dir
+            if not self.check_base_url:
+                overrides["MICROCRED_CHECK_BASE_URL"] = False
             self._app = create_app(overrides or None)
         return self._app

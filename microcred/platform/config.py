@@ -10,7 +10,8 @@ Variables (default in brackets):
 - MICROCRED_ENV: development, production or testing [development]
 - DATABASE_URL: SQLAlchemy URL; postgres:// and postgresql:// use psycopg 3
   [SQLite file microcred.db in the instance folder]
-- MICROCRED_BASE_URL: public base URL in ids, QR codes, did:web [http://127.0.0.1:5000]
+- MICROCRED_BASE_URL: public base URL in ids, QR codes, did:web [the one `microcred init`
+  recorded, else http://127.0.0.1:5000]
 - SECRET_KEY: Flask secret [development value; refused in production]
 - MICROCRED_KEY_PASSPHRASE: encrypts issuers' private keys at rest
   [development value; refused in production]
@@ -27,7 +28,8 @@ Variables (default in brackets):
 - MICROCRED_IDEMPOTENCY_TTL_HOURS: how long Idempotency-Key responses are kept [24]
 - MICROCRED_API_KEY_LIFETIME_DAYS: how long a new API key is valid; 0 for no expiry [90]
 - MICROCRED_API_KEY_ROTATION_GRACE_HOURS: how long a rotated API key keeps working [24]
-- MICROCRED_INSTANCE_PATH: the instance folder [./instance next to the package]
+- MICROCRED_INSTANCE_PATH: the instance folder [instance/ of a checkout; for an install
+  $XDG_DATA_HOME/microcred, else ~/.local/share/microcred]
 - MICROCRED_VERIFY_DEADLINE: seconds one verification may take, every fetch included [10]
 - MICROCRED_TRUST_REGISTERED: issuers registered here are a trust source [true]
 - MICROCRED_TRUST_REGISTRIES: trust registries, a JSON list or the path of a JSON file
@@ -40,6 +42,7 @@ Variables (default in brackets):
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Mapping, MutableMapping
 from pathlib import Path
@@ -208,6 +211,28 @@ def finalize_config(config: MutableMapping[str, Any]) -> None:
             {"socket_connect_timeout": redis_timeout, "socket_timeout": redis_timeout},
         )
     config["MICROCRED_KEYS_DIR"] = str(Path(str(config["MICROCRED_KEYS_DIR"])).resolve())
+    _check_rate_limit_storage(str(config.get("RATELIMIT_STORAGE_URI") or "memory://"))
+
+
+#: Rate-limit storage schemes (flask-limiter's ``limits``) and the extra that installs
+#: their client library.
+_STORAGE_EXTRAS = {"redis": ("redis", "redis"), "rediss": ("redis", "redis")}
+
+
+def _check_rate_limit_storage(uri: str) -> None:
+    """A storage whose client library is missing is refused here, naming the extra to
+    install, rather than as a traceback from deep inside flask-limiter."""
+    scheme = urlsplit(uri).scheme.split("+", 1)[0].lower()
+    if scheme not in _STORAGE_EXTRAS:
+        return
+    module, extra = _STORAGE_EXTRAS[scheme]
+    if importlib.util.find_spec(module) is None:
+        raise ConfigurationError(
+            f"RATELIMIT_STORAGE_URI={scheme}://… needs the {module!r} package, which is not "
+            f"installed: pip install 'microcred[{extra}]' (or unset RATELIMIT_STORAGE_URI "
+            "for memory://, one process only)",
+            field="RATELIMIT_STORAGE_URI",
+        )
 
 
 def _check_secret_key(value: object) -> None:
@@ -257,7 +282,25 @@ def _check_base_url(url: str, production: bool) -> str:
     return url.rstrip("/")
 
 
-def instance_path_from_env(environ: Mapping[str, str] | None = None) -> str | None:
-    """An absolute instance folder from MICROCRED_INSTANCE_PATH, if set."""
-    raw = (environ if environ is not None else os.environ).get("MICROCRED_INSTANCE_PATH")
-    return str(Path(raw).resolve()) if raw else None
+#: The checkout this package runs from, if any (an installed package has no pyproject.toml
+#: two folders up).
+_CHECKOUT = Path(__file__).resolve().parents[2]
+
+
+def instance_path_from_env(environ: Mapping[str, str] | None = None) -> str:
+    """The instance folder (SQLite database, issuers' encrypted keys), absolute.
+
+    MICROCRED_INSTANCE_PATH if set; else ``instance/`` of the checkout when running from
+    one (``make run``); else, for an install, ``$XDG_DATA_HOME/microcred`` or
+    ``~/.local/share/microcred``: never inside the venv, which Flask's own default
+    (``<venv>/var/microcred-instance``) would be, so recreating the venv loses nothing.
+    """
+    env = environ if environ is not None else os.environ
+    raw = env.get("MICROCRED_INSTANCE_PATH")
+    if raw:
+        return str(Path(raw).expanduser().resolve())
+    if (_CHECKOUT / "pyproject.toml").is_file() and (_CHECKOUT / "microcred").is_dir():
+        return str(_CHECKOUT / "instance")
+    xdg = env.get("XDG_DATA_HOME", "")
+    data_home = Path(xdg) if Path(xdg).is_absolute() else Path.home() / ".local" / "share"
+    return str(data_home / "microcred")
