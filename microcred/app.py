@@ -12,7 +12,7 @@ from flask.sessions import NullSession, SessionInterface, SessionMixin
 from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from microcred.platform import MIGRATIONS_DIR
+from microcred.platform import MIGRATIONS_DIR, queue
 from microcred.platform.config import finalize_config, instance_path_from_env, load_config
 from microcred.platform.db import configure_engine
 from microcred.platform.errors import register_error_handlers
@@ -71,6 +71,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     limiter.init_app(app)
     api.init_app(app)
+    queue.init_app(app)  # Huey: the features register their tasks on it
 
     # The composition root wires the features in; imported here so that importing
     # microcred.app stays cheap for the CLI commands that never build an app.

@@ -1,20 +1,25 @@
 """Bulk jobs: opened once per (issuer, rows), then worked through row by row.
 
-Job states: ``pending`` (created), ``running``, ``completed`` (every row issued or
-already issued), ``failed`` (some rows failed; submit again to retry them).
+Job states: ``pending`` (queued for a worker), ``running`` (a worker holds its lease),
+``completed`` (every row issued or already issued), ``failed`` (some rows failed, or the
+job was given up after ``lease.MAX_ATTEMPTS`` lost workers; submit again to retry).
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from issuer.models import BulkItem, BulkJob, Issuer
 from issuer.services import audit
+from issuer.services.bulk import lease
 from issuer.services.bulk.items import process_item
 from issuer.services.bulk.report import outcome_counts
 from issuer.services.bulk.rows import Row, source_hash
@@ -22,6 +27,9 @@ from issuer.services.issuance_records import IssuerRecord
 from microcred.platform.db import write_transaction
 from microcred.platform.errors import not_found
 from microcred.platform.extensions import db
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,20 +125,50 @@ def process_job(
     *,
     actor: str,
     on_item: Callable[[str], None] | None = None,
-) -> dict[str, int]:
-    """Work through the job's open rows, one transaction per row; returns outcome counts.
+    force: bool = False,
+) -> dict[str, int] | None:
+    """Claim the job's lease and work through its open rows, one transaction per row;
+    returns the outcome counts, or None when another worker holds the job (or took it
+    over meanwhile) or it is finished.
 
-    ``on_item`` is called after each row with its new state (for progress bars)."""
-    todo = open_items(job_id)
-    _set_state(job_id, "running")
+    ``on_item`` is called after each row with its new state (for progress bars). A
+    transient database error (lock timeout, lost connection) is retried with backoff;
+    past ``TRANSIENT_DELAYS`` it is raised, with the lease released, for the queue's own
+    retry. ``force``: take the job even from a live holder (see ``lease.claim``)."""
+    owner = lease.new_owner()
+    if not lease.claim(job_id, owner, force=force):
+        return None
     issuer = IssuerRecord.of(_issuer(issuer_id))
-    for item_id in todo:
-        state = process_item(issuer, item_id, actor=actor)
-        if on_item is not None:
-            on_item(state)
+    try:
+        for item_id in open_items(job_id):
+            state = _transient_retried(lambda i=item_id: process_item(issuer, i, actor=actor))
+            if on_item is not None:
+                on_item(state)
+            if not _transient_retried(lambda: lease.renew(job_id, owner)):
+                logger.warning("bulk job %s: lease lost to another worker; stopping", job_id)
+                return None
+    except OperationalError:
+        db.session.rollback()
+        lease.release(job_id, owner)
+        raise
     counts = outcome_counts(job_id)
-    _finish(issuer_id, job_id, counts, actor)
+    _finish(issuer_id, job_id, counts, actor, owner)
     return counts
+
+
+#: Pauses before retrying a row after a transient database error (then the queue retries).
+TRANSIENT_DELAYS = (0.2, 0.5, 1.0, 2.0, 4.0)
+
+
+def _transient_retried(step: Callable[[], T]) -> T:
+    for delay in TRANSIENT_DELAYS:
+        try:
+            return step()
+        except OperationalError as exc:  # locked, timed out, connection lost: try again
+            db.session.rollback()
+            logger.warning("transient database error, retrying in %.1f s: %s", delay, exc.orig)
+            time.sleep(delay)
+    return step()
 
 
 def _issuer(issuer_id: int) -> Issuer:
@@ -139,21 +177,15 @@ def _issuer(issuer_id: int) -> Issuer:
     return issuer
 
 
-def _set_state(job_id: str, state: str) -> None:
+def _finish(issuer_id: int, job_id: str, counts: Mapping[str, int], actor: str, owner: str) -> None:
     with write_transaction(db.session):
-        job = db.session.get(BulkJob, job_id)
-        if job is not None and job.state != state:
-            job.state = state
-            job.finished_at = None
-
-
-def _finish(issuer_id: int, job_id: str, counts: Mapping[str, int], actor: str) -> None:
-    with write_transaction(db.session):
-        job = db.session.get(BulkJob, job_id)
-        if job is None:
-            return
+        job = db.session.get(BulkJob, job_id, with_for_update=True, populate_existing=True)
+        if job is None or job.lease_owner != owner:
+            return  # taken over meanwhile: the new holder finishes it
         job.state = "failed" if counts["failed"] else "completed"
         job.finished_at = datetime.now(UTC)
+        job.lease_owner = None
+        job.lease_expires_at = None
         audit.record(
             issuer_id,
             actor=actor,
