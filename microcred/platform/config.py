@@ -133,6 +133,7 @@ def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
         "MICROCRED_TRUST_REGISTERED": env_flag(environ, "MICROCRED_TRUST_REGISTERED", default=True),
         "MICROCRED_TRUST_REGISTRIES": environ.get("MICROCRED_TRUST_REGISTRIES") or None,
         "MICROCRED_QUEUE_URL": environ.get("MICROCRED_QUEUE_URL") or None,  # see platform.queue
+        "MICROCRED_QUEUE_NAME": environ.get("MICROCRED_QUEUE_NAME") or "microcred",
         "MICROCRED_BULK_LEASE_SECONDS": env_seconds(environ, "MICROCRED_BULK_LEASE_SECONDS", 60.0),
         # flask-smorest: the OpenAPI document lives at /api/v1/openapi.json.
         "API_TITLE": "microcred issuer API",

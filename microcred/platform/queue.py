@@ -42,9 +42,10 @@ REDIS_SCHEMES = ("redis", "rediss", "unix")
 logger = logging.getLogger(__name__)
 
 
-def make_huey(url: str, instance_path: str) -> Huey:
+def make_huey(url: str, instance_path: str, name: str = "microcred") -> Huey:
     """A Huey on the storage ``url`` names (see the module docs); results are not kept:
-    tasks record their outcome in the database."""
+    tasks record their outcome in the database. ``name`` keeps several instances (or test
+    runs) apart on one Redis."""
     scheme = urlsplit(url).scheme
     if scheme in REDIS_SCHEMES:
         if importlib.util.find_spec("redis") is None:
@@ -53,7 +54,7 @@ def make_huey(url: str, instance_path: str) -> Huey:
                 "pip install 'microcred[redis]'",
                 field="MICROCRED_QUEUE_URL",
             )
-        return RedisHuey("microcred", url=url, results=False)
+        return RedisHuey(name, url=url, results=False)
     if scheme == "sqlite":
         # SQLAlchemy's spelling: sqlite:///relative (to the instance folder), sqlite:////abs
         filename = Path(instance_path, url.removeprefix("sqlite://").removeprefix("/"))
@@ -62,9 +63,9 @@ def make_huey(url: str, instance_path: str) -> Huey:
         elif url.rstrip("/") == "sqlite:":
             filename = Path(instance_path, DEFAULT_QUEUE_FILE)
         filename.parent.mkdir(parents=True, exist_ok=True)
-        return SqliteHuey("microcred", filename=str(filename), results=False)
+        return SqliteHuey(name, filename=str(filename), results=False)
     if scheme == "memory":
-        return MemoryHuey("microcred", results=False)
+        return MemoryHuey(name, results=False)
     raise ConfigurationError(
         f"MICROCRED_QUEUE_URL {url!r}: use sqlite:///PATH, redis://HOST:PORT/DB or memory://",
         field="MICROCRED_QUEUE_URL",
@@ -143,7 +144,8 @@ def init_app(app: Flask) -> TaskQueue:
     # Tests default to memory:// so that each test app has a queue of its own.
     default = "memory://" if app.testing else f"sqlite:///{DEFAULT_QUEUE_FILE}"
     url = str(app.config.get("MICROCRED_QUEUE_URL") or default)
-    queue = TaskQueue(make_huey(url, app.instance_path))
+    name = str(app.config.get("MICROCRED_QUEUE_NAME") or "microcred")
+    queue = TaskQueue(make_huey(url, app.instance_path, name))
     app.extensions[EXTENSION_KEY] = queue
     return queue
 

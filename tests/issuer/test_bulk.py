@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.test import TestResponse
 from sqlalchemy import func, select
+from werkzeug.test import TestResponse
 
 from issuer.models import BulkItem, BulkJob, Freelancer, IssuedCredential
 from microcred.platform.extensions import db

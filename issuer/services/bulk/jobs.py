@@ -7,7 +7,9 @@ job was given up after ``lease.MAX_ATTEMPTS`` lost workers; submit again to retr
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import sqlite3
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -136,7 +138,7 @@ def process_job(
     past ``TRANSIENT_DELAYS`` it is raised, with the lease released, for the queue's own
     retry. ``force``: take the job even from a live holder (see ``lease.claim``)."""
     owner = lease.new_owner()
-    if not lease.claim(job_id, owner, force=force):
+    if not _transient_retried(lambda: lease.claim(job_id, owner, force=force)):
         return None
     issuer = IssuerRecord.of(_issuer(issuer_id))
     try:
@@ -147,9 +149,10 @@ def process_job(
             if not _transient_retried(lambda: lease.renew(job_id, owner)):
                 logger.warning("bulk job %s: lease lost to another worker; stopping", job_id)
                 return None
-    except OperationalError:
+    except TRANSIENT_ERRORS:
         db.session.rollback()
-        lease.release(job_id, owner)
+        with contextlib.suppress(*TRANSIENT_ERRORS):  # else the lease simply runs out
+            lease.release(job_id, owner)
         raise
     counts = outcome_counts(job_id)
     _finish(issuer_id, job_id, counts, actor, owner)
@@ -158,15 +161,18 @@ def process_job(
 
 #: Pauses before retrying a row after a transient database error (then the queue retries).
 TRANSIENT_DELAYS = (0.2, 0.5, 1.0, 2.0, 4.0)
+#: Locked, timed out, connection lost. SQLite's own error escapes SQLAlchemy's wrapping
+#: when it comes from the BEGIN IMMEDIATE that microcred.platform.db issues.
+TRANSIENT_ERRORS = (OperationalError, sqlite3.OperationalError)
 
 
 def _transient_retried(step: Callable[[], T]) -> T:
     for delay in TRANSIENT_DELAYS:
         try:
             return step()
-        except OperationalError as exc:  # locked, timed out, connection lost: try again
+        except TRANSIENT_ERRORS as exc:
             db.session.rollback()
-            logger.warning("transient database error, retrying in %.1f s: %s", delay, exc.orig)
+            logger.warning("transient database error, retrying in %.1f s: %s", delay, exc)
             time.sleep(delay)
     return step()
 
