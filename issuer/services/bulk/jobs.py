@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import TypeVar
 
 from sqlalchemy import select
@@ -141,14 +142,20 @@ def process_job(
     if not _transient_retried(lambda: lease.claim(job_id, owner, force=force)):
         return None
     issuer = IssuerRecord.of(_issuer(issuer_id))
+    # Renewing costs a write: do it after a third of the lease, not after every row.
+    renew_every = lease.lease_seconds() / 3
+    renewed = time.monotonic()
     try:
         for item_id in open_items(job_id):
-            state = _transient_retried(lambda i=item_id: process_item(issuer, i, actor=actor))
+            state = _transient_retried(partial(process_item, issuer, item_id, actor=actor))
             if on_item is not None:
                 on_item(state)
+            if time.monotonic() - renewed < renew_every:
+                continue
             if not _transient_retried(lambda: lease.renew(job_id, owner)):
                 logger.warning("bulk job %s: lease lost to another worker; stopping", job_id)
                 return None
+            renewed = time.monotonic()
     except TRANSIENT_ERRORS:
         db.session.rollback()
         with contextlib.suppress(*TRANSIENT_ERRORS):  # else the lease simply runs out

@@ -6,7 +6,7 @@ says instead who holds it (``lease_owner``) and until when (``lease_expires_at``
 
 - enqueueing a job sets ``pending`` with a pick-up deadline and no owner (``prepare``);
 - a worker ``claim``s it: ``running``, its own name, a fresh expiry; it ``renew``s the
-  lease after every row and stops when the lease was given away;
+  lease every third of it, between rows, and stops when the lease was given away;
 - the sweep (``stale_jobs``, ``requeue``), run by the workers each minute and when one
   starts, enqueues again every job pending or running past its lease.
 
