@@ -375,3 +375,43 @@ def test_stale_leases_are_in_the_past(app: Flask, client: FlaskClient, make: Fac
     assert job.lease_expires_at > datetime.now(UTC) + timedelta(seconds=30)
     with app.app_context():
         assert lease.stale_jobs() == []
+
+
+def test_serve_runs_a_consumer_thread_beside_the_server(
+    make_app: Callable[..., Flask],
+) -> None:
+    """What `microcred serve` (and so `make run`) starts: jobs run with no other process."""
+    from microcred.platform.queue import consumer
+
+    app = make_app()
+    provider, rows, freelancers = _cohort(Factory(app), 3)
+    running = consumer(app, workers=1, in_thread=True)
+    running.start()
+    try:
+        posted = app.test_client().post(URL, json={"rows": rows}, headers=provider.headers)
+        assert posted.status_code == 202
+        job_id = posted.get_json()["id"]
+        deadline = time.monotonic() + 60
+        while _job(app, job_id).state != "completed":
+            assert time.monotonic() < deadline, _job(app, job_id).state
+            time.sleep(0.05)
+    finally:
+        running.stop(graceful=True)
+    _each_row_issued_once(app, freelancers)
+
+
+def test_a_queue_that_cannot_be_reached_leaves_the_job_for_the_sweep(
+    make_app: Callable[..., Flask], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Redis down at submission: 202 all the same (never a 500); the job waits, pending,
+    for the sweep to queue it once its pick-up deadline passes."""
+    pytest.importorskip("redis")
+    app = make_app(MICROCRED_QUEUE_URL="redis://127.0.0.1:1/0")  # nothing listens there
+    provider, rows, _ = _cohort(Factory(app), 1)
+    with caplog.at_level(logging.ERROR, logger="microcred.platform.queue"):
+        posted = app.test_client().post(URL, json={"rows": rows}, headers=provider.headers)
+    assert posted.status_code == 202, posted.get_data(as_text=True)
+    assert "could not enqueue task bulk.run" in caplog.text
+    job = _job(app, posted.get_json()["id"])
+    assert job.state == "pending"
+    assert job.lease_expires_at > datetime.now(UTC)
