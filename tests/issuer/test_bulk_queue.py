@@ -415,3 +415,47 @@ def test_a_queue_that_cannot_be_reached_leaves_the_job_for_the_sweep(
     job = _job(app, posted.get_json()["id"])
     assert job.state == "pending"
     assert job.lease_expires_at > datetime.now(UTC)
+
+
+def test_a_lost_database_connection_mid_job_is_retried(
+    make_app: Callable[..., Flask], database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """PostgreSQL drops the worker's connection (a restart, a failover) in the middle of the
+    job: the row in flight is retried on a new connection, and nothing is issued twice."""
+    if database.backend != "postgresql":
+        pytest.skip("server-side connection termination is PostgreSQL's")
+    app = make_app()
+    provider, rows, freelancers = _cohort(Factory(app), 40)
+    posted = app.test_client().post(URL, json={"rows": rows}, headers=provider.headers)
+    assert posted.status_code == 202
+    admin = sa.create_engine(database.url, poolclass=sa.pool.NullPool)
+    terminated: list[int] = []
+
+    def cut_connections() -> None:
+        deadline = time.monotonic() + 60
+        while _count(app, BulkItem, BulkItem.state == "issued") < 5:
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.002)
+        with admin.connect() as connection:
+            terminated.extend(
+                connection.execute(
+                    sa.text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                ).scalars()
+            )
+
+    cutter = threading.Thread(target=cut_connections)
+    cutter.start()
+    try:
+        with caplog.at_level(logging.WARNING, logger="issuer.services.bulk.jobs"):
+            assert task_queue(app).run_pending() == 1
+    finally:
+        cutter.join()
+        admin.dispose()
+    assert any(terminated), "no connection was cut"
+    # Without the retry, the cut fails the task: the queue would try it again only later.
+    assert _job(app, posted.get_json()["id"]).state == "completed", caplog.text
+    _each_row_issued_once(app, freelancers)
