@@ -272,10 +272,14 @@ def test_a_job_whose_worker_vanished_is_queued_again_then_given_up(
         db.session.execute(
             update(BulkJob)
             .where(BulkJob.id == again["id"])
-            .values(state="running", attempts=lease.MAX_ATTEMPTS, lease_owner="ghost")
+            .values(
+                state="running",
+                attempts=lease.MAX_ATTEMPTS,
+                lease_owner="ghost",
+                lease_expires_at=datetime.now(UTC) - timedelta(seconds=1),
+            )
         )
         db.session.commit()
-    time.sleep(0.3)
     with app.app_context():
         assert worker.sweep() == 0
     report = client.get(f"{URL}/{again['id']}", headers=more[0].headers).get_json()

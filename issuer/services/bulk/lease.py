@@ -34,12 +34,20 @@ from microcred.platform.extensions import db
 ACTIVE = ("pending", "running")
 #: Claims of one job before the sweep gives up on it (its open rows stay ``pending``).
 MAX_ATTEMPTS = 10
+#: A queued job's pick-up deadline, in leases (see ``_pickup_deadline``).
+PICKUP_LEASES = 5
 
 _j = BulkJob.__table__.c
 
 
 def lease_seconds() -> float:
     return float(current_app.config["MICROCRED_BULK_LEASE_SECONDS"])
+
+
+def _pickup_deadline(now: datetime) -> datetime:
+    """When a queued job counts as lost if no worker has claimed it: a few leases, so that
+    a job waiting behind others in a busy queue is not queued again and again."""
+    return now + timedelta(seconds=PICKUP_LEASES * lease_seconds())
 
 
 def new_owner() -> str:
@@ -68,7 +76,7 @@ def prepare(job_id: str) -> bool:
     one whose worker vanished is reset. True when the caller should enqueue it; False when
     it is complete, or a live worker (or an earlier enqueue) has it."""
     now = _now()
-    due = now + timedelta(seconds=lease_seconds())
+    due = _pickup_deadline(now)
     return _update(
         and_(
             _j.id == job_id,
@@ -148,5 +156,5 @@ def requeue(job_id: str) -> bool:
         stale,
         state="pending",
         lease_owner=None,
-        lease_expires_at=now + timedelta(seconds=lease_seconds()),
+        lease_expires_at=_pickup_deadline(now),
     )
