@@ -390,7 +390,7 @@ def bulk_rate(world: World, rows: int, suite: str | None) -> Rate:
         counts = bulk.process_job(issuer_id, opened.job_id, actor="bench")
         elapsed = time.perf_counter() - start
         db.engine.dispose()
-    if counts["issued"] != rows:
+    if counts is None or counts["issued"] != rows:
         raise RuntimeError(f"bulk job did not issue every row: {counts}")
     return Rate(f"bulk issuance of {rows:,} ({suite or RDFC}), end to end", rows, elapsed)
 

@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from credentials.errors import ConfigurationError
-from microcred.platform import MIGRATIONS_DIR, limits, outages
+from microcred.platform import MIGRATIONS_DIR, limits, outages, queue
 from microcred.platform.config import finalize_config, instance_path_from_env, load_config
 from microcred.platform.db import configure_engine, reply_timeout
 from microcred.platform.errors import register_error_handlers
@@ -95,6 +95,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     limiter.init_app(app)
     api.init_app(app)
+    queue.init_app(app)  # Huey: the features register their tasks on it
 
     # The composition root wires the features in; imported here so that importing
     # microcred.app stays cheap for the CLI commands that never build an app.

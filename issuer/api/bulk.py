@@ -1,10 +1,11 @@
 """``/api/v1/bulk-issuances``: issue many credentials from CSV or JSON rows, resumably.
 
 ``POST`` takes ``{"rows": [...]}`` as JSON or a ``text/csv`` body with a header row,
-creates (or finds again) the job for those rows and processes every open row, each in
-its own transaction; the answer lists each row's outcome. Submitting the same rows again
-— after a crash, a timeout, or on purpose — resumes the same job: rows already issued are
-reported, never issued twice. ``GET /<id>`` reports a job.
+creates (or finds again) the job for those rows and queues it for a worker
+(``issuer.services.bulk.worker``): the answer is 202 with the job's URL at once. The
+worker processes every open row, each in its own transaction. Submitting the same rows
+again resumes the same job: rows already issued are reported, never issued twice.
+``GET /<id>`` reports a job: its state, progress and each row's outcome.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from issuer.schemas.common import BaseSchema
 from issuer.schemas.issuance import SUITES, BulkArgsSchema, BulkJobSchema, BulkRequestSchema
 from issuer.scopes import ISSUE
 from issuer.services import bulk
+from issuer.services.bulk import worker as bulk_worker
 from microcred.platform.errors import validation_problem
 from microcred.platform.extensions import db
 from microcred.platform.refusals import PayloadTooLargeError, UnprocessableError
@@ -100,9 +102,9 @@ _SOURCE_NAME_PARAMETER = {
 @idempotent
 @blp.query_arguments(BulkQuerySchema)
 @blp.doc(requestBody=_REQUEST_BODY, parameters=[_SOURCE_NAME_PARAMETER])
-@blp.response(201, BulkJobSchema)
+@blp.response(202, BulkJobSchema, description="The job, queued for a worker")
 @blp.alt_response(
-    200, schema=BulkJobSchema, description="An earlier job with the same rows, resumed"
+    200, schema=BulkJobSchema, description="An earlier job with the same rows, complete"
 )
 @blp.alt_response(400, response="BAD_REQUEST")
 @blp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
@@ -112,9 +114,12 @@ def create_bulk_issuance(args: dict[str, Any]) -> tuple[dict[str, Any], int, dic
 
     Columns / keys: `freelancerId`, `freelancerEmail` or `freelancerHandle` (one of
     them), `certificationId`, optional `suite` and `overrideReason`. At most 1,000 rows
-    per request (use `microcred issue-bulk` for bigger files). Each row gets an outcome:
-    `issued`, `already_issued` or `error` (with the column and the problem). Sending the
-    same rows again resumes the same job (200): nothing is issued twice.
+    per request (use `microcred issue-bulk` for bigger files). The job runs on a queue
+    worker: the answer (202) comes at once, with the job's URL in `Location`; `GET` it
+    for `progress` and, row by row, the outcome: `issued`, `already_issued` or `error`
+    (with the column and the problem). Sending the same rows again resumes the same job
+    (`resumed`; failed rows are tried again): nothing is issued twice. A job already
+    complete is reported as it is (200).
     """
     principal = current_principal()
     rows, source_format = _read_rows(args.get("suite"))
@@ -132,11 +137,11 @@ def create_bulk_issuance(args: dict[str, Any]) -> tuple[dict[str, Any], int, dic
         suite=args.get("suite"),
         actor=principal.actor,
     )
-    bulk.process_job(principal.issuer_id, opened.job_id, actor=principal.actor)
+    bulk_worker.submit(opened.job_id)
     job = bulk.get_job(principal.issuer, opened.job_id)
     body = job_report(job, resumed=not opened.created, page=1, per_page=MAX_API_ROWS)
     location = url_for(".get_bulk_issuance", job_id=job.id)
-    return body, 201 if opened.created else 200, {"Location": location}
+    return body, 200 if job.state == "completed" else 202, {"Location": location}
 
 
 @blp.route("/<job_id>", methods=["GET"])
@@ -208,6 +213,7 @@ def job_report(job: BulkJob, *, resumed: bool, page: int, per_page: int) -> dict
         error_out=False,
         count=True,
     )
+    counts = bulk.outcome_counts(job.id)
     return {
         "id": job.id,
         "state": job.state,
@@ -215,7 +221,12 @@ def job_report(job: BulkJob, *, resumed: bool, page: int, per_page: int) -> dict
         "source_format": job.source_format,
         "source_name": job.source_name,
         "total_rows": job.total_rows,
-        "counts": bulk.outcome_counts(job.id),
+        "counts": counts,
+        "progress": {
+            "done": counts["issued"] + counts["already_issued"],
+            "failed": counts["failed"],
+            "total": job.total_rows,
+        },
         "created_by": job.created_by,
         "created_at": job.created_at,
         "finished_at": job.finished_at,

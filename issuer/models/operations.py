@@ -74,6 +74,7 @@ class BulkJob(db.Model):
     __table_args__ = (
         UniqueConstraint("issuer_id", "source_hash"),
         CheckConstraint("state IN ('pending', 'running', 'completed', 'failed')", name="state"),
+        Index("ix_bulk_jobs_state_lease", "state", "lease_expires_at"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("bulk"))
@@ -88,6 +89,11 @@ class BulkJob(db.Model):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The queue's lease (issuer.services.bulk.lease): who runs the job, until when. A job
+    # pending or running past its lease has lost its worker and is enqueued again.
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     items: Mapped[list[BulkItem]] = relationship(
         back_populates="job", order_by="BulkItem.row_number", cascade="all, delete-orphan"

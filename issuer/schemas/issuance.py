@@ -216,6 +216,12 @@ class BulkCountsSchema(BaseSchema):
     pending = fields.Integer(dump_only=True)
 
 
+class BulkProgressSchema(BaseSchema):
+    done = fields.Integer(dump_only=True, metadata={"description": "Rows issued or already issued"})
+    failed = fields.Integer(dump_only=True, metadata={"description": "Rows refused"})
+    total = fields.Integer(dump_only=True)
+
+
 class BulkPaginationSchema(BaseSchema):
     page = fields.Integer(dump_only=True)
     per_page = fields.Integer(dump_only=True)
@@ -233,6 +239,7 @@ class BulkJobSchema(BaseSchema):
     source_name = fields.String(dump_only=True, allow_none=True)
     total_rows = fields.Integer(dump_only=True)
     counts = fields.Nested(BulkCountsSchema, dump_only=True)
+    progress = fields.Nested(BulkProgressSchema, dump_only=True)
     created_by = fields.String(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
     finished_at = fields.DateTime(dump_only=True, allow_none=True)

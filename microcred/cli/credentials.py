@@ -26,6 +26,7 @@ from issuer.models import BulkItem, IssuedCredential
 from issuer.services import bulk, issuers
 from issuer.services import credentials as service
 from issuer.services.audit import CLI_ACTOR
+from issuer.services.bulk import worker as bulk_worker
 from issuer.services.issuance import verification_url
 from microcred.cli import cli
 from microcred.cli.service import load_app, operation, pass_state, reported_errors
@@ -77,6 +78,12 @@ def read_rows(path: Path, fmt: str | None, suite: str | None) -> tuple[list[bulk
 @click.option(
     "--format", "fmt", type=click.Choice(["csv", "json"]), help="Default: from the file name."
 )
+@click.option(
+    "--queue",
+    "to_queue",
+    is_flag=True,
+    help="Hand the job to the queue's workers and return (see bulk-status).",
+)
 @_json_option
 @pass_state
 def issue_bulk(
@@ -86,13 +93,15 @@ def issue_bulk(
     slug: str,
     suite: str | None,
     fmt: str | None,
+    to_queue: bool,
     as_json: bool,
 ) -> None:
     """Issue one credential per row of FILE (CSV with a header row, or JSON {"rows": […]}).
 
     Columns: freelancerId | freelancerEmail | freelancerHandle, certificationId, and
     optionally suite and overrideReason. Running the same FILE again resumes its job:
-    nothing is issued twice. Exit status 1 if any row failed.
+    nothing is issued twice. Exit status 1 if any row failed. The rows are issued in
+    this process, unless --queue hands them to `microcred worker`.
     """
     app = load_app(state)
     with reported_errors(), app.app_context():
@@ -101,6 +110,11 @@ def issue_bulk(
         opened = bulk.open_job(
             issuer, rows, source_format=fmt, source_name=file.name, suite=suite, actor=CLI_ACTOR
         )
+        if to_queue:
+            queued = bulk_worker.submit(opened.job_id)
+            click.echo(f"job {opened.job_id}: {'queued' if queued else 'already in hand'}")
+            click.echo(f"follow it: microcred bulk-status {opened.job_id} --issuer {slug} --wait")
+            return
         todo = len(bulk.open_items(opened.job_id))
         if not opened.created:
             click.echo(
@@ -110,9 +124,14 @@ def issue_bulk(
         with click.progressbar(
             length=todo, label=f"issuing {todo} of {len(rows)} rows", file=sys.stderr
         ) as bar:
-            counts = bulk.process_job(
-                issuer.id, opened.job_id, actor=CLI_ACTOR, on_item=lambda _item: bar.update(1)
+            bulk.process_job(
+                issuer.id,
+                opened.job_id,
+                actor=CLI_ACTOR,
+                on_item=lambda _item: bar.update(1),
+                force=True,  # a person watches this run: take the job even from a worker
             )
+        counts = bulk.outcome_counts(opened.job_id)
         failures = _failures(opened.job_id)
     _report(opened.job_id, counts, failures, as_json)
     if counts["failed"]:

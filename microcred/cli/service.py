@@ -94,12 +94,24 @@ def init(state: CliState) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--debug", is_flag=True, help="Flask debug mode (never on a public interface).")
+@click.option(
+    "--worker/--no-worker",
+    default=True,
+    show_default=True,
+    help="Run a queue worker (bulk issuance) in this process too.",
+)
 @pass_state
-def serve(state: CliState, host: str, port: int, debug: bool) -> None:
-    """Run the development server. Production runs under gunicorn (see below)."""
+def serve(state: CliState, host: str, port: int, debug: bool, worker: bool) -> None:
+    """Run the development server. Production runs under gunicorn (see below), with
+    separate `microcred worker` processes."""
     app = load_app(state, quiet_logs=False)
     base = app.config["MICROCRED_BASE_URL"]
     click.echo(f"microcred development server on http://{host}:{port}")
+    if worker:
+        from microcred.platform import queue
+
+        queue.consumer(app, workers=1, in_thread=True).start()
+        click.echo("  queue worker:   1 thread in this process (--no-worker to leave it out)")
     click.echo(f"  API reference:  {base}/api/v1/docs")
     click.echo(f"  OpenAPI:        {base}/api/v1/openapi.json")
     click.echo(f"production: {GUNICORN_COMMAND}")

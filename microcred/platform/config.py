@@ -163,6 +163,9 @@ def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
         "MICROCRED_REDIS_TIMEOUT": env_seconds(environ, "MICROCRED_REDIS_TIMEOUT", 1.0),
         # A rate-limit failure is logged and the request served, never a 500.
         "RATELIMIT_SWALLOW_ERRORS": True,
+        "MICROCRED_QUEUE_URL": environ.get("MICROCRED_QUEUE_URL") or None,  # see platform.queue
+        "MICROCRED_QUEUE_NAME": environ.get("MICROCRED_QUEUE_NAME") or "microcred",
+        "MICROCRED_BULK_LEASE_SECONDS": env_seconds(environ, "MICROCRED_BULK_LEASE_SECONDS", 60.0),
         # flask-smorest: the OpenAPI document lives at /api/v1/openapi.json.
         "API_TITLE": "microcred issuer API",
         "API_VERSION": "v1",

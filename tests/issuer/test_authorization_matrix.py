@@ -232,7 +232,7 @@ def _owner_credential(client: FlaskClient, world: World, *, suspended: bool = Fa
 def _owner_job(client: FlaskClient, world: World) -> str:
     headers = {**world.provider.headers, "Idempotency-Key": "matrix-bulk"}
     response = client.post("/api/v1/bulk-issuances", json=_bulk_body(world), headers=headers)
-    assert response.status_code == 201, response.get_data(as_text=True)
+    assert response.status_code == 202, response.get_data(as_text=True)  # queued
     job_id: str = response.get_json()["id"]
     return job_id
 
@@ -296,7 +296,7 @@ ROUTES.extend(
         ),
         OwnedRoute("POST", "/api/v1/credentials/<credential_id>/suspend", 200),
         OwnedRoute("POST", "/api/v1/credentials/<credential_id>/unsuspend", 200, suspended=True),
-        OwnedRoute("POST", "/api/v1/bulk-issuances", 201, body=_bulk_body),
+        OwnedRoute("POST", "/api/v1/bulk-issuances", 202, body=_bulk_body),
         OwnedRoute("GET", "/api/v1/bulk-issuances/<job_id>", 200),
     ]
 )

@@ -1,5 +1,9 @@
 """Bulk issuance from JSON and CSV: per-row outcomes naming the column at fault, resuming
-a job after the process was killed mid-way, and never issuing a row twice."""
+a job after the process was killed mid-way, and never issuing a row twice.
+
+POST answers 202 at once and a queue worker runs the job: here ``_worked`` runs the
+queue's consumer in the test's thread, then reads the job back (tests/issuer/
+test_bulk_queue.py runs real worker processes)."""
 
 from __future__ import annotations
 
@@ -15,9 +19,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
+from werkzeug.test import TestResponse
 
 from issuer.models import BulkItem, BulkJob, Freelancer, IssuedCredential
 from microcred.platform.extensions import db
+from microcred.platform.queue import task_queue
 from tests.conftest import CliRun
 from tests.issuer.factories import Factory
 from tests.issuer.issuance_helpers import Ready, issue, ready
@@ -33,6 +39,15 @@ def world(make: Factory) -> Ready:
 def _count(app: Flask, model: type, *where: object) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+def _worked(app: Flask, client: FlaskClient, response: TestResponse, headers: dict) -> dict:
+    """Run the queued jobs here, then GET the job named by the POST's Location."""
+    assert response.status_code in (200, 202), response.get_data(as_text=True)
+    task_queue(app).run_pending()
+    job = client.get(response.headers["Location"], headers=headers)
+    assert job.status_code == 200
+    return job.get_json()
 
 
 def _outcomes(body: dict) -> list[tuple[str, str | None]]:
@@ -60,8 +75,13 @@ def test_json_rows_get_one_outcome_each(
     ]
     response = client.post(URL, json={"rows": rows}, headers=provider.headers)
 
-    assert response.status_code == 201, response.get_data(as_text=True)
-    body = response.get_json()
+    assert response.status_code == 202, response.get_data(as_text=True)
+    queued = response.get_json()
+    assert queued["state"] == "pending"
+    assert queued["progress"] == {"done": 0, "failed": 0, "total": 9}
+    assert {item["outcome"] for item in queued["items"]} == {"pending"}
+    assert _count(app, IssuedCredential) == 1  # nothing issued until a worker runs it
+    body = _worked(app, client, response, provider.headers)
     assert _outcomes(body) == [
         ("issued", None),
         ("error", "freelancerEmail"),
@@ -79,6 +99,7 @@ def test_json_rows_get_one_outcome_each(
     assert "more accepted gig project" in items[2]["error"]["message"]
     assert items[7]["credentialId"] == held.id
     assert body["counts"] == {"issued": 2, "alreadyIssued": 1, "failed": 6, "pending": 0}
+    assert body["progress"] == {"done": 3, "failed": 6, "total": 9}
     assert body["state"] == "failed"
     assert body["resumed"] is False
     assert _count(app, IssuedCredential) == 3  # the earlier one and two new
@@ -93,10 +114,10 @@ def test_json_rows_get_one_outcome_each(
             provider, project, dict.fromkeys(world.certification.competency_ids, "accepted")
         )
     again = client.post(URL, json={"rows": rows}, headers=provider.headers)
-    assert again.status_code == 200
-    second = again.get_json()
+    assert again.status_code == 202
+    assert again.get_json()["resumed"] is True
+    second = _worked(app, client, again, provider.headers)
     assert second["id"] == body["id"]
-    assert second["resumed"] is True
     assert _outcomes(second)[2] == ("issued", None)
     assert [i["credentialId"] for i in second["items"]][:1] == [items[0]["credentialId"]]
     assert _count(app, IssuedCredential) == 4
@@ -117,14 +138,18 @@ def test_csv_and_json_with_the_same_rows_are_the_same_job(
     first = client.post(
         URL, data=csv_text, content_type="text/csv; charset=utf-8", headers=provider.headers
     )
-    assert first.status_code == 201, first.get_data(as_text=True)
-    assert _outcomes(first.get_json()) == [("issued", None)]
-    assert first.get_json()["sourceFormat"] == "csv"
-    # Emails are compared lower-cased and blanks trimmed: the same normalised rows.
+    assert first.status_code == 202, first.get_data(as_text=True)
+    job = _worked(app, client, first, provider.headers)
+    assert _outcomes(job) == [("issued", None)]
+    assert job["sourceFormat"] == "csv"
+    # Emails are compared lower-cased and blanks trimmed: the same normalised rows. The
+    # job is complete: it is reported as it is (200), nothing is queued.
     rows = [{"freelancerEmail": f"  {email} ", "certificationId": cert, "suite": "eddsa-jcs-2022"}]
     second = client.post(URL, json={"rows": rows}, headers=provider.headers)
     assert second.status_code == 200
-    assert second.get_json()["id"] == first.get_json()["id"]
+    assert second.get_json()["id"] == job["id"]
+    assert second.get_json()["resumed"] is True
+    assert task_queue(app).run_pending() == 0
     assert _count(app, IssuedCredential) == 1
     with app.app_context():
         suite = db.session.scalar(select(IssuedCredential.suite))
@@ -187,17 +212,20 @@ def test_idempotency_key_replays_the_report(app: Flask, client: FlaskClient, wor
         "rows": [{"freelancerId": world.freelancer_id, "certificationId": world.certification.id}]
     }
     first = client.post(URL, json=rows, headers=headers)
+    task_queue(app).run_pending()
     second = client.post(URL, json=rows, headers=headers)
-    assert first.status_code == second.status_code == 201
-    assert first.data == second.data
+    assert first.status_code == second.status_code == 202
+    assert first.data == second.data  # the replayed answer, not a new one
+    assert task_queue(app).run_pending() == 0
     assert _count(app, IssuedCredential) == 1
 
 
 def test_job_report_is_paginated_and_private(
-    client: FlaskClient, make: Factory, world: Ready
+    app: Flask, client: FlaskClient, make: Factory, world: Ready
 ) -> None:
     rows = [{"freelancerEmail": f"nobody{i}@example.com", "certificationId": "c"} for i in range(5)]
-    job = client.post(URL, json={"rows": rows}, headers=world.provider.headers).get_json()
+    posted = client.post(URL, json={"rows": rows}, headers=world.provider.headers)
+    job = _worked(app, client, posted, world.provider.headers)
     page = client.get(f"{URL}/{job['id']}?page=2&perPage=2", headers=world.provider.headers)
     assert page.status_code == 200
     body = page.get_json()

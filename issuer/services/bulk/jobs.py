@@ -1,20 +1,28 @@
 """Bulk jobs: opened once per (issuer, rows), then worked through row by row.
 
-Job states: ``pending`` (created), ``running``, ``completed`` (every row issued or
-already issued), ``failed`` (some rows failed; submit again to retry them).
+Job states: ``pending`` (queued for a worker), ``running`` (a worker holds its lease),
+``completed`` (every row issued or already issued), ``failed`` (some rows failed, or the
+job was given up after ``lease.MAX_ATTEMPTS`` lost workers; submit again to retry).
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import sqlite3
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
+from typing import TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from issuer.models import BulkItem, BulkJob, Issuer
 from issuer.services import audit
+from issuer.services.bulk import lease
 from issuer.services.bulk.items import process_item
 from issuer.services.bulk.report import outcome_counts
 from issuer.services.bulk.rows import Row, source_hash
@@ -22,6 +30,9 @@ from issuer.services.issuance_records import IssuerRecord
 from microcred.platform.db import write_transaction
 from microcred.platform.extensions import db
 from microcred.platform.refusals import NotFoundError
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,20 +128,60 @@ def process_job(
     *,
     actor: str,
     on_item: Callable[[str], None] | None = None,
-) -> dict[str, int]:
-    """Work through the job's open rows, one transaction per row; returns outcome counts.
+    force: bool = False,
+) -> dict[str, int] | None:
+    """Claim the job's lease and work through its open rows, one transaction per row;
+    returns the outcome counts, or None when another worker holds the job (or took it
+    over meanwhile) or it is finished.
 
-    ``on_item`` is called after each row with its new state (for progress bars)."""
-    todo = open_items(job_id)
-    _set_state(job_id, "running")
+    ``on_item`` is called after each row with its new state (for progress bars). A
+    transient database error (lock timeout, lost connection) is retried with backoff;
+    past ``TRANSIENT_DELAYS`` it is raised, with the lease released, for the queue's own
+    retry. ``force``: take the job even from a live holder (see ``lease.claim``)."""
+    owner = lease.new_owner()
+    if not _transient_retried(lambda: lease.claim(job_id, owner, force=force)):
+        return None
     issuer = IssuerRecord.of(_issuer(issuer_id))
-    for item_id in todo:
-        state = process_item(issuer, item_id, actor=actor)
-        if on_item is not None:
-            on_item(state)
+    # Renewing costs a write: do it after a third of the lease, not after every row.
+    renew_every = lease.lease_seconds() / 3
+    renewed = time.monotonic()
+    try:
+        for item_id in open_items(job_id):
+            state = _transient_retried(partial(process_item, issuer, item_id, actor=actor))
+            if on_item is not None:
+                on_item(state)
+            if time.monotonic() - renewed < renew_every:
+                continue
+            if not _transient_retried(lambda: lease.renew(job_id, owner)):
+                logger.warning("bulk job %s: lease lost to another worker; stopping", job_id)
+                return None
+            renewed = time.monotonic()
+    except TRANSIENT_ERRORS:
+        db.session.rollback()
+        with contextlib.suppress(*TRANSIENT_ERRORS):  # else the lease simply runs out
+            lease.release(job_id, owner)
+        raise
     counts = outcome_counts(job_id)
-    _finish(issuer_id, job_id, counts, actor)
+    _finish(issuer_id, job_id, counts, actor, owner)
     return counts
+
+
+#: Pauses before retrying a row after a transient database error (then the queue retries).
+TRANSIENT_DELAYS = (0.2, 0.5, 1.0, 2.0, 4.0)
+#: Locked, timed out, connection lost. SQLite's own error escapes SQLAlchemy's wrapping
+#: when it comes from the BEGIN IMMEDIATE that microcred.platform.db issues.
+TRANSIENT_ERRORS = (OperationalError, sqlite3.OperationalError)
+
+
+def _transient_retried(step: Callable[[], T]) -> T:
+    for delay in TRANSIENT_DELAYS:
+        try:
+            return step()
+        except TRANSIENT_ERRORS as exc:
+            db.session.rollback()
+            logger.warning("transient database error, retrying in %.1f s: %s", delay, exc)
+            time.sleep(delay)
+    return step()
 
 
 def _issuer(issuer_id: int) -> Issuer:
@@ -139,21 +190,15 @@ def _issuer(issuer_id: int) -> Issuer:
     return issuer
 
 
-def _set_state(job_id: str, state: str) -> None:
+def _finish(issuer_id: int, job_id: str, counts: Mapping[str, int], actor: str, owner: str) -> None:
     with write_transaction(db.session):
-        job = db.session.get(BulkJob, job_id)
-        if job is not None and job.state != state:
-            job.state = state
-            job.finished_at = None
-
-
-def _finish(issuer_id: int, job_id: str, counts: Mapping[str, int], actor: str) -> None:
-    with write_transaction(db.session):
-        job = db.session.get(BulkJob, job_id)
-        if job is None:
-            return
+        job = db.session.get(BulkJob, job_id, with_for_update=True, populate_existing=True)
+        if job is None or job.lease_owner != owner:
+            return  # taken over meanwhile: the new holder finishes it
         job.state = "failed" if counts["failed"] else "completed"
         job.finished_at = datetime.now(UTC)
+        job.lease_owner = None
+        job.lease_expires_at = None
         audit.record(
             issuer_id,
             actor=actor,

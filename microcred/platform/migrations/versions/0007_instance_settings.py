@@ -7,7 +7,7 @@ each issuer's former did:web (and the base URL it was minted for) so that creden
 issued before a move keep verifying.
 
 Revision ID: 0007_instance_settings
-Revises: 0004_issuer_identity
+Revises: 0006_bulk_queue
 Create Date: 2026-12-06
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0007_instance_settings"
-down_revision = "0004_issuer_identity"
+down_revision = "0006_bulk_queue"
 branch_labels = None
 depends_on = None
 
