@@ -23,10 +23,10 @@ import socket
 import threading
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import ColumnElement, and_, or_, select, update
 
 from issuer.models import BulkJob
+from microcred.platform.context import app_config
 from microcred.platform.db import write_transaction
 from microcred.platform.extensions import db
 
@@ -41,7 +41,7 @@ _j = BulkJob.__table__.c
 
 
 def lease_seconds() -> float:
-    return float(current_app.config["MICROCRED_BULK_LEASE_SECONDS"])
+    return float(app_config()["MICROCRED_BULK_LEASE_SECONDS"])
 
 
 def _pickup_deadline(now: datetime) -> datetime:

@@ -10,8 +10,8 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from flask import Flask
 from sqlalchemy import select
 
 from issuer.models import BulkJob
@@ -30,7 +30,7 @@ RUN_RETRY_BACKOFF = 2.0
 logger = logging.getLogger(__name__)
 
 
-def register(app: Flask, queue: TaskQueue) -> None:
+def register(app: Any, queue: TaskQueue) -> None:  # app: the Flask app (no flask import here)
     """Register the bulk tasks on ``app``'s queue (called by ``issuer.init_app``)."""
     queue.task(
         app, RUN_TASK, retries=RUN_RETRIES, delay=RUN_RETRY_DELAY, backoff=RUN_RETRY_BACKOFF
@@ -41,7 +41,7 @@ def register(app: Flask, queue: TaskQueue) -> None:
     queue.huey.on_startup(SWEEP_TASK)(lambda: _sweep_in(app))
 
 
-def _sweep_in(app: Flask) -> None:
+def _sweep_in(app: Any) -> None:
     with app.app_context():
         sweep()
 
