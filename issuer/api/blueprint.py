@@ -154,7 +154,9 @@ class ApiBlueprint(Blueprint):  # type: ignore[misc]  # flask-smorest is untyped
             ):
                 responses.setdefault(status, name)
         if doc_info.get("idempotent"):
-            doc.setdefault("parameters", []).append(dict(IDEMPOTENCY_PARAMETER))
+            parameters = doc.setdefault("parameters", [])
+            if not any(p.get("name") == IDEMPOTENCY_PARAMETER["name"] for p in parameters):
+                parameters.append(dict(IDEMPOTENCY_PARAMETER))
             responses.setdefault(422, "UNPROCESSABLE_ENTITY")
         doc["responses"] = dict(sorted(responses.items(), key=_status_order))
         return doc

@@ -101,7 +101,11 @@ _SOURCE_NAME_PARAMETER = {
 @blp.route("", methods=["POST"])
 @idempotent
 @blp.query_arguments(BulkQuerySchema)
-@blp.doc(requestBody=_REQUEST_BODY, parameters=[_SOURCE_NAME_PARAMETER])
+# The view's own parameters replace the list the blueprint builds: name both.
+@blp.doc(
+    requestBody=_REQUEST_BODY,
+    parameters=[_SOURCE_NAME_PARAMETER, dict(api_blueprint.IDEMPOTENCY_PARAMETER)],
+)
 @blp.response(202, BulkJobSchema, description="The job, queued for a worker")
 @blp.alt_response(
     200, schema=BulkJobSchema, description="An earlier job with the same rows, complete"

@@ -66,7 +66,7 @@ LINKS: dict[tuple[str, str, str], tuple[tuple[str, str, str, str], ...]] = {
             "credential_id",
         ),
     ),
-    ("/api/v1/bulk-issuances", "post", "201"): (
+    ("/api/v1/bulk-issuances", "post", "202"): (
         ("GetBulkIssuance", "/api/v1/bulk-issuances/{job_id}", "get", "job_id"),
     ),
 }
