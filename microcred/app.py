@@ -14,7 +14,6 @@ from flask.sessions import NullSession, SessionInterface, SessionMixin
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from credentials.errors import ConfigurationError
 from microcred.platform import MIGRATIONS_DIR, limits, outages, queue
 from microcred.platform.config import finalize_config, instance_path_from_env, load_config
 from microcred.platform.db import configure_engine, reply_timeout
@@ -138,13 +137,13 @@ def _settle_base_url(app: Flask, *, explicit: bool) -> None:
             # Not migrated yet (`microcred init` comes next), or the database is down: the
             # requests will say so; starting must not depend on it.
             logging.getLogger(__name__).warning("base URL not checked: %s", exc.__class__.__name__)
-        except ConfigurationError:
-            db.session.remove()
-            for engine in db.engines.values():  # this app is never used: close its pool
-                engine.dispose()
-            raise
         finally:
             db.session.remove()
+            # Close the connection the check opened: an app may never serve a request (a CLI
+            # command, a refused start, a forking server), and its pool must not outlive it
+            # holding an open connection.
+            for engine in db.engines.values():
+                engine.dispose()
 
 
 def _own_sources(app: Flask) -> OwnSources:

@@ -12,7 +12,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import inspect, select, text, update
-from werkzeug.exceptions import Conflict, UnprocessableEntity
 
 from issuer.models import ApiKey
 from issuer.scopes import ALL_SCOPES, SCOPES
@@ -20,6 +19,7 @@ from issuer.services import api_keys, issuers
 from microcred.platform import MIGRATIONS_DIR
 from microcred.platform.db import write_transaction
 from microcred.platform.extensions import db
+from microcred.platform.refusals import ConflictError, UnprocessableError
 from tests.issuer.factories import Factory, Provider
 
 #: The policy, endpoint by endpoint (issuer/scopes.py). A change here is a change for users.
@@ -158,7 +158,7 @@ def test_unknown_or_no_scopes_are_refused(
     app: Flask, make: Factory, scopes: list[str], field: str
 ) -> None:
     provider = make.provider()
-    with pytest.raises(UnprocessableEntity, match=field):
+    with pytest.raises(UnprocessableError, match=field):
         _key(app, provider, scopes=scopes)
 
 
@@ -241,7 +241,7 @@ def test_a_rotated_key_cannot_be_rotated_again(app: Flask, make: Factory) -> Non
     with (
         app.app_context(),
         write_transaction(db.session),
-        pytest.raises(Conflict, match="already rotated"),
+        pytest.raises(ConflictError, match="already rotated"),
     ):
         api_keys.rotate_api_key(issuers.get_issuer(provider.slug), prefix, actor="test")
 

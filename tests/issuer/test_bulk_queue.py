@@ -27,7 +27,6 @@ from credentials.errors import ConfigurationError
 from issuer.models import BulkItem, BulkJob, IssuedCredential
 from issuer.services.bulk import lease, open_items, process_item, worker
 from issuer.services.issuance_records import IssuerRecord
-from microcred.platform import db as platform_db
 from microcred.platform.extensions import db
 from microcred.platform.queue import task_queue
 from tests.conftest import CliRun, Database
@@ -299,8 +298,7 @@ def test_a_transient_database_error_is_retried_with_backoff(
 ) -> None:
     if database.backend != "sqlite":
         pytest.skip("the lock timeout is provoked with SQLite's busy timeout")
-    monkeypatch.setattr(platform_db, "SQLITE_BUSY_TIMEOUT_MS", 100)
-    app = make_app()
+    app = make_app(MICROCRED_DB_BUSY_TIMEOUT=0.1)
     client = app.test_client()
     provider, rows, freelancers = _cohort(Factory(app), 3)
     posted = client.post(URL, json={"rows": rows}, headers=provider.headers)

@@ -142,7 +142,7 @@ def test_a_bulk_job_page_past_the_end_or_absurd(client: FlaskClient, world: Worl
         json={"rows": [{"freelancerId": "frl_nobody", "certificationId": world.certification.id}]},
         headers=world.provider.headers,
     )
-    assert created.status_code == 201, created.get_data(as_text=True)
+    assert created.status_code == 202, created.get_data(as_text=True)
     job = created.get_json()["id"]
     past = client.get(f"/api/v1/bulk-issuances/{job}?page=5000", headers=world.provider.headers)
     assert past.status_code == 200
@@ -360,5 +360,5 @@ def test_a_bulk_source_name_is_kept(client: FlaskClient, world: World) -> None:
         content_type="text/csv",
         headers={**world.provider.headers, "Content-Disposition-Filename": "März.csv"},
     )
-    assert response.status_code == 201, response.get_data(as_text=True)
+    assert response.status_code == 202, response.get_data(as_text=True)
     assert response.get_json()["sourceName"] == "März.csv"
