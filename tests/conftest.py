@@ -8,7 +8,7 @@ otherwise those variants are skipped with the reason). Any test that uses ``app`
 ``test_x[sqlite]`` / ``test_x[postgresql]``.
 
 Each pytest-xdist worker gets its own SQLite file and its own PostgreSQL database
-(``microcred_test_<worker>``, created through an admin connection to TEST_DATABASE_URL
+(``microcred_test_<worker>_<pid>``, created through an admin connection to TEST_DATABASE_URL
 and dropped at the end). The schema is built once per worker by running the Alembic
 migrations; every test starts from empty tables (TRUNCATE / DELETE, not re-migration).
 
@@ -138,7 +138,8 @@ def database(
         yield database
         return
     admin_url = sa.engine.make_url(normalize_database_url(TEST_DATABASE_URL))
-    name = f"microcred_test_{worker_name}"
+    # The process id keeps two runs on one server (two checkouts, say) out of each other's way.
+    name = f"microcred_test_{worker_name}_{os.getpid()}"
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     try:
         with admin.connect() as connection:
