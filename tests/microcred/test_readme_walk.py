@@ -87,3 +87,27 @@ def test_the_readme_walk_runs_verbatim(tmp_path: Path) -> None:
     assert verdicts[0] == "VALID", out
     assert verdicts[-1] == "REVOKED", out
     assert "Traceback" not in walk.stderr
+
+
+def test_the_walk_names_the_tools_it_needs() -> None:
+    # The walk pipes through jq and calls curl: a fresh machine may have neither.
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    prose = readme.split("## From an empty database to a revocable credential (curl)")[1]
+    prose = prose.split("```sh")[0]
+    assert "`curl` and `jq`" in prose
+    assert "apt-get install curl jq" in prose
+    walk = _walk()
+    assert re.search(r"\bcurl -sf\b", walk)
+    assert re.search(r"\| jq\b", walk)
+
+
+def test_the_walk_creates_nothing_the_demo_already_holds() -> None:
+    # `make run` seeds the demo first: a handle or issuer slug it holds answers 409 in the walk.
+    from issuer import demo
+
+    walk = _walk()
+    handles = re.findall(r'"handle": "([^"]+)"', walk)
+    assert handles
+    assert demo.FREELANCER["handle"] not in handles
+    (slug,) = re.findall(r"microcred issuers create (\S+)", walk)
+    assert slug != demo.ISSUER_SLUG
