@@ -8,6 +8,8 @@ import json
 import logging
 import os
 import stat
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -34,6 +36,7 @@ from credentials.keys import (
 PASSPHRASE = b"correct horse battery staple"
 SEED = bytes(range(32))
 CHEAP = KdfParameters(memory_kib=64, iterations=1, lanes=1)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _document(wrapped: bytes) -> dict[str, object]:
@@ -67,6 +70,27 @@ def test_owasp_parameters_are_the_default_and_recorded_in_the_file() -> None:
     assert unwrapped.seed == SEED
     assert unwrapped.kdf == OWASP_ARGON2ID
     assert SEED.hex() not in repr(unwrapped)
+
+
+def test_a_new_key_store_wraps_with_owasp_argon2id_outside_the_test_patch(tmp_path: Path) -> None:
+    # The suite swaps CURRENT_KDF for a cheap one (tests/conftest.py); this is the default a
+    # real process gets: a fresh interpreter, no patch. Keys were once PBKDF2 at 2,048.
+    script = (
+        "import json, sys\n"
+        "from credentials.key_wrapping import describe\n"
+        "from credentials.keys import KeyStore\n"
+        "store = KeyStore(sys.argv[1], passphrase=b'correct horse battery staple')\n"
+        "store.create('acme')\n"
+        "print(json.dumps(describe((store.directory / 'acme.pem').read_bytes())['kdf']))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "keys")],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    kdf = json.loads(done.stdout)
+    assert kdf["name"] == "argon2id"
+    assert (kdf["memoryKiB"], kdf["iterations"], kdf["lanes"]) == (19456, 2, 1)
 
 
 def test_the_real_parameters_cost_what_owasp_asks(monkeypatch: pytest.MonkeyPatch) -> None:
