@@ -6,6 +6,7 @@ Such text has no UTF-8 form, so no canonical form: nothing could sign or store i
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,22 @@ def test_verify_api(client: FlaskClient) -> None:
         "/api/v1/verify", data=raw(f.signed(f.credential(name=SURROGATE))), headers=JSON
     )
     assert_refused(response, "name")
+
+
+@pytest.mark.parametrize("how", ["pasted", "uploaded"])
+def test_verify_form(client: FlaskClient, how: str) -> None:
+    # The public /verify form: an rdfc credential pasted or uploaded as a .json file.
+    text = raw(f.signed(f.credential(name=SURROGATE)))
+    field = (
+        {"credential": text}
+        if how == "pasted"
+        else {"file": (io.BytesIO(text.encode()), "credential.json", "application/json")}
+    )
+    response = client.post("/verify", data=field, content_type="multipart/form-data")
+    assert response.status_code == 400, response.get_data(as_text=True)[:500]
+    page = response.get_data(as_text=True)
+    assert 'role="alert"' in page
+    assert '<form class="card verify-form"' in page
 
 
 def test_a_valid_surrogate_pair_is_text(client: FlaskClient) -> None:
