@@ -9,7 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from flask import Flask
 from flask.testing import FlaskClient
+
+from issuer.models.evidence import GigProject
+from microcred.platform.extensions import db
 
 from tests.issuer.factories import Factory, World, certification_payload, project_payload
 
@@ -300,6 +305,42 @@ def test_a_url_that_is_no_iri_is_refused_at_input(
     assert_422(
         client.patch("/api/v1/issuer", json={"url": url}, headers=world.provider.headers), "url"
     )
+
+
+def test_a_url_stored_before_the_input_check_blocks_no_one(
+    app: Flask, client: FlaskClient, make: Factory, world: World
+) -> None:
+    # A project URL with '">' stored before the check (issue 16) made rdfc issuance fail
+    # later. It still cannot be signed as an IRI: a 422 naming it, and once the provider
+    # corrects the project, rdfc issues.
+    make.assess(
+        world.provider,
+        world.project_id,
+        dict.fromkeys(world.certification.competency_ids, "accepted"),
+    )
+    with app.app_context():
+        db.session.execute(
+            sa.update(GigProject)
+            .where(GigProject.id == world.project_id)
+            .values(url='https://example.com/a">b')
+        )
+        db.session.commit()
+    issue = {
+        "freelancerId": world.freelancer_id,
+        "certificationId": world.certification.id,
+        "suite": "eddsa-rdfc-2022",
+    }
+    refused = client.post("/api/v1/credentials", json=issue, headers=world.provider.headers)
+    assert refused.status_code == 422, refused.get_data(as_text=True)
+    assert 'https://example.com/a">b' in refused.get_json()["description"]
+    fixed = client.patch(
+        f"/api/v1/projects/{world.project_id}",
+        json={"url": "https://example.com/a%22%3Eb"},
+        headers=world.provider.headers,
+    )
+    assert fixed.status_code == 200, fixed.get_data(as_text=True)
+    issued = client.post("/api/v1/credentials", json=issue, headers=world.provider.headers)
+    assert issued.status_code == 201, issued.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("suite", ["eddsa-rdfc-2022", "eddsa-jcs-2022"])

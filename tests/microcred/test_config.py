@@ -247,6 +247,13 @@ def test_production_refuses_a_short_key_passphrase_at_startup(
     assert create_app().config["MICROCRED_KEY_PASSPHRASE"] == b"twelve chars"
 
 
+def test_production_refuses_a_one_character_key_passphrase(environ: pytest.MonkeyPatch) -> None:
+    # Issue 16 found production starting with MICROCRED_KEY_PASSPHRASE=x.
+    _production(environ, MICROCRED_KEY_PASSPHRASE="x")
+    with pytest.raises(ConfigurationError, match="MICROCRED_KEY_PASSPHRASE has 1 character"):
+        create_app()
+
+
 def test_testing_keeps_short_key_passphrases(environ: pytest.MonkeyPatch) -> None:
     environ.setenv("MICROCRED_ENV", "testing")
     environ.setenv("MICROCRED_KEY_PASSPHRASE", "short")
