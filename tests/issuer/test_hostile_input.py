@@ -15,7 +15,6 @@ from flask.testing import FlaskClient
 
 from issuer.models.evidence import GigProject
 from microcred.platform.extensions import db
-
 from tests.issuer.factories import Factory, World, certification_payload, project_payload
 
 NUL = "\x00"
