@@ -124,19 +124,25 @@ def json_depth(raw: bytes) -> int:
 
 
 def check_request() -> None:
-    """Before every view: body size (chunked), NUL in path and query, JSON nesting and NUL."""
-    limit = request.environ.get(_TOO_LARGE)
+    """Before every view: body size (chunked), NUL in path and query, JSON nesting and NUL.
+
+    Reads the WSGI environ, not ``request``'s properties: this runs on every request, and
+    the plain values are all it needs (a body is only looked at when one was sent).
+    """
+    environ = request.environ
+    limit = environ.get(_TOO_LARGE)
     if limit is not None:
         raise ChunkedBodyTooLargeError(
             f"The request body (chunked) is larger than the limit of {limit} bytes; it was "
             "not read past the limit."
         )
-    if "\x00" in request.path:
+    if "\x00" in environ.get("PATH_INFO", ""):
         raise NotFoundError("No resource at this path: identifiers never contain NUL.")
-    if b"%00" in request.query_string or b"\x00" in request.query_string:
+    query = environ.get("QUERY_STRING", "")
+    if "%00" in query or "\x00" in query:
         name = next((k for k, v in request.args.items(multi=True) if "\x00" in k + v), "query")
         raise _nul_error(name.replace("\x00", "\\u0000"))
-    if request.method not in _BODY_METHODS or not request.content_length:
+    if environ.get("REQUEST_METHOD") not in _BODY_METHODS or not environ.get("CONTENT_LENGTH"):
         return
     if request.is_json:
         _check_json_body(request.get_data(cache=True))
