@@ -18,8 +18,15 @@ HASHER = PasswordHasher()
 MIN_LENGTH = 10
 MAX_LENGTH = 256
 #: Verified when an e-mail is unknown, so that a wrong e-mail takes as long as a wrong
-#: password (no account enumeration by timing).
-_DUMMY = HASHER.hash("microcred-no-such-account")
+#: password (no account enumeration by timing); one per hasher, made with its parameters.
+_DUMMIES: dict[int, str] = {}
+
+
+def _dummy() -> str:
+    key = id(HASHER)
+    if key not in _DUMMIES:
+        _DUMMIES[key] = HASHER.hash("microcred-no-such-account")
+    return _DUMMIES[key]
 
 
 def check_new_password(password: str, *, field: str = "password") -> str:
@@ -42,7 +49,7 @@ def verify_password(stored: str | None, password: str) -> bool:
     if len(password) > MAX_LENGTH:
         return False
     try:
-        return HASHER.verify(stored or _DUMMY, password) and stored is not None
+        return HASHER.verify(stored or _dummy(), password) and stored is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
