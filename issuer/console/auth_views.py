@@ -115,7 +115,8 @@ def sign_in() -> Page:
             lock_for=timedelta(minutes=int(config["MICROCRED_CONSOLE_LOCK_MINUTES"])),
             ip=client_ip(),
         )
-        member = accounts.memberships(outcome.user)[0] if outcome.user else None
+        # A user with no membership left (removed from the team) is refused like any other.
+        member = next(iter(accounts.memberships(outcome.user)), None) if outcome.user else None
         ids = (outcome.user.id, member.issuer_id) if outcome.user and member else None
     if ids is None:
         form.form_errors.append(refused_message())

@@ -7,17 +7,18 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from credentials.errors import MicrocredError
 from issuer.models import ROLES
 
 ROLE_CHOICES = [
-    ("owner", "Owner: everything, members and keys included"),
-    ("issuer", "Issuer: issue, revoke, record evidence"),
-    ("viewer", "Viewer: read only"),
+    SelectChoice("owner", "Owner: everything, members and keys included"),
+    SelectChoice("issuer", "Issuer: issue, revoke, record evidence"),
+    SelectChoice("viewer", "Viewer: read only"),
 ]
-assert [value for value, _ in ROLE_CHOICES] == list(ROLES)  # noqa: S101 - one list of roles
+assert [choice.value for choice in ROLE_CHOICES] == list(ROLES)  # noqa: S101 - one list of roles
 
 
 class ConsoleForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from credentials.errors import MicrocredError
 from issuer.console import mailing
 from issuer.console.blueprint import attempt, blp, form_page
-from issuer.console.forms import ChangePasswordForm, InviteForm, RoleForm
+from issuer.console.forms import ChangePasswordForm, ConsoleForm, InviteForm, RoleForm
 from issuer.console.policy import client_ip, requires, signed_in
 from issuer.services import accounts, overview, teams
 
@@ -84,7 +84,7 @@ def change_role(membership_id: int) -> Page:
 def remove_member(membership_id: int) -> Page:
     me = signed_in()
     refusals: list[MicrocredError] = []
-    with attempt(RoleForm(formdata=None), refusals):
+    with attempt(ConsoleForm(formdata=None), refusals):
         teams.remove(me.issuer, membership_id, by=me.user, ip=client_ip())
     if refusals:
         raise refusals[0]
