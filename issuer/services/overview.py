@@ -65,4 +65,4 @@ def actor_names(events: list[AuditEvent]) -> dict[str, str]:
     if not ids:
         return {}
     rows = db.session.execute(select(User.id, User.email).where(User.id.in_(ids)))
-    return {f"user:{user_id}": email for user_id, email in rows.tuples()}
+    return {f"user:{user_id}": email for user_id, email in rows}

@@ -31,7 +31,7 @@ def members(issuer: Issuer) -> list[tuple[Membership, User]]:
         .where(Membership.issuer_id == issuer.id)
         .order_by(User.email)
     )
-    return [(m, u) for m, u in rows.tuples()]
+    return [(m, u) for m, u in rows]
 
 
 def pending_invitations(issuer: Issuer) -> list[AccountToken]:

@@ -4,13 +4,9 @@ loopback (aiosmtpd) whose received messages the tests read."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 import re
-import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from typing import Any
 from unittest import mock
 
@@ -26,6 +22,7 @@ from issuer.services.accounts import find_user
 from microcred.platform.db import write_transaction
 from microcred.platform.extensions import db
 from microcred.platform.queue import task_queue
+from tests.smtp import SmtpServer, smtp_server  # noqa: F401 - a fixture of these tests
 
 PASSWORD = "correct horse battery staple"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -135,55 +132,7 @@ def provider(sign_up: Callable[..., Provider], app: Flask) -> Provider:
     return acme
 
 
-# --- a real SMTP server on loopback ---------------------------------------------------------
-
-
-class Mailbox:
-    """What the aiosmtpd server received, parsed."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append(parsed)  # type: ignore[arg-type]
-        return "250 Message accepted for delivery"
-
-    def text(self, index: int = -1) -> str:
-        body = self.messages[index].get_body(preferencelist=("plain",))
-        assert body is not None
-        return str(body.get_content())
-
-    def link(self, index: int = -1) -> str:
-        found = re.search(r"https?://\S+", self.text(index))
-        assert found, self.text(index)
-        return found.group(0)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class SmtpServer:
-    url: str
-    mailbox: Mailbox
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[SmtpServer]:
-    from aiosmtpd.controller import Controller
-
-    mailbox = Mailbox()
-    port = free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield SmtpServer(f"smtp://127.0.0.1:{port}", mailbox)
-    finally:
-        controller.stop()
+# --- mail ------------------------------------------------------------------------------------
 
 
 def app_with_mail(make_app: Callable[..., Flask], smtp_server: SmtpServer) -> Flask:
