@@ -132,6 +132,18 @@ def accept(token: str, *, name: str, password: str, ip: str | None = None) -> Us
     return user
 
 
+def add_member(issuer: Issuer, user: User, role: str, *, actor: str) -> Membership:
+    """Make ``user`` a member directly (the demo seed and operators; people are invited)."""
+    check_role(role)
+    row = Membership(user_id=user.id, issuer_id=issuer.id, role=role)
+    db.session.add(row)
+    audit.record(
+        issuer.id, actor=actor, action="member.add", target_type="user", target_id=user.id,
+        role=role,
+    )
+    return row
+
+
 def _membership(issuer: Issuer, membership_id: int) -> Membership:
     row = db.session.get(Membership, membership_id)
     if row is None or row.issuer_id != issuer.id:
