@@ -17,6 +17,7 @@ from credentials.errors import MicrocredError
 from issuer.console import policy
 from issuer.console.forms import ROLE_CHOICES, ConsoleForm
 from microcred.platform.db import write_transaction
+from microcred.platform.errors import handle_microcred_error
 from microcred.platform.extensions import db
 from microcred.platform.security import protect_pages
 
@@ -50,6 +51,27 @@ def _csrf_refused(exc: CSRFError) -> tuple[str, int]:
         ),
         400,
     )
+
+
+#: Titles of the console's refusal pages, by status.
+REFUSAL_TITLES = {
+    400: "This request could not be accepted",
+    403: "Not allowed",
+    404: "Not found",
+    409: "That clashes with the current state",
+    422: "Please check the form",
+}
+
+
+@blp.errorhandler(MicrocredError)
+def _refused(exc: MicrocredError) -> Response | tuple[str, int]:
+    """A service's refusal inside the console: the console's page (with its navigation,
+    so a refused member can still sign out), never a JSON body."""
+    if exc.http_status >= 500:
+        return handle_microcred_error(exc)  # logged, generic: the platform's answer
+    title = REFUSAL_TITLES.get(exc.http_status, "This request could not be accepted")
+    page = render_template("console/error.html", title=title, message=exc.message)
+    return page, exc.http_status
 
 
 @blp.context_processor
