@@ -61,5 +61,3 @@ def smtp_server() -> Iterator[SmtpServer]:
         yield SmtpServer(f"smtp://127.0.0.1:{port}", mailbox)
     finally:
         controller.stop()
-
-

@@ -37,9 +37,7 @@ class ConsoleForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type h
 
 
 class SignUpForm(ConsoleForm):
-    organisation = StringField(
-        "Organisation name", validators=[DataRequired(), Length(max=200)]
-    )
+    organisation = StringField("Organisation name", validators=[DataRequired(), Length(max=200)])
     slug = StringField(
         "Short name in addresses (optional)",
         validators=[Optional(), Length(max=63)],

@@ -11,8 +11,9 @@ from flask import current_app, render_template, url_for
 from microcred.platform.mail import MailMessage, send_mail
 
 
-def absolute(endpoint: str, **values: str) -> str:
-    return str(current_app.config["MICROCRED_BASE_URL"]).rstrip("/") + url_for(endpoint, **values)
+def absolute(endpoint: str, token: str) -> str:
+    base = str(current_app.config["MICROCRED_BASE_URL"]).rstrip("/")
+    return base + url_for(endpoint, token=token)
 
 
 def _send(to: str, subject: str, template: str, **context: str) -> None:
@@ -22,12 +23,12 @@ def _send(to: str, subject: str, template: str, **context: str) -> None:
 
 
 def send_reset(email: str, token: str, *, hours: int) -> None:
-    link = absolute("console.reset_password", token=token)
+    link = absolute("console.reset_password", token)
     _send(email, "Reset your microcred password", "reset", link=link, hours=str(hours))
 
 
 def send_invitation(email: str, token: str, *, organisation: str, role: str, inviter: str) -> None:
-    link = absolute("console.accept_invitation", token=token)
+    link = absolute("console.accept_invitation", token)
     _send(
         email,
         f"{inviter} invites you to {organisation} on microcred",

@@ -94,7 +94,8 @@ def _load_principal() -> Principal | None:
 
 def principal() -> Principal | None:
     """The signed-in member of this request, or None."""
-    return g.get("console_principal")
+    found: Principal | None = g.get("console_principal")
+    return found
 
 
 def signed_in() -> Principal:

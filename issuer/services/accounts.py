@@ -137,7 +137,9 @@ def sign_in(
             user.locked_until = now + lock_for
             user.failed_signins = 0
         for membership in user.memberships:
-            record(user, membership.issuer_id, "user.lock" if locked else "user.sign_in_failed", ip=ip)
+            record(
+                user, membership.issuer_id, "user.lock" if locked else "user.sign_in_failed", ip=ip
+            )
         return SignIn(None, locked_now=locked)
     user.failed_signins = 0
     user.locked_until = None
@@ -210,7 +212,7 @@ def request_reset(email: str, *, lifetime: timedelta = RESET_LIFETIME) -> tuple[
 def live_token(token: str, purpose: str, *, now: datetime | None = None) -> AccountToken:
     """The unused, unexpired token; NotFoundError for any other (one message for all)."""
     now = now or utcnow()
-    row = db.session.scalar(
+    row: AccountToken | None = db.session.scalar(
         select(AccountToken).where(
             AccountToken.token_hash == token_hash(token or ""), AccountToken.purpose == purpose
         )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, ScalarSelect, func, select
 
 from issuer.models import (
     AuditEvent,
@@ -26,11 +28,11 @@ class Counts:
 
 
 def counts(issuer: Issuer) -> Counts:
-    def count(model: type, *where: object) -> object:
+    def count(model: Any, *where: ColumnElement[bool]) -> ScalarSelect[int]:
         return (
             select(func.count())
             .select_from(model)
-            .where(model.issuer_id == issuer.id, *where)  # type: ignore[attr-defined]
+            .where(model.issuer_id == issuer.id, *where)
             .scalar_subquery()
         )
 
@@ -61,7 +63,9 @@ def audit_page(issuer: Issuer, *, page: int, per_page: int) -> tuple[list[AuditE
 
 def actor_names(events: list[AuditEvent]) -> dict[str, str]:
     """``user:<id>`` actors mapped to the user's e-mail (one query for the page)."""
-    ids = {int(e.actor[5:]) for e in events if e.actor.startswith("user:") and e.actor[5:].isdigit()}
+    ids = {
+        int(e.actor[5:]) for e in events if e.actor.startswith("user:") and e.actor[5:].isdigit()
+    }
     if not ids:
         return {}
     rows = db.session.execute(select(User.id, User.email).where(User.id.in_(ids)))

@@ -138,7 +138,11 @@ def add_member(issuer: Issuer, user: User, role: str, *, actor: str) -> Membersh
     row = Membership(user_id=user.id, issuer_id=issuer.id, role=role)
     db.session.add(row)
     audit.record(
-        issuer.id, actor=actor, action="member.add", target_type="user", target_id=user.id,
+        issuer.id,
+        actor=actor,
+        action="member.add",
+        target_type="user",
+        target_id=user.id,
         role=role,
     )
     return row

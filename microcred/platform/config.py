@@ -175,11 +175,14 @@ def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
         "MICROCRED_BULK_LEASE_SECONDS": env_seconds(environ, "MICROCRED_BULK_LEASE_SECONDS", 60.0),
         # Mail (microcred.platform.mail): without an SMTP URL, messages go to the log.
         "MICROCRED_SMTP_URL": environ.get("MICROCRED_SMTP_URL") or None,
-        "MICROCRED_MAIL_FROM": environ.get("MICROCRED_MAIL_FROM") or "microcred <noreply@localhost>",
+        "MICROCRED_MAIL_FROM": environ.get("MICROCRED_MAIL_FROM")
+        or "microcred <noreply@localhost>",
         # The console (docs/CONSOLE.md): sign-in protection and session lifetimes.
         "MICROCRED_CONSOLE_SIGNIN_RATELIMIT": environ.get("MICROCRED_CONSOLE_SIGNIN_RATELIMIT")
         or "10 per minute",
-        "MICROCRED_CONSOLE_LOCK_AFTER": env_int(environ, "MICROCRED_CONSOLE_LOCK_AFTER", 5, minimum=1),
+        "MICROCRED_CONSOLE_LOCK_AFTER": env_int(
+            environ, "MICROCRED_CONSOLE_LOCK_AFTER", 5, minimum=1
+        ),
         "MICROCRED_CONSOLE_LOCK_MINUTES": env_int(
             environ, "MICROCRED_CONSOLE_LOCK_MINUTES", 15, minimum=1
         ),

@@ -93,7 +93,9 @@ def parse_smtp_url(url: str) -> SmtpSettings:
     try:
         port = parts.port or (465 if tls else 25)
     except ValueError:
-        raise ConfigurationError("MICROCRED_SMTP_URL has an invalid port", field="MICROCRED_SMTP_URL") from None
+        raise ConfigurationError(
+            "MICROCRED_SMTP_URL has an invalid port", field="MICROCRED_SMTP_URL"
+        ) from None
     return SmtpSettings(
         host=parts.hostname,
         port=port,
@@ -127,7 +129,9 @@ def deliver(settings: SmtpSettings, email: EmailMessage) -> None:
     context = ssl.create_default_context()
     client: smtplib.SMTP
     if settings.tls:
-        client = smtplib.SMTP_SSL(settings.host, settings.port, timeout=SMTP_TIMEOUT, context=context)
+        client = smtplib.SMTP_SSL(
+            settings.host, settings.port, timeout=SMTP_TIMEOUT, context=context
+        )
     else:
         client = smtplib.SMTP(settings.host, settings.port, timeout=SMTP_TIMEOUT)
     with client:
@@ -165,6 +169,6 @@ def init_app(app: Flask) -> None:
     """Register the delivery task; a set SMTP URL is checked now, not at the first mail."""
     if app.config.get("MICROCRED_SMTP_URL"):
         parse_smtp_url(str(app.config["MICROCRED_SMTP_URL"]))
-    task_queue(app).task(
-        app, TASK_NAME, retries=RETRIES, delay=RETRY_DELAY, backoff=RETRY_BACKOFF
-    )(_send_task)
+    task_queue(app).task(app, TASK_NAME, retries=RETRIES, delay=RETRY_DELAY, backoff=RETRY_BACKOFF)(
+        _send_task
+    )

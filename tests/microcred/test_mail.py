@@ -56,7 +56,8 @@ def test_header_injection_and_bad_recipients_are_refused(to: tuple[str, ...]) ->
 
 
 def test_a_message_arrives_with_text_html_and_attachment(
-    make_app: Callable[..., Flask], smtp_server: SmtpServer  # noqa: F811
+    make_app: Callable[..., Flask],
+    smtp_server: SmtpServer,  # noqa: F811
 ) -> None:
     app = make_app(MICROCRED_SMTP_URL=smtp_server.url, MICROCRED_MAIL_FROM="Certs <c@x.example>")
     message = mail.MailMessage(
@@ -72,10 +73,12 @@ def test_a_message_arrives_with_text_html_and_attachment(
     assert task_queue(app).run_pending() == 1
     received = smtp_server.mailbox.messages[0]
     assert received["Subject"] == "Your certificate — Python API"
-    assert received["From"] == "Certs <c@x.example>" and received["To"] == "ada@example.org"
+    assert received["From"] == "Certs <c@x.example>"
+    assert received["To"] == "ada@example.org"
     assert smtp_server.mailbox.text().strip() == "Here it is."
     html = received.get_body(preferencelist=("html",))
-    assert html is not None and "<em>is</em>" in html.get_content()
+    assert html is not None
+    assert "<em>is</em>" in html.get_content()
     (attachment,) = list(received.iter_attachments())
     assert attachment.get_filename() == "certificate.pdf"
     assert attachment.get_content() == PDF

@@ -98,8 +98,13 @@ def sign_up(app: Flask, new_console: Callable[[], Console]) -> Callable[..., Pro
         owner = f"owner@{slug}.example"
         response = console.post(
             "/console/signup",
-            {"organisation": name, "slug": slug, "name": "Olive Owner", "email": owner,
-             "password": PASSWORD},
+            {
+                "organisation": name,
+                "slug": slug,
+                "name": "Olive Owner",
+                "email": owner,
+                "password": PASSWORD,
+            },
         )
         assert response.status_code == 302, response.get_data(as_text=True)
         return Provider(slug, name, owner, console)
@@ -135,11 +140,9 @@ def provider(sign_up: Callable[..., Provider], app: Flask) -> Provider:
 # --- mail ------------------------------------------------------------------------------------
 
 
-def app_with_mail(make_app: Callable[..., Flask], smtp_server: SmtpServer) -> Flask:
-    """An app that mails through ``smtp_server`` (a test module's ``app`` fixture)."""
-    return make_app(
-        MICROCRED_SMTP_URL=smtp_server.url, MICROCRED_MAIL_FROM="console@microcred.example"
-    )
+def app_with_mail(make_app: Callable[..., Flask], server: SmtpServer) -> Flask:
+    """An app that mails through ``server`` (a test module's ``app`` fixture)."""
+    return make_app(MICROCRED_SMTP_URL=server.url, MICROCRED_MAIL_FROM="console@microcred.example")
 
 
 def deliver(app: Flask) -> int:

@@ -49,11 +49,11 @@ def test_another_sessions_token_is_refused(
 
 
 def test_the_api_needs_no_csrf_token(app: Flask, provider: Provider) -> None:
+    from issuer.models import Issuer
     from issuer.services.accounts import find_user
     from issuer.services.api_keys import create_api_key
     from microcred.platform.db import write_transaction
     from microcred.platform.extensions import db
-    from issuer.models import Issuer
 
     with app.app_context(), write_transaction(db.session):
         user = find_user(provider.owner)

@@ -13,7 +13,8 @@ from tests.issuer.console.conftest import Console
 def printed_login(output: str) -> tuple[str, str]:
     email = re.search(r"e-mail:\s+(\S+)", output)
     password = re.search(r"password:\s+(\S+)", output)
-    assert email and password, output
+    assert email, output
+    assert password, output
     return email.group(1), password.group(1)
 
 

@@ -56,7 +56,8 @@ def test_reset_link_sets_a_new_password_once(
     path = request_reset(app, console, provider.owner, smtp_server)
     assert console.get(path).status_code == 200
     done = console.post(path, {"password": NEW_PASSWORD})
-    assert done.status_code == 302 and done.headers["Location"] == "/console/signin"
+    assert done.status_code == 302
+    assert done.headers["Location"] == "/console/signin"
     # The owner's open session ended; the old password is gone, the new one works.
     assert provider.console.get("/console/").status_code == 302
     assert console.sign_in(provider.owner, PASSWORD).status_code == 401
@@ -99,7 +100,8 @@ def test_an_unknown_address_gets_the_same_answer_and_no_mail(
     response = new_console().post("/console/password/forgot", {"email": "nobody@nowhere.example"})
     assert response.status_code == 200
     assert "If an account uses" in response.get_data(as_text=True)
-    assert deliver(app) == 0 and smtp_server.mailbox.messages == []
+    assert deliver(app) == 0
+    assert smtp_server.mailbox.messages == []
 
 
 def test_invitation_mail_lets_the_teammate_join_with_the_role(
@@ -109,14 +111,17 @@ def test_invitation_mail_lets_the_teammate_join_with_the_role(
     smtp_server: SmtpServer,
 ) -> None:
     acme = sign_up("acme")
-    sent = acme.console.post("/console/team/invite", {"email": "Vera@Acme.example", "role": "viewer"})
+    sent = acme.console.post(
+        "/console/team/invite", {"email": "Vera@Acme.example", "role": "viewer"}
+    )
     assert sent.status_code == 302
     assert deliver(app) == 1
     assert "invites you to join Acme Training" in smtp_server.mailbox.text()
     path = path_of(smtp_server.mailbox.link())
     teammate = new_console()
     page = teammate.get(path).get_data(as_text=True)
-    assert "vera@acme.example" in page and "viewer" in page
+    assert "vera@acme.example" in page
+    assert "viewer" in page
     joined = teammate.post(path, {"name": "Vera Viewer", "password": PASSWORD})
     assert joined.status_code == 302
     assert teammate.sign_in("vera@acme.example").status_code == 302
@@ -128,7 +133,9 @@ def test_invitation_mail_lets_the_teammate_join_with_the_role(
 
 
 def test_an_invitation_expires(
-    app: Flask, sign_up: Callable[..., Provider], new_console: Callable[[], Console],
+    app: Flask,
+    sign_up: Callable[..., Provider],
+    new_console: Callable[[], Console],
     smtp_server: SmtpServer,
 ) -> None:
     acme = sign_up("acme")

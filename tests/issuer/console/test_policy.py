@@ -94,15 +94,16 @@ def test_each_role_below_the_minimum_is_refused(
 ) -> None:
     needed = MATRIX[(method, rule)]
     path = _path(rule, _viewer_membership(app, provider))
-    data = {"role": "viewer", "email": "someone@acme.example",
-            "current_password": "wrong", "password": "another password 1"}
+    data = {
+        "role": "viewer",
+        "email": "someone@acme.example",
+        "current_password": "wrong",
+        "password": "another password 1",
+    }
     for role in reversed(ROLES):  # the allowed owner last: its action may remove the viewer
         console = new_console()
         assert console.sign_in(provider.members.get(role, provider.owner)).status_code == 302
-        if method == "GET":
-            response = console.get(path)
-        else:
-            response = console.post(path, data)
+        response = console.get(path) if method == "GET" else console.post(path, data)
         if RANK[role] < RANK[needed]:
             assert response.status_code == 403, (role, method, path)
             assert f"needs {needed}" in response.get_data(as_text=True)

@@ -26,7 +26,9 @@ def test_cookie_attributes_over_http(new_console: Callable[[], Console]) -> None
     response = new_console().get("/console/signin")
     cookie = response.headers["Set-Cookie"]
     assert cookie.startswith("microcred_console=")
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    assert "Path=/" in cookie
     assert "Secure" not in cookie  # plain http (local use) could not send it back
     assert "Cookie" in response.headers["Vary"]
     assert response.headers["Cache-Control"] == "no-store"
@@ -37,7 +39,9 @@ def test_cookie_over_https_is_host_prefixed_and_secure(app: Flask) -> None:
     response = client.get("/console/signin", base_url="https://microcred.example")
     cookie = response.headers["Set-Cookie"]
     assert cookie.startswith("__Host-microcred_console=")
-    assert "Secure" in cookie and "Path=/" in cookie and "Domain" not in cookie
+    assert "Secure" in cookie
+    assert "Path=/" in cookie
+    assert "Domain" not in cookie
 
 
 def test_paths_outside_the_console_set_no_cookie_and_store_nothing(
@@ -53,7 +57,8 @@ def test_paths_outside_the_console_set_no_cookie_and_store_nothing(
 
 def test_only_the_hash_of_the_id_is_stored(app: Flask, provider: Provider) -> None:
     raw = provider.console.cookie()
-    assert raw and len(raw) == 43  # 256 random bits, base64url
+    assert raw
+    assert len(raw) == 43
     with app.app_context():
         assert db.session.get(ConsoleSession, raw) is None
         assert db.session.get(ConsoleSession, hash_id(raw)) is not None
@@ -68,13 +73,15 @@ def test_sign_in_issues_a_new_id_and_the_old_one_is_dead(
     assert planted
     assert console.sign_in(provider.owner).status_code == 302
     after = console.cookie()
-    assert after and after != planted
+    assert after
+    assert after != planted
     assert console.get("/console/").status_code == 200
     # An attacker who planted (or read) the first id holds nothing.
     attacker = new_console()
     attacker.client.set_cookie("microcred_console", planted)
     response = attacker.get("/console/")
-    assert response.status_code == 302 and "/console/signin" in response.headers["Location"]
+    assert response.status_code == 302
+    assert "/console/signin" in response.headers["Location"]
     with app.app_context():
         assert db.session.get(ConsoleSession, hash_id(planted)) is None
 
@@ -97,16 +104,21 @@ def test_sign_out_deletes_the_session(
 @pytest.mark.parametrize("deadline", ["idle", "absolute"])
 def test_an_expired_session_is_signed_out(app: Flask, provider: Provider, deadline: str) -> None:
     raw = provider.console.cookie()
-    assert raw and provider.console.get("/console/").status_code == 200
+    assert raw
+    assert provider.console.get("/console/").status_code == 200
     with app.app_context():
         row = db.session.get(ConsoleSession, hash_id(raw))
         assert row is not None
         if deadline == "idle":  # last used 31 minutes ago (the limit is 30)
-            values = {"last_seen_at": utcnow() - timedelta(minutes=31),
-                      "expires_at": utcnow() - timedelta(minutes=1)}
+            values = {
+                "last_seen_at": utcnow() - timedelta(minutes=31),
+                "expires_at": utcnow() - timedelta(minutes=1),
+            }
         else:  # begun 12 h ago: touching it now must not extend it
-            values = {"created_at": utcnow() - timedelta(hours=12, seconds=5),
-                      "last_seen_at": utcnow() - timedelta(minutes=2)}
+            values = {
+                "created_at": utcnow() - timedelta(hours=12, seconds=5),
+                "last_seen_at": utcnow() - timedelta(minutes=2),
+            }
         db.session.execute(
             update(ConsoleSession).where(ConsoleSession.id_hash == row.id_hash).values(**values)
         )
@@ -115,7 +127,8 @@ def test_an_expired_session_is_signed_out(app: Flask, provider: Provider, deadli
         # Still alive by its stored deadline; the next save recomputes it from created_at.
         provider.console.get("/console/")
     response = provider.console.get("/console/")
-    assert response.status_code == 302 and "/console/signin" in response.headers["Location"]
+    assert response.status_code == 302
+    assert "/console/signin" in response.headers["Location"]
 
 
 def test_use_pushes_the_idle_deadline(app: Flask, provider: Provider) -> None:
@@ -125,14 +138,17 @@ def test_use_pushes_the_idle_deadline(app: Flask, provider: Provider) -> None:
         db.session.execute(
             update(ConsoleSession)
             .where(ConsoleSession.id_hash == hash_id(raw))
-            .values(last_seen_at=utcnow() - timedelta(minutes=20),
-                    expires_at=utcnow() + timedelta(minutes=10))
+            .values(
+                last_seen_at=utcnow() - timedelta(minutes=20),
+                expires_at=utcnow() + timedelta(minutes=10),
+            )
         )
         db.session.commit()
     assert provider.console.get("/console/").status_code == 200
     with app.app_context():
         row = db.session.get(ConsoleSession, hash_id(raw))
-        assert row is not None and row.expires_at > utcnow() + timedelta(minutes=29)
+        assert row is not None
+        assert row.expires_at > utcnow() + timedelta(minutes=29)
 
 
 def test_a_password_change_ends_every_session_of_the_user(
@@ -144,7 +160,8 @@ def test_a_password_change_ends_every_session_of_the_user(
         "/console/account/password",
         {"current_password": PASSWORD, "password": "a brand new passphrase"},
     )
-    assert response.status_code == 302 and "password_changed" in response.headers["Location"]
+    assert response.status_code == 302
+    assert "password_changed" in response.headers["Location"]
     for device in (laptop, phone):
         assert device.get("/console/").status_code == 302
     assert phone.sign_in(provider.owner, "a brand new passphrase").status_code == 302

@@ -32,13 +32,17 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(
     assert "locked for 15 minutes after 5 failed attempts" in refusal_text(locked)
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == provider.owner))
-        assert user is not None and user.locked_until is not None
+        assert user is not None
+        assert user.locked_until is not None
         assert timedelta(minutes=14) < user.locked_until - utcnow() <= timedelta(minutes=15)
         actions = list(db.session.scalars(select(AuditEvent.action)))
-        assert actions.count("user.sign_in_failed") == 4 and "user.lock" in actions
+        assert actions.count("user.sign_in_failed") == 4
+        assert "user.lock" in actions
         # Fifteen minutes later the right password works again.
         db.session.execute(
-            update(User).where(User.id == user.id).values(locked_until=utcnow() - timedelta(seconds=1))
+            update(User)
+            .where(User.id == user.id)
+            .values(locked_until=utcnow() - timedelta(seconds=1))
         )
         db.session.commit()
     assert console.sign_in(provider.owner, PASSWORD).status_code == 302
@@ -96,7 +100,9 @@ def test_next_leads_back_to_a_console_page_only(
     console = new_console()
     first = console.get("/console/team")
     assert first.headers["Location"] == "/console/signin?next=/console/team"
-    ok = console.post("/console/signin?next=/console/team", {"email": provider.owner, "password": PASSWORD})
+    ok = console.post(
+        "/console/signin?next=/console/team", {"email": provider.owner, "password": PASSWORD}
+    )
     assert ok.headers["Location"] == "/console/team"
     console.sign_out()
     for target in ("https://evil.example/", "//evil.example", "/console/\\\\evil.example"):
@@ -126,15 +132,25 @@ def test_sign_up_refusals_are_shown_on_the_form(
     console = new_console()
     taken = console.post(
         "/console/signup",
-        {"organisation": "Other", "slug": "acme", "name": "X", "email": "x@other.example",
-         "password": PASSWORD},
+        {
+            "organisation": "Other",
+            "slug": "acme",
+            "name": "X",
+            "email": "x@other.example",
+            "password": PASSWORD,
+        },
     )
     assert taken.status_code == 409
     assert "already exists" in taken.get_data(as_text=True)
     bad = console.post(
         "/console/signup",
-        {"organisation": "Other", "slug": "Not A Slug", "name": "X", "email": "not-an-email",
-         "password": PASSWORD},
+        {
+            "organisation": "Other",
+            "slug": "Not A Slug",
+            "name": "X",
+            "email": "not-an-email",
+            "password": PASSWORD,
+        },
     )
     assert bad.status_code == 400
     assert 'aria-invalid="true"' in bad.get_data(as_text=True)

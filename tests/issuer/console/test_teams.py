@@ -47,7 +47,10 @@ def test_the_last_owner_can_be_neither_demoted_nor_removed(app: Flask, provider:
     # With a second owner, the first may step down.
     second = membership_id(app, provider.members["issuer"])
     provider.console.post(f"/console/team/members/{second}/role", {"role": "owner"})
-    assert provider.console.post(f"/console/team/members/{me}/role", {"role": "viewer"}).status_code == 302
+    assert (
+        provider.console.post(f"/console/team/members/{me}/role", {"role": "viewer"}).status_code
+        == 302
+    )
 
 
 def test_inviting_a_member_twice_is_refused(provider: Provider) -> None:
@@ -64,7 +67,9 @@ def test_without_smtp_the_invitation_link_goes_to_the_log(
     import logging
 
     with caplog.at_level(logging.WARNING, logger="microcred.platform.mail"):  # type: ignore[attr-defined]
-        provider.console.post("/console/team/invite", {"email": "new@acme.example", "role": "issuer"})
+        provider.console.post(
+            "/console/team/invite", {"email": "new@acme.example", "role": "issuer"}
+        )
     logged = caplog.text  # type: ignore[attr-defined]
     assert "MICROCRED_SMTP_URL is not set" in logged
     assert re.search(r"https://microcred\.example/console/invitations/\S{40,}", logged)
@@ -82,12 +87,20 @@ def test_console_actions_are_audited_with_the_client_address(
     with app.app_context():
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "member.role"))
         assert event is not None
-        assert event.ip == "203.0.113.9" and event.details == {"before": "viewer", "after": "issuer"}
+        assert event.ip == "203.0.113.9"
+        assert event.details == {
+            "before": "viewer",
+            "after": "issuer",
+        }
         owner = find_user(provider.owner)
-        assert owner is not None and event.actor == f"user:{owner.id}"
+        assert owner is not None
+        assert event.actor == f"user:{owner.id}"
     page = provider.console.get("/console/audit").get_data(as_text=True)
-    assert "member.role" in page and "203.0.113.9" in page and provider.owner in page
-    assert "user.sign_up" in page and "issuer.create" in page
+    assert "member.role" in page
+    assert "203.0.113.9" in page
+    assert provider.owner in page
+    assert "user.sign_up" in page
+    assert "issuer.create" in page
 
 
 def test_behind_a_trusted_proxy_the_forwarded_address_is_recorded(
@@ -104,7 +117,8 @@ def test_behind_a_trusted_proxy_the_forwarded_address_is_recorded(
         event = db.session.scalar(
             select(AuditEvent).where(AuditEvent.action == "user.sign_in_failed")
         )
-        assert event is not None and event.ip == "192.0.2.44"
+        assert event is not None
+        assert event.ip == "192.0.2.44"
 
 
 def test_the_audit_log_paginates(app: Flask, provider: Provider) -> None:
@@ -115,12 +129,20 @@ def test_the_audit_log_paginates(app: Flask, provider: Provider) -> None:
         owner = find_user(provider.owner)
         assert owner is not None
         for n in range(60):
-            audit.record(owner.memberships[0].issuer_id, actor="cli", action=f"test.n{n:02d}",
-                         target_type="test", target_id=n)
+            audit.record(
+                owner.memberships[0].issuer_id,
+                actor="cli",
+                action=f"test.n{n:02d}",
+                target_type="test",
+                target_id=n,
+            )
     first = provider.console.get("/console/audit").get_data(as_text=True)
-    assert "test.n59" in first and 'rel="next"' in first and 'rel="prev"' not in first
+    assert "test.n59" in first
+    assert 'rel="next"' in first
+    assert 'rel="prev"' not in first
     second = provider.console.get("/console/audit?page=2").get_data(as_text=True)
-    assert "test.n59" not in second and 'rel="prev"' in second
+    assert "test.n59" not in second
+    assert 'rel="prev"' in second
     assert provider.console.get("/console/audit?page=abc").status_code == 200
 
 
@@ -151,5 +173,8 @@ def test_provider_b_reaches_nothing_of_provider_a(
         assert "<" in path or "Acme" not in beta.console.get(path).get_data(as_text=True)
     # A is untouched: every member keeps their role.
     with app.app_context():
-        roles = {m.id: m.role for m in db.session.scalars(select(Membership).where(Membership.id.in_(a_ids)))}
+        roles = {
+            m.id: m.role
+            for m in db.session.scalars(select(Membership).where(Membership.id.in_(a_ids)))
+        }
     assert sorted(roles.values()) == ["issuer", "owner", "viewer"]

@@ -75,9 +75,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id_hash", name=op.f("pk_console_sessions")),
     )
     with op.batch_alter_table("console_sessions", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_console_sessions_user_id"), ["user_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_console_sessions_user_id"), ["user_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_console_sessions_expires_at"), ["expires_at"], unique=False
         )
