@@ -18,7 +18,7 @@ from issuer.console import policy
 from issuer.console.forms import ROLE_CHOICES, ConsoleForm
 from microcred.platform.db import write_transaction
 from microcred.platform.errors import handle_microcred_error
-from microcred.platform.extensions import db
+from microcred.platform.extensions import db, limit_public
 from microcred.platform.security import protect_pages
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -32,6 +32,9 @@ blp = Blueprint(
 )
 blp.before_request(policy.enforce)
 protect_pages(blp)  # page CSP and Cache-Control: no-store on every console answer
+# The public budget per client address (MICROCRED_PUBLIC_RATELIMIT) for every console
+# request too: showing a form opens a stored session, so a flood must not fill the table.
+limit_public(blp)
 
 
 @blp.after_request
