@@ -8,6 +8,7 @@ Toptal) assessed so that the evidence rule (two accepted projects per competency
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -23,7 +24,16 @@ from issuer.models import (
     Issuer,
     MicroCertification,
 )
-from issuer.services import api_keys, certifications, freelancers, identity, issuers, projects
+from issuer.services import (
+    accounts,
+    api_keys,
+    certifications,
+    freelancers,
+    identity,
+    issuers,
+    projects,
+    teams,
+)
 from issuer.services.evidence import EvidenceEvaluation, progress
 from issuer.services.issuance import held_credential, issue_credential
 from microcred.platform.extensions import db
@@ -31,6 +41,9 @@ from microcred.platform.extensions import db
 ACTOR = "cli:demo"
 ISSUER_SLUG = "northwind-skills"
 DEMO_KEY_NAME = "demo"
+#: The console's demo owner; a new random password on every run (stored hashed only).
+OWNER_EMAIL = "owner@northwind-skills.example"
+OWNER_NAME = "Noor Whitfield"
 
 ISSUER_PROFILE = {
     "url": "https://northwind-skills.example",
@@ -149,6 +162,9 @@ class DemoData:
     evaluation: EvidenceEvaluation
     #: The demo credential (None only if the evidence rule were not met).
     credential: IssuedCredential | None = None
+    #: The console's demo owner and the password set on this run.
+    owner_email: str = OWNER_EMAIL
+    owner_password: str = ""
 
 
 def seed_demo(*, base_url: str, passphrase: bytes) -> DemoData:
@@ -161,9 +177,30 @@ def seed_demo(*, base_url: str, passphrase: bytes) -> DemoData:
     credential = seed_demo_credential(
         issuer, freelancer, certification, evaluation, passphrase=passphrase
     )
+    password = _console_owner(issuer)
     return DemoData(
-        issuer, certification, freelancer, gig_projects, api_key, evaluation, credential
+        issuer,
+        certification,
+        freelancer,
+        gig_projects,
+        api_key,
+        evaluation,
+        credential,
+        owner_password=password,
     )
+
+
+def _console_owner(issuer: Issuer) -> str:
+    """The console's demo owner with a fresh password (printed once, like the API key)."""
+    password = secrets.token_urlsafe(12)
+    user = accounts.find_user(OWNER_EMAIL)
+    if user is None:
+        user = accounts.new_user(OWNER_EMAIL, OWNER_NAME, password)
+    else:
+        accounts.set_password(user, password, action="user.password_reset")
+    if accounts.membership(user.id, issuer.id) is None:
+        teams.add_member(issuer, user, "owner", actor=ACTOR)
+    return password
 
 
 def seed_demo_credential(

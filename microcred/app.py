@@ -14,7 +14,7 @@ from flask.sessions import NullSession, SessionInterface, SessionMixin
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from microcred.platform import MIGRATIONS_DIR, limits, outages, queue
+from microcred.platform import MIGRATIONS_DIR, limits, mail, outages, queue
 from microcred.platform.config import finalize_config, instance_path_from_env, load_config
 from microcred.platform.db import configure_engine, reply_timeout
 from microcred.platform.errors import register_error_handlers
@@ -95,16 +95,20 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     api.init_app(app)
     queue.init_app(app)  # Huey: the features register their tasks on it
+    mail.init_app(app)  # outgoing mail, sent by the queue's workers
 
     # The composition root wires the features in; imported here so that importing
     # microcred.app stays cheap for the CLI commands that never build an app.
     import issuer
     import issuer.api.issuing
+    import issuer.console
     import sharing
     import verifier.web
 
     issuer.init_app(app)  # providers, certifications, freelancers, projects, DIDs
     issuer.api.issuing.init_app(app)  # credentials, bulk issuance, VC API issue
+    # The issuer console at /console, with database sessions on its paths alone.
+    issuer.console.init_app(app)
     verifier.web.init_app(app, own=_own_sources(app))  # public verification pages and APIs
     # /credentials/issue checks relatedResource digests with the verifier's checker (its
     # SSRF-guarded fetcher and cache): nothing is signed that verification would refuse.

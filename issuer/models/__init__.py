@@ -4,6 +4,7 @@ Every row belongs to one training provider (``issuer_id``), directly or through 
 services always filter by it, which is what keeps tenants apart.
 """
 
+from issuer.models.accounts import ROLES, AccountToken, ConsoleSession, Membership, User
 from issuer.models.catalog import ACHIEVEMENT_TYPES, Competency, MicroCertification
 from issuer.models.evidence import OUTCOMES, PLATFORMS, Assessment, Freelancer, GigProject
 from issuer.models.former_dids import FormerDid
@@ -33,13 +34,16 @@ __all__ = [
     "MIN_STATUS_LIST_BITS",
     "OUTCOMES",
     "PLATFORMS",
+    "ROLES",
     "STATUS_PURPOSES",
+    "AccountToken",
     "ApiKey",
     "Assessment",
     "AuditEvent",
     "BulkItem",
     "BulkJob",
     "Competency",
+    "ConsoleSession",
     "CredentialEvidence",
     "FormerDid",
     "Freelancer",
@@ -47,8 +51,10 @@ __all__ = [
     "IdempotencyRecord",
     "IssuedCredential",
     "Issuer",
+    "Membership",
     "MicroCertification",
     "SigningKey",
     "StatusAllocation",
     "StatusList",
+    "User",
 ]

@@ -56,7 +56,8 @@ class AuditEvent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id", ondelete="CASCADE"))
-    #: ``api-key:mc_<prefix>`` for API calls, ``cli`` for administration commands.
+    #: ``api-key:mc_<prefix>`` for API calls, ``cli`` for administration commands,
+    #: ``user:<id>`` for console actions.
     actor: Mapped[str] = mapped_column(String(100))
     #: ``<object>.<verb>``, for example ``certification.create`` or ``api_key.revoke``.
     action: Mapped[str] = mapped_column(String(64))
@@ -64,6 +65,8 @@ class AuditEvent(db.Model):
     target_id: Mapped[str | None] = mapped_column(String(100))
     details: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    #: The client address of a console action (as ProxyFix reports it); None elsewhere.
+    ip: Mapped[str | None] = mapped_column(String(45))
 
 
 class BulkJob(db.Model):

@@ -18,15 +18,19 @@ def record(
     action: str,
     target_type: str,
     target_id: str | int | None,
+    ip: str | None = None,
     **details: Any,
 ) -> AuditEvent:
-    """Add an audit event to the current transaction (it commits or rolls back with it)."""
+    """Add an audit event to the current transaction (it commits or rolls back with it).
+
+    ``ip``: the client address of a console action (the console passes it in)."""
     event = AuditEvent(
         issuer_id=issuer_id,
         actor=actor,
         action=action,
         target_type=target_type,
         target_id=None if target_id is None else str(target_id),
+        ip=ip,
         details={k: v for k, v in details.items() if v is not None},
     )
     db.session.add(event)

@@ -147,6 +147,11 @@ def demo(state: CliState) -> None:
             f"  public profile   {base}/p/{data.freelancer.handle}",
             *_credential_lines(base, data.credential),
             "",
+            "Console (sign in; the password is new on every run, shown once):",
+            f"  {base}/console/signin",
+            f"  e-mail:   {data.owner_email}",
+            f"  password: {data.owner_password}",
+            "",
             f"demo API key (shown once): {data.api_key}",
             f'  curl -H "Authorization: Bearer {data.api_key}" \\',
             f'    "{base}/api/v1/freelancers/{data.freelancer.id}/progress'

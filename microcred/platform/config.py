@@ -38,6 +38,13 @@ Variables (default in brackets):
   statement timeouts in seconds [2, 3]; MICROCRED_DB_BUSY_TIMEOUT: SQLite's wait for
   another writer [10]; MICROCRED_REDIS_TIMEOUT: connect and reply timeout of the Redis
   rate-limit storage [1] (docs/DEPLOYMENT.md, "Faults and health")
+- MICROCRED_SMTP_URL: smtp://user:pass@host:port (``?starttls=1``; smtps:// for TLS from
+  the start) for the console's mail [none: messages and their links go to the log]
+- MICROCRED_MAIL_FROM: the From of every message [microcred <noreply@localhost>]
+- MICROCRED_CONSOLE_SIGNIN_RATELIMIT: console sign-in attempts per client address
+  [10 per minute]; MICROCRED_CONSOLE_LOCK_AFTER failed sign-ins lock an account for
+  MICROCRED_CONSOLE_LOCK_MINUTES [5, 15]; a console session ends after
+  MICROCRED_CONSOLE_IDLE_MINUTES idle or MICROCRED_CONSOLE_SESSION_HOURS in all [30, 12]
 """
 
 from __future__ import annotations
@@ -166,6 +173,25 @@ def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
         "MICROCRED_QUEUE_URL": environ.get("MICROCRED_QUEUE_URL") or None,  # see platform.queue
         "MICROCRED_QUEUE_NAME": environ.get("MICROCRED_QUEUE_NAME") or "microcred",
         "MICROCRED_BULK_LEASE_SECONDS": env_seconds(environ, "MICROCRED_BULK_LEASE_SECONDS", 60.0),
+        # Mail (microcred.platform.mail): without an SMTP URL, messages go to the log.
+        "MICROCRED_SMTP_URL": environ.get("MICROCRED_SMTP_URL") or None,
+        "MICROCRED_MAIL_FROM": environ.get("MICROCRED_MAIL_FROM")
+        or "microcred <noreply@localhost>",
+        # The console (docs/CONSOLE.md): sign-in protection and session lifetimes.
+        "MICROCRED_CONSOLE_SIGNIN_RATELIMIT": environ.get("MICROCRED_CONSOLE_SIGNIN_RATELIMIT")
+        or "10 per minute",
+        "MICROCRED_CONSOLE_LOCK_AFTER": env_int(
+            environ, "MICROCRED_CONSOLE_LOCK_AFTER", 5, minimum=1
+        ),
+        "MICROCRED_CONSOLE_LOCK_MINUTES": env_int(
+            environ, "MICROCRED_CONSOLE_LOCK_MINUTES", 15, minimum=1
+        ),
+        "MICROCRED_CONSOLE_IDLE_MINUTES": env_int(
+            environ, "MICROCRED_CONSOLE_IDLE_MINUTES", 30, minimum=1
+        ),
+        "MICROCRED_CONSOLE_SESSION_HOURS": env_int(
+            environ, "MICROCRED_CONSOLE_SESSION_HOURS", 12, minimum=1
+        ),
         # flask-smorest: the OpenAPI document lives at /api/v1/openapi.json.
         "API_TITLE": "microcred issuer API",
         "API_VERSION": "v1",

@@ -1,0 +1,187 @@
+"""The console in headless Chromium (Playwright), one journey: sign up → sign out → sign in
+→ invite a teammate (the mail arrives at the loopback SMTP server) → the teammate accepts
+and signs in as viewer → the viewer is refused an owner page. On the way, axe-core checks
+every page of this step (no serious or critical violation), and sign-in and dashboard are
+photographed at 360 px and 1280 px with no horizontal scrolling.
+
+``CONSOLE_SCREENSHOTS=docs/img/console`` keeps the screenshots there (docs/CONSOLE.md).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from tests.issuer.console.conftest import PASSWORD, SmtpServer, app_with_mail, deliver
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.parametrize("database", ["sqlite"], indirect=True),
+]
+
+PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask], smtp_server: SmtpServer) -> Flask:
+    return app_with_mail(make_app, smtp_server)
+
+
+@pytest.fixture
+def live_url(app: Flask) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="console-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+class Journey:
+    """One browser context (one person), with its page and what axe found."""
+
+    def __init__(self, browser: Any, base: str, shots: Path) -> None:
+        self.context = browser.new_context(viewport=DESKTOP)
+        self.page = self.context.new_page()
+        self.base = base
+        self.shots = shots
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.on("console", self._console)
+
+    def _console(self, message: Any) -> None:
+        # A refused sign-in (401) or page (403) is logged by Chromium as a failed load:
+        # expected here. Anything else (a CSP refusal, a script error) fails the test.
+        if message.type == "error" and "responded with a status of 4" not in message.text:
+            self.errors.append(message.text)
+
+    def goto(self, path: str) -> Any:
+        return self.page.goto(self.base + path)
+
+    def check_accessibility(self) -> None:
+        from axe_playwright_python.sync_playwright import Axe
+
+        results = Axe().run(self.page)
+        bad = [
+            f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
+            for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        assert bad == [], f"{self.page.url}: {bad}"
+
+    def shoot(self, name: str) -> None:
+        for label, size in (("360", PHONE), ("1280", DESKTOP)):
+            self.page.set_viewport_size(size)
+            fits = self.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+            assert fits, f"{name} scrolls sideways at {label} px"
+            self.page.screenshot(path=str(self.shots / f"{name}-{label}.png"), full_page=True)
+        self.page.set_viewport_size(DESKTOP)
+
+    def submit(self, button: str) -> None:
+        with self.page.expect_navigation():
+            self.page.get_by_role("button", name=button).click()
+
+
+def link_path(smtp: SmtpServer) -> str:
+    return urlsplit(smtp.mailbox.link()).path
+
+
+def test_sign_up_invite_and_a_viewer_refused(
+    browser: Any, app: Flask, live_url: str, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
+    shots = Path(os.environ.get("CONSOLE_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    owner = Journey(browser, live_url, shots)
+    page = owner.page
+
+    # Sign up.
+    owner.goto("/console/signup")
+    owner.check_accessibility()
+    page.get_by_label("Organisation name").fill("Harbour Coding School")
+    page.get_by_label("Your name").fill("Hana Harbour")
+    page.get_by_label("Your e-mail address").fill("hana@harbour.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    owner.submit("Create the organisation")
+    assert page.url.endswith("/console/")
+    assert page.get_by_role("heading", name="Dashboard").is_visible()
+    owner.check_accessibility()
+    owner.shoot("dashboard")
+
+    # Sign out, then in again.
+    owner.submit("Sign out")
+    assert "/console/signin" in page.url
+    assert page.get_by_text("You are signed out.").is_visible()
+    owner.check_accessibility()
+    owner.shoot("sign-in")
+    page.get_by_label("E-mail address").fill("hana@harbour.example")
+    page.get_by_label("Password").fill("not the password")
+    owner.submit("Sign in")
+    assert page.get_by_role("alert").is_visible()
+    owner.check_accessibility()  # the page with its error
+    page.get_by_label("Password").fill(PASSWORD)
+    owner.submit("Sign in")
+    assert page.url.endswith("/console/")
+
+    # Invite a teammate as viewer.
+    owner.goto("/console/team")
+    owner.check_accessibility()
+    page.get_by_label("E-mail address").fill("vik@harbour.example")
+    page.get_by_label("Role", exact=True).select_option("viewer")
+    owner.submit("Send the invitation")
+    assert page.get_by_text("Invitation sent to vik@harbour.example").is_visible()
+    owner.check_accessibility()
+    for path in ("/console/audit", "/console/account/password"):
+        owner.goto(path)
+        owner.check_accessibility()
+    assert deliver(app) == 1
+    invitation = link_path(smtp_server)
+
+    # The teammate accepts in their own browser and signs in as viewer.
+    teammate = Journey(browser, live_url, shots)
+    mate = teammate.page
+    teammate.goto(invitation)
+    assert mate.get_by_role("heading", name="Join Harbour Coding School").is_visible()
+    teammate.check_accessibility()
+    mate.get_by_label("Your name").fill("Vik Viewer")
+    mate.get_by_label("Choose a password").fill(PASSWORD)
+    teammate.submit("Join")
+    mate.get_by_label("E-mail address").fill("vik@harbour.example")
+    mate.get_by_label("Password").fill(PASSWORD)
+    teammate.submit("Sign in")
+    assert mate.get_by_text("vik@harbour.example (viewer)").is_visible()
+    teammate.goto("/console/team")
+    assert mate.get_by_role("heading", name="Invite a teammate").count() == 0
+    teammate.check_accessibility()
+    refused = teammate.goto("/console/audit")
+    assert refused.status == 403
+    assert mate.get_by_text("your role (viewer) may not do this: it needs owner").is_visible()
+    teammate.check_accessibility()
+
+    # Forgotten password: the request page, its answer and the reset page.
+    teammate.submit("Sign out")
+    teammate.goto("/console/password/forgot")
+    teammate.check_accessibility()
+    mate.get_by_label("E-mail address").fill("vik@harbour.example")
+    teammate.submit("Send the link")
+    teammate.check_accessibility()
+    assert deliver(app) == 1
+    teammate.goto(link_path(smtp_server))
+    assert mate.get_by_role("heading", name="Set a new password").is_visible()
+    teammate.check_accessibility()
+
+    assert owner.errors == []
+    assert teammate.errors == []
+    owner.context.close()
+    teammate.context.close()

@@ -1,0 +1,133 @@
+"""Every console route declares who may use it, and each role is refused what it may not do.
+
+The table ``MATRIX`` names each route's minimum role; a test fails when a /console route
+exists that the table (or ``PUBLIC_ROUTES``) does not list, so a new page cannot skip it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+
+from issuer.console.policy import ACCESS_ATTRIBUTE, PUBLIC
+from issuer.models import ROLES
+from tests.issuer.console.conftest import PASSWORD, Console, Provider
+
+#: (method, URL rule) -> the lowest role allowed.
+MATRIX: dict[tuple[str, str], str] = {
+    ("GET", "/console/"): "viewer",
+    ("GET", "/console/team"): "viewer",
+    ("GET", "/console/account/password"): "viewer",
+    ("POST", "/console/account/password"): "viewer",
+    ("GET", "/console/audit"): "owner",
+    ("POST", "/console/team/invite"): "owner",
+    ("POST", "/console/team/members/<int:membership_id>/role"): "owner",
+    ("POST", "/console/team/members/<int:membership_id>/remove"): "owner",
+}
+PUBLIC_ROUTES = {
+    "/console/signin",
+    "/console/signup",
+    "/console/signout",
+    "/console/password/forgot",
+    "/console/password/reset/<token>",
+    "/console/invitations/<token>",
+}
+RANK = {role: len(ROLES) - i for i, role in enumerate(ROLES)}
+
+
+def console_rules(app: Flask) -> list[tuple[str, str, str]]:
+    return [
+        (method, rule.rule, rule.endpoint)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/console")
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
+    ]
+
+
+def test_every_console_route_declares_its_access(app: Flask) -> None:
+    undeclared = []
+    for method, rule, endpoint in console_rules(app):
+        if endpoint == "console.static":
+            continue
+        access = getattr(app.view_functions[endpoint], ACCESS_ATTRIBUTE, None)
+        if access is None:
+            undeclared.append(rule)
+        elif access == PUBLIC:
+            assert rule in PUBLIC_ROUTES, f"{rule} is public but not listed as such"
+        else:
+            assert MATRIX.get((method, rule)) == access, (method, rule, access)
+    assert undeclared == []
+    listed = {rule for _, rule in MATRIX} | PUBLIC_ROUTES
+    served = {rule for _, rule, endpoint in console_rules(app) if endpoint != "console.static"}
+    assert served == listed  # the table names every route, and only served ones
+
+
+def test_a_route_without_a_declared_role_is_refused(app: Flask) -> None:
+    app.add_url_rule("/console/forgotten", endpoint="console.forgotten", view_func=lambda: "open")
+    response = app.test_client().get("/console/forgotten")
+    assert response.status_code == 403
+    assert "declares no role" in response.get_data(as_text=True)
+
+
+def _path(rule: str, membership_id: int) -> str:
+    return rule.replace("<int:membership_id>", str(membership_id))
+
+
+def _viewer_membership(app: Flask, provider: Provider) -> int:
+    from issuer.services.accounts import find_user
+
+    with app.app_context():
+        user = find_user(provider.members["viewer"])
+        assert user is not None
+        return user.memberships[0].id
+
+
+@pytest.mark.parametrize(("method", "rule"), sorted(MATRIX))
+def test_each_role_below_the_minimum_is_refused(
+    app: Flask,
+    provider: Provider,
+    new_console: Callable[[], Console],
+    method: str,
+    rule: str,
+) -> None:
+    needed = MATRIX[(method, rule)]
+    path = _path(rule, _viewer_membership(app, provider))
+    data = {
+        "role": "viewer",
+        "email": "someone@acme.example",
+        "current_password": "wrong",
+        "password": "another password 1",
+    }
+    for role in reversed(ROLES):  # the allowed owner last: its action may remove the viewer
+        console = new_console()
+        assert console.sign_in(provider.members.get(role, provider.owner)).status_code == 302
+        response = console.get(path) if method == "GET" else console.post(path, data)
+        if RANK[role] < RANK[needed]:
+            assert response.status_code == 403, (role, method, path)
+            assert f"needs {needed}" in response.get_data(as_text=True)
+        else:
+            assert response.status_code != 403, (role, method, path)
+
+
+@pytest.mark.parametrize(("method", "rule"), sorted(MATRIX))
+def test_signed_out_visitors_are_sent_to_sign_in(
+    app: Flask, provider: Provider, new_console: Callable[[], Console], method: str, rule: str
+) -> None:
+    console = new_console()
+    path = _path(rule, _viewer_membership(app, provider))
+    response = console.get(path) if method == "GET" else console.post(path, {"role": "owner"})
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/console/signin?next=")
+
+
+def test_owner_nav_shows_the_audit_log_viewer_nav_does_not(
+    provider: Provider, new_console: Callable[[], Console]
+) -> None:
+    assert "Audit log" in provider.console.get("/console/").get_data(as_text=True)
+    viewer = new_console()
+    viewer.sign_in(provider.members["viewer"], PASSWORD)
+    page = viewer.get("/console/team").get_data(as_text=True)
+    assert "Audit log" not in page
+    assert "Invite a teammate" not in page  # the owner's forms are not even shown
