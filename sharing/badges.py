@@ -39,8 +39,8 @@ from credentials.documents.badge_image import default_badge_png, default_badge_s
 from credentials.documents.certificate_model import check_colour
 from credentials.documents.fonts import FONT_LOCK, load_font
 from credentials.documents.png_chunks import PNG_SIGNATURE
-from credentials.documents.svg_sanitise import sanitise_svg
 from credentials.documents.svg_raster import rasterise_svg as _rasterise
+from credentials.documents.svg_sanitise import sanitise_svg
 from credentials.errors import MicrocredError
 
 __all__ = [
