@@ -41,7 +41,8 @@ from credentials.documents.fonts import FONT_LOCK, load_font
 from credentials.documents.png_chunks import PNG_SIGNATURE
 from credentials.documents.svg_raster import rasterise_svg as _rasterise
 from credentials.documents.svg_sanitise import sanitise_svg
-from credentials.errors import MicrocredError
+from credentials.documents.render_pool import RenderPool
+from credentials.errors import MicrocredError, RenderOverloadError
 
 __all__ = [
     "BAD_IMAGE_ERRORS",
@@ -247,7 +248,8 @@ def mark_svg(svg: str, label: str, kind: str) -> str:
 class BadgeImages:
     """PNG and SVG renditions of badge sources, memoised (bounded) per process."""
 
-    def __init__(self, *, size: int = 64) -> None:
+    def __init__(self, *, pool: RenderPool, size: int = 64) -> None:
+        self.pool = pool
         self._memo: Cache[tuple[str, str], bytes] = Cache(size, name="sharing.badge_images")
         self.renders = 0
 
@@ -278,7 +280,12 @@ class BadgeImages:
             return source.data
         if source.kind == "svg":
             try:
-                return rasterise_svg(source.data)
+                # In a renderer process: resvg cannot be stopped once it draws.
+                return self.pool.run(
+                    _rasterise, svg_baking.decode_svg(source.data), size=RASTER_PX
+                )
+            except RenderOverloadError:
+                raise  # busy, not broken: the caller answers 503
             except BAD_IMAGE_ERRORS as exc:
                 logger.warning("could not rasterise a badge SVG (%s); using the default", exc)
         return self._default_png(source)

@@ -166,6 +166,16 @@ def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
         "MICROCRED_QUEUE_URL": environ.get("MICROCRED_QUEUE_URL") or None,  # see platform.queue
         "MICROCRED_QUEUE_NAME": environ.get("MICROCRED_QUEUE_NAME") or "microcred",
         "MICROCRED_BULK_LEASE_SECONDS": env_seconds(environ, "MICROCRED_BULK_LEASE_SECONDS", 60.0),
+        # Rendering budget (credentials.documents.render_pool; docs/DEPLOYMENT.md).
+        "MICROCRED_RENDER_ISOLATED": env_flag(environ, "MICROCRED_RENDER_ISOLATED", default=True),
+        "MICROCRED_RENDER_SECONDS": env_seconds(environ, "MICROCRED_RENDER_SECONDS", 10.0),
+        "MICROCRED_RENDER_MEMORY_MB": env_int(
+            environ, "MICROCRED_RENDER_MEMORY_MB", 1024, minimum=256
+        ),
+        "MICROCRED_RENDER_WORKERS": env_int(environ, "MICROCRED_RENDER_WORKERS", 2, minimum=1),
+        "MICROCRED_RENDER_QUEUE_SECONDS": env_seconds(
+            environ, "MICROCRED_RENDER_QUEUE_SECONDS", 5.0
+        ),
         # flask-smorest: the OpenAPI document lives at /api/v1/openapi.json.
         "API_TITLE": "microcred issuer API",
         "API_VERSION": "v1",
