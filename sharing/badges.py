@@ -39,9 +39,9 @@ from credentials.documents.badge_image import default_badge_png, default_badge_s
 from credentials.documents.certificate_model import check_colour
 from credentials.documents.fonts import FONT_LOCK, load_font
 from credentials.documents.png_chunks import PNG_SIGNATURE
+from credentials.documents.render_pool import RenderPool
 from credentials.documents.svg_raster import rasterise_svg as _rasterise
 from credentials.documents.svg_sanitise import sanitise_svg
-from credentials.documents.render_pool import RenderPool
 from credentials.errors import MicrocredError, RenderOverloadError
 
 __all__ = [
@@ -281,9 +281,7 @@ class BadgeImages:
         if source.kind == "svg":
             try:
                 # In a renderer process: resvg cannot be stopped once it draws.
-                return self.pool.run(
-                    _rasterise, svg_baking.decode_svg(source.data), size=RASTER_PX
-                )
+                return self.pool.run(_rasterise, svg_baking.decode_svg(source.data), size=RASTER_PX)
             except RenderOverloadError:
                 raise  # busy, not broken: the caller answers 503
             except BAD_IMAGE_ERRORS as exc:

@@ -14,13 +14,16 @@ tied up a worker (and its memory) for as long as it liked. Here each render runs
   threaded web worker (a lock held by another thread at the fork would be held forever);
 - run under ``RLIMIT_AS`` (``memory_mb``): an allocation past it fails in the child
   (a ``MemoryError``, or the child dies), never in the web worker;
-- are killed (SIGKILL) when a render has not answered within ``seconds``, and replaced.
+- are killed (SIGKILL) and replaced when a render has used ``seconds`` of CPU time
+  without answering, or has not answered after three times ``seconds`` on the clock.
 
-Who is at fault decides the answer. A render killed at its deadline after using at least
-half of it in CPU time, or one that ran out of memory, asked for too much: the input is
-refused (:class:`RenderBudgetError`, 422). One killed while it got little CPU was starved
-by a busy machine, and no renderer free within ``queue_seconds`` means too many renders at
-once: both are :class:`RenderOverloadError` (503 with Retry-After), and the client retries.
+Who is at fault decides the answer. The budget is CPU time, read from /proc every few tens
+of milliseconds, so a busy machine does not make an ordinary document look hostile: a render
+that used up its CPU budget, or ran out of memory, asked for too much, and the input is
+refused (:class:`RenderBudgetError`, 422). A render that did not get its CPU within three
+times its budget on the clock was starved by a busy machine, and no renderer free within
+``queue_seconds`` means too many renders at once: both are :class:`RenderOverloadError`
+(503 with Retry-After), and the client retries.
 """
 
 from __future__ import annotations
@@ -44,8 +47,8 @@ T = TypeVar("T")
 
 #: Imported once by the fork server, so each renderer starts with them loaded.
 _PRELOAD: Final = ["credentials.documents.pdf", "credentials.documents.svg_raster"]
-#: A render killed with at least this share of its wall budget in CPU was the input's doing.
-_CPU_SHARE: Final = 0.5
+#: A render that has not had its CPU budget after this many times its wall time was starved.
+_WALL_FACTOR: Final = 3.0
 _MIB: Final = 1024 * 1024
 
 
@@ -53,7 +56,7 @@ _MIB: Final = 1024 * 1024
 class RenderBudget:
     """What one render may take; see docs/DEPLOYMENT.md ("Rendering budget")."""
 
-    seconds: float = 10.0  # wall time from hand-over to answer
+    seconds: float = 10.0  # CPU time of one render (the clock allows three times as much)
     memory_mb: int = 1024  # address space of each renderer process
     workers: int = 2  # renderer processes per web process
     queue_seconds: float = 5.0  # wait for a free renderer before answering 503
@@ -171,38 +174,57 @@ class RenderPool:
 
     def _ask(self, renderer: _Renderer, job: tuple[Callable[..., T], tuple[Any, ...], Any]) -> T:
         budget = self.budget
-        cpu_before = _cpu_seconds(renderer.process.pid or 0)
+        pid = renderer.process.pid or 0
+        cpu_before = _cpu_seconds(pid)
         started = time.monotonic()
+        step = min(0.05, budget.seconds / 10)
+        status: str = "lost"
+        value: Any = None
         try:
             renderer.conn.send(job)
-            answered = renderer.conn.poll(budget.seconds)
-            status, value = renderer.conn.recv() if answered else ("timeout", None)
+            while True:
+                if renderer.conn.poll(step):
+                    status, value = renderer.conn.recv()
+                    break
+                status = self._overrun(pid, cpu_before, time.monotonic() - started)
+                if status:
+                    break
         except (EOFError, OSError):
-            status, value = "lost", None
+            status = "lost"
         if status == "ok":
             self.renders += 1
             result: T = value
             return result
-        if status == "error":
+        if status == "error" and isinstance(value, BaseException):
             raise value
-        cpu_after = _cpu_seconds(renderer.process.pid or 0)
         self._replace(renderer)
-        if status == "timeout":
-            used = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
-            if used is not None and used < budget.seconds * _CPU_SHARE:
-                raise RenderOverloadError(
-                    f"the render was not done in {budget.seconds:g} s but had only {used:.1f}"
-                    " s of CPU: the server is busy; retry shortly"
-                )
+        elapsed = time.monotonic() - started
+        if status == "cpu":
             raise RenderBudgetError(
-                f"the document takes more than its budget of {budget.seconds:g} s to render"
+                f"the document takes more than its budget of {budget.seconds:g} s of CPU to render"
+            )
+        if status == "starved":
+            raise RenderOverloadError(
+                f"the render was not done after {elapsed:.1f} s, with less than its"
+                f" {budget.seconds:g} s of CPU: the server is busy; retry shortly"
             )
         # "memory", or the renderer died (the kernel's or the allocator's answer to RLIMIT_AS)
-        elapsed = time.monotonic() - started
         raise RenderBudgetError(
             f"the document needs more than the renderer's {budget.memory_mb} MiB of memory"
             f" (stopped after {elapsed:.1f} s)"
         )
+
+    def _overrun(self, pid: int, cpu_before: float | None, elapsed: float) -> str:
+        """ "cpu" once the render has had its budget of CPU time (the input asks too much,
+        however busy the machine); "starved" once the wall clock passes the budget
+        ``_WALL_FACTOR`` times over without that (the machine is too busy); else ""."""
+        seconds = self.budget.seconds
+        cpu_now = _cpu_seconds(pid)
+        if cpu_before is None or cpu_now is None:  # no /proc: wall time is all there is
+            return "cpu" if elapsed >= seconds else ""
+        if cpu_now - cpu_before >= seconds:
+            return "cpu"
+        return "starved" if elapsed >= seconds * _WALL_FACTOR else ""
 
     def close(self) -> None:
         """Stop every renderer (the pool starts new ones if used again)."""
