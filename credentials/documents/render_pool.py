@@ -56,7 +56,7 @@ _MIB: Final = 1024 * 1024
 class RenderBudget:
     """What one render may take; see docs/DEPLOYMENT.md ("Rendering budget")."""
 
-    seconds: float = 10.0  # CPU time of one render (the clock allows three times as much)
+    seconds: float = 5.0  # CPU time of one render (the clock allows three times as much)
     memory_mb: int = 1024  # address space of each renderer process
     workers: int = 2  # renderer processes per web process
     queue_seconds: float = 5.0  # wait for a free renderer before answering 503
@@ -151,6 +151,10 @@ class RenderPool:
                 f"every renderer is busy ({self.budget.workers} per process); retry shortly"
             ) from None
         try:
+            if renderer is not None and not renderer.process.is_alive():
+                # Died while idle (the OOM killer, an operator): not this document's doing.
+                self._replace(renderer)
+                renderer = None
             if renderer is None:
                 renderer = self._start()
             return self._ask(renderer, (func, args, kwargs))

@@ -168,7 +168,7 @@ def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
         "MICROCRED_BULK_LEASE_SECONDS": env_seconds(environ, "MICROCRED_BULK_LEASE_SECONDS", 60.0),
         # Rendering budget (credentials.documents.render_pool; docs/DEPLOYMENT.md).
         "MICROCRED_RENDER_ISOLATED": env_flag(environ, "MICROCRED_RENDER_ISOLATED", default=True),
-        "MICROCRED_RENDER_SECONDS": env_seconds(environ, "MICROCRED_RENDER_SECONDS", 10.0),
+        "MICROCRED_RENDER_SECONDS": env_seconds(environ, "MICROCRED_RENDER_SECONDS", 5.0),
         "MICROCRED_RENDER_MEMORY_MB": env_int(
             environ, "MICROCRED_RENDER_MEMORY_MB", 1024, minimum=256
         ),

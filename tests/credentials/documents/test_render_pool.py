@@ -119,3 +119,14 @@ def test_apps_with_the_same_budget_share_one_pool() -> None:
     budget = RenderBudget(seconds=7.0)
     assert shared_pool(budget) is shared_pool(RenderBudget(seconds=7.0))
     assert shared_pool(budget) is not shared_pool(RenderBudget(seconds=8.0))
+
+
+def test_a_renderer_that_died_while_idle_is_replaced_without_blaming_the_next_render(
+    pool: RenderPool,
+) -> None:
+    first = pool.run(spin, 0.0)
+    os.kill(first, 9)
+    time.sleep(0.2)
+    second = pool.run(spin, 0.0)
+    assert second != first
+    assert pool.replaced == 1
