@@ -14,6 +14,9 @@ tied up a worker (and its memory) for as long as it liked. Here each render runs
   threaded web worker (a lock held by another thread at the fork would be held forever);
 - run under ``RLIMIT_AS`` (``memory_mb``): an allocation past it fails in the child
   (a ``MemoryError``, or the child dies), never in the web worker;
+- import the web process's main module again when they start, as every ``multiprocessing``
+  child does: a script that renders must keep its top level under
+  ``if __name__ == "__main__":`` (gunicorn, the ``microcred`` command and pytest do);
 - are killed (SIGKILL) and replaced when a render has used ``seconds`` of CPU time
   without answering, or has not answered after three times ``seconds`` on the clock.
 
@@ -28,6 +31,7 @@ times its budget on the clock was starved by a busy machine, and no renderer fre
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -44,6 +48,7 @@ from credentials.errors import MicrocredError, RenderBudgetError, RenderOverload
 __all__ = ["RenderBudget", "RenderPool", "shared_pool"]
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 #: Imported once by the fork server, so each renderer starts with them loaded.
 _PRELOAD: Final = ["credentials.documents.pdf", "credentials.documents.svg_raster"]
@@ -212,10 +217,18 @@ class RenderPool:
                 f"the render was not done after {elapsed:.1f} s, with less than its"
                 f" {budget.seconds:g} s of CPU: the server is busy; retry shortly"
             )
-        # "memory", or the renderer died (the kernel's or the allocator's answer to RLIMIT_AS)
+        if status == "memory":
+            raise RenderBudgetError(
+                f"the document needs more than the renderer's {budget.memory_mb} MiB of memory"
+                f" (stopped after {elapsed:.1f} s)"
+            )
+        # Died without an answer: how a C library fails an allocation under RLIMIT_AS
+        # (abort, segfault), so the input's doing as a rule; the log keeps the exit code.
+        code = renderer.process.exitcode
+        logger.warning("renderer %s stopped during a render (exit code %s)", pid, code)
         raise RenderBudgetError(
-            f"the document needs more than the renderer's {budget.memory_mb} MiB of memory"
-            f" (stopped after {elapsed:.1f} s)"
+            f"the renderer stopped while drawing the document (exit code {code}, after"
+            f" {elapsed:.1f} s; its memory budget is {budget.memory_mb} MiB)"
         )
 
     def _overrun(self, pid: int, cpu_before: float | None, elapsed: float) -> str:
