@@ -196,6 +196,30 @@ class NoEmbeddedCredentialError(InvalidInputError):
     http_status = 422
 
 
+class UnsafeImageError(InvalidInputError):
+    """An uploaded image that cannot be made safe to serve: not an image, entity
+    declarations, a ``<use>`` bomb, a size no viewer should allocate."""
+
+    code = "image_refused"
+    http_status = 422
+
+
+class RenderBudgetError(InvalidInputError):
+    """A document whose render ran past its time or memory budget: the input asks for more
+    work than a certificate or badge may take. Its result, if any, is not used."""
+
+    code = "render_budget_exceeded"
+    http_status = 422
+
+
+class RenderOverloadError(MicrocredError):
+    """No renderer was free in time: the service is busy, not the input bad; retry."""
+
+    code = "render_overloaded"
+    http_status = 503
+    retry_after_seconds = 5
+
+
 class PayloadTooLargeError(InvalidInputError):
     """An upload or request body over the configured limit."""
 

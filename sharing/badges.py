@@ -4,7 +4,9 @@ A micro-certification's ``image`` is stored as a PNG or SVG ``data:`` URI, or as
 URL (see ``issuer.schemas.common``). Both formats are served whatever was uploaded:
 
 - PNG uploaded → the SVG wraps it in an ``<image>`` element;
-- SVG uploaded → the PNG is rasterised in-process by resvg
+- SVG uploaded → served as the allowlist sanitiser rebuilds it
+  (:mod:`credentials.documents.svg_sanitise`, on read as well as at upload); the PNG is
+  rasterised by resvg
   (:mod:`credentials.documents.svg_raster`: nothing is fetched or read, only ``data:``
   images resolve; bounded work and a time budget), else the default badge;
 - nothing, an https URL (never fetched while serving), or an image that cannot be read →
@@ -37,9 +39,10 @@ from credentials.documents.badge_image import default_badge_png, default_badge_s
 from credentials.documents.certificate_model import check_colour
 from credentials.documents.fonts import FONT_LOCK, load_font
 from credentials.documents.png_chunks import PNG_SIGNATURE
-from credentials.documents.svg_raster import check_svg
+from credentials.documents.render_pool import RenderPool
 from credentials.documents.svg_raster import rasterise_svg as _rasterise
-from credentials.errors import MicrocredError
+from credentials.documents.svg_sanitise import sanitise_svg
+from credentials.errors import MicrocredError, RenderOverloadError
 
 __all__ = [
     "BAD_IMAGE_ERRORS",
@@ -123,24 +126,23 @@ def _decode_data_uri(uri: str) -> tuple[SourceKind, bytes] | None:
         )
     except (binascii.Error, ValueError):
         return None
-    usable = 0 < len(data) <= _MAX_IMAGE_BYTES and (
-        data.startswith(PNG_SIGNATURE) if kind == "png" else _parses_as_svg(data)
-    )
-    return (kind, data) if usable else None
+    if not 0 < len(data) <= _MAX_IMAGE_BYTES:
+        return None
+    if kind == "png":
+        return (kind, data) if data.startswith(PNG_SIGNATURE) else None
+    sanitised = _sanitised_svg(data)
+    return (kind, sanitised) if sanitised is not None else None
 
 
-def _parses_as_svg(data: bytes) -> bool:
-    """Whether the upload is an SVG document our baking parser accepts (well-formed, an
-    ``<svg>`` root, no DOCTYPE) and the rasteriser would draw (nothing outside itself,
-    bounded work) — checked before resvg or a browser ever sees it, so the PNG and the SVG
-    badge fall back to the default together."""
+def _sanitised_svg(data: bytes) -> bytes | None:
+    """The upload through the allowlist sanitiser (the same as at upload, so rows stored
+    before it existed, or written by another path, are served sanitised too); None when it
+    cannot be made safe or would not draw within the limits — checked before resvg or a
+    browser ever sees it, so the PNG and the SVG badge fall back to the default together."""
     try:
-        text = svg_baking.decode_svg(data)
-        svg_baking.bake(text, "{}")
-        check_svg(text)
+        return sanitise_svg(data).encode("utf-8")
     except MicrocredError:
-        return False
-    return True
+        return None
 
 
 def badge_source(
@@ -246,7 +248,8 @@ def mark_svg(svg: str, label: str, kind: str) -> str:
 class BadgeImages:
     """PNG and SVG renditions of badge sources, memoised (bounded) per process."""
 
-    def __init__(self, *, size: int = 64) -> None:
+    def __init__(self, *, pool: RenderPool, size: int = 64) -> None:
+        self.pool = pool
         self._memo: Cache[tuple[str, str], bytes] = Cache(size, name="sharing.badge_images")
         self.renders = 0
 
@@ -277,7 +280,10 @@ class BadgeImages:
             return source.data
         if source.kind == "svg":
             try:
-                return rasterise_svg(source.data)
+                # In a renderer process: resvg cannot be stopped once it draws.
+                return self.pool.run(_rasterise, svg_baking.decode_svg(source.data), size=RASTER_PX)
+            except RenderOverloadError:
+                raise  # busy, not broken: the caller answers 503
             except BAD_IMAGE_ERRORS as exc:
                 logger.warning("could not rasterise a badge SVG (%s); using the default", exc)
         return self._default_png(source)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -23,11 +24,14 @@ from credentials.documents.certificate_model import (
     CertificateData,
     CertificateProject,
 )
+from credentials.documents.svg_sanitise import sanitise_data_uri
 from credentials.errors import MicrocredError
 from credentials.ob3 import CredentialSummary, summarize
 
 if TYPE_CHECKING:
     from sharing.interfaces import ProjectView, ProviderView, StoredCredential
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "branding_digest",
@@ -87,6 +91,14 @@ def _logo_data_uri(value: str | None) -> str | None:
     while rendering (certificates render offline), so they are left out."""
     if not value or not value.startswith("data:image/"):
         return None
+    if value.startswith("data:image/svg+xml"):
+        # WeasyPrint draws an SVG logo itself: a row stored before the sanitiser (or by
+        # another path) could hold a <use> bomb that keeps a render busy for minutes.
+        try:
+            return sanitise_data_uri(value)
+        except MicrocredError as exc:
+            logger.warning("provider logo left out of the certificate: %s", exc.message)
+            return None
     header, _, payload = value.partition(",")
     if ";base64" in header:
         return value

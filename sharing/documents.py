@@ -32,6 +32,8 @@ from credentials.caching import Cache
 from credentials.documents.baking import bake_png, bake_svg
 from credentials.documents.certificate_model import Branding
 from credentials.documents.pdf import render_certificate_pdf, template_fingerprint
+from credentials.documents.render_pool import RenderPool
+from credentials.errors import RenderOverloadError
 from sharing.badges import (
     BAD_IMAGE_ERRORS,
     BadgeImages,
@@ -200,8 +202,10 @@ class DocumentService:
         badges: BadgeImages,
         fingerprint: TemplateFingerprint,
         base_url: str,
+        pool: RenderPool,
     ) -> None:
         self.cache = cache
+        self.pool = pool
         self.badges = badges
         self.fingerprint = fingerprint
         self.base_url = base_url
@@ -269,7 +273,9 @@ class DocumentService:
                 status_label=state.label,
                 branding=branding,
             )
-            pdf = render_certificate_pdf(
+            # In a renderer process, under the time and memory budget (render_pool).
+            pdf = self.pool.run(
+                render_certificate_pdf,
                 data,
                 credential_json=document,
                 templates_dir=self.fingerprint.templates_dir,
@@ -290,6 +296,8 @@ class DocumentService:
         def render() -> bytes:
             try:
                 body = self._bake(issued, fmt, source, state)
+            except RenderOverloadError:
+                raise  # busy, not broken: never cache the default in its place
             except BAD_IMAGE_ERRORS as exc:
                 # The uploaded image is not a PNG/SVG we can bake into: use the default.
                 logger.warning("badge image of %s unusable (%s); default used", issued.id, exc)
@@ -325,6 +333,8 @@ class DocumentService:
         )
         try:
             return self._image(source, fmt)
+        except RenderOverloadError:
+            raise
         except BAD_IMAGE_ERRORS as exc:
             logger.warning("image of %s unusable (%s); default used", certification.id, exc)
             return self._image(_default_of(source), fmt)

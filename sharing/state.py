@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from flask import current_app
 
+from credentials.documents.render_pool import RenderBudget, RenderPool, shared_pool
 from credentials.errors import ConfigurationError
 from credentials.verify import Verifier
 from microcred.platform.refusals import NotFoundError
@@ -61,6 +62,28 @@ def _number(config: Mapping[str, Any], name: str, kind: type[int] | type[float])
     return value
 
 
+def render_pool(config: Mapping[str, Any]) -> RenderPool:
+    """The renderers for this budget (settings in microcred.platform.config), shared by
+    every app of this process with the same settings."""
+    default = RenderBudget()  # for an app built without the platform's config
+    settings = {
+        "MICROCRED_RENDER_SECONDS": default.seconds,
+        "MICROCRED_RENDER_MEMORY_MB": default.memory_mb,
+        "MICROCRED_RENDER_WORKERS": default.workers,
+        "MICROCRED_RENDER_QUEUE_SECONDS": default.queue_seconds,
+        "MICROCRED_RENDER_ISOLATED": default.isolated,
+    }
+    settings.update((key, config[key]) for key in settings if config.get(key) is not None)
+    budget = RenderBudget(
+        seconds=_number(settings, "MICROCRED_RENDER_SECONDS", float),
+        memory_mb=_number(settings, "MICROCRED_RENDER_MEMORY_MB", int),
+        workers=_number(settings, "MICROCRED_RENDER_WORKERS", int),
+        queue_seconds=_number(settings, "MICROCRED_RENDER_QUEUE_SECONDS", float),
+        isolated=bool(settings["MICROCRED_RENDER_ISOLATED"]),
+    )
+    return shared_pool(budget)
+
+
 def build_sharing(app: Flask, sources: SharingSources) -> Sharing:
     config = app.config
     cache_dir = config.get("MICROCRED_DOCUMENT_CACHE_DIR") or Path(app.instance_path) / "documents"
@@ -74,9 +97,11 @@ def build_sharing(app: Flask, sources: SharingSources) -> Sharing:
         str(config["MICROCRED_CERTIFICATE_TEMPLATE"]),
         check_seconds=_number(config, "MICROCRED_TEMPLATE_CHECK_SECONDS", float),
     )
+    pool = render_pool(config)
     documents = DocumentService(
         cache=cache,
-        badges=BadgeImages(),
+        badges=BadgeImages(pool=pool),
+        pool=pool,
         fingerprint=fingerprint,
         base_url=str(config["MICROCRED_BASE_URL"]),
     )

@@ -14,6 +14,9 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from credentials.documents.svg_raster import rasterise_svg
+from credentials.documents.svg_sanitise import decode_svg_data_uri, sanitise_data_uri
+from credentials.errors import MicrocredError
 from issuer.services.issuers import SLUG_PATTERN
 
 #: DID syntax (DID Core §3.1): did:<method>:<method-specific-id>.
@@ -128,9 +131,39 @@ def _metadata(kwargs: dict[str, Any], **defaults: Any) -> dict[str, Any]:
     return {**defaults, **kwargs.pop("metadata", {})}
 
 
+#: The side uploads are drawn at to prove they draw within the budget (the badge's size).
+_PROBE_PX = 400
+
+
+class SanitisedImage(fields.String):
+    """An image field whose SVG uploads are stored sanitised (see ISSUING.md, "Images").
+
+    An SVG ``data:`` URI goes through ``credentials.documents.svg_sanitise`` (an allowlist:
+    no scripts, handlers or outside references; no entities; the rasteriser's limits) and
+    is drawn once at badge size within the render budget, so a bomb or an image too costly
+    to draw is refused here (422, naming the problem) rather than at every badge request.
+    The stored value is the sanitised SVG as a base64 ``data:`` URI.
+    """
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        _check_image(text)
+        try:
+            clean = sanitise_data_uri(text)
+            if clean is not text:
+                rasterise_svg(decode_svg_data_uri(clean), size=_PROBE_PX)
+        except MicrocredError as exc:
+            raise ma.ValidationError(exc.message.replace("SVG badge image", "SVG image")) from None
+        return clean
+
+
 def image_field(**kwargs: Any) -> fields.String:
-    metadata = _metadata(kwargs, description="PNG/SVG data: URI or https URL", format="uri")
-    return fields.String(validate=_check_image, metadata=metadata, **kwargs)
+    metadata = _metadata(
+        kwargs,
+        description="PNG/SVG data: URI or https URL; an SVG is stored sanitised",
+        format="uri",
+    )
+    return SanitisedImage(metadata=metadata, **kwargs)
 
 
 def did_field(**kwargs: Any) -> fields.String:

@@ -192,6 +192,16 @@ def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
         "MICROCRED_CONSOLE_SESSION_HOURS": env_int(
             environ, "MICROCRED_CONSOLE_SESSION_HOURS", 12, minimum=1
         ),
+        # Rendering budget (credentials.documents.render_pool; docs/DEPLOYMENT.md).
+        "MICROCRED_RENDER_ISOLATED": env_flag(environ, "MICROCRED_RENDER_ISOLATED", default=True),
+        "MICROCRED_RENDER_SECONDS": env_seconds(environ, "MICROCRED_RENDER_SECONDS", 5.0),
+        "MICROCRED_RENDER_MEMORY_MB": env_int(
+            environ, "MICROCRED_RENDER_MEMORY_MB", 1024, minimum=256
+        ),
+        "MICROCRED_RENDER_WORKERS": env_int(environ, "MICROCRED_RENDER_WORKERS", 2, minimum=1),
+        "MICROCRED_RENDER_QUEUE_SECONDS": env_seconds(
+            environ, "MICROCRED_RENDER_QUEUE_SECONDS", 5.0
+        ),
         # flask-smorest: the OpenAPI document lives at /api/v1/openapi.json.
         "API_TITLE": "microcred issuer API",
         "API_VERSION": "v1",

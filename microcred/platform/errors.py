@@ -177,6 +177,9 @@ def _headers_for(exc: MicrocredError) -> dict[str, str]:
         headers["WWW-Authenticate"] = challenge
     if getattr(exc, "close_connection", False):  # the rest of the body was never read
         headers["Connection"] = "close"
+    retry_after = getattr(exc, "retry_after_seconds", None)
+    if retry_after:  # a 503 for a busy server: when to come back
+        headers["Retry-After"] = str(int(retry_after))
     return headers
 
 
