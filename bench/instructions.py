@@ -9,7 +9,7 @@ through the Flask test client (the WSGI app, rate limits off, SQLite in WAL mode
 ``valgrind --tool=cachegrind --cache-sim=no`` counts its instructions once with ``N``
 requests and once with none, and the figure is ``(I(N) − I(0)) / N``: start-up, imports
 and the world's set-up cancel out. Start-up's objects are frozen out of the garbage
-collector's way first (``gc.freeze()``), so the figure repeats to within about 0.5 %.
+collector's way first (``gc.freeze()``), so runs of one tree agree to within about 1 %.
 
 Operations:
 
