@@ -32,6 +32,7 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -83,14 +84,16 @@ class Service:
     def log_text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
-    def stop(self, sig: signal.Signals = signal.SIGTERM, wait: float = 15.0) -> None:
-        """Signal the whole process group; SIGKILL whatever is left after ``wait`` s."""
+    def send(self, sig: signal.Signals) -> None:
+        """Signal the whole process group (a gunicorn master and its workers)."""
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, sig)
-        try:
+
+    def stop(self, sig: signal.Signals = signal.SIGTERM, wait: float = 15.0) -> None:
+        """Signal the whole process group; SIGKILL whatever is left after ``wait`` s."""
+        self.send(sig)
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=wait)
-        except subprocess.TimeoutExpired:
-            pass
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)  # gunicorn's workers too
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -107,7 +110,9 @@ class Stack:
     workers_count: int = 2
     #: Extra environment for every process (rate limits, lease length, …).
     extra_env: dict[str, str] = field(default_factory=dict)
-    database: str = field(default_factory=lambda: f"microcred_stack_{os.getpid()}_{secrets.token_hex(3)}")
+    database: str = field(
+        default_factory=lambda: f"microcred_stack_{os.getpid()}_{secrets.token_hex(3)}"
+    )
     webs: list[Service] = field(default_factory=list)
     workers: list[Service] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
@@ -162,18 +167,29 @@ class Stack:
             **self.extra_env,
         }
         self.cli("init")
-        created = self.cli("issuers", "create", SLUG, "--name", "Stack Academy", "--json")
-        self.issuer = json.loads(created[created.index("{") :])
-        for index, port in enumerate(self._ports):
-            self.webs.append(self._start_web(index, port))
-        for index in range(self.workers_count):
-            self.workers.append(self.start_worker(index))
+        # The rest starts at once (each process imports the app for seconds), then is
+        # waited for: the provider's creation, the web processes, the queue workers.
+        with ThreadPoolExecutor(max_workers=1) as background:
+            created = background.submit(
+                self.cli, "issuers", "create", SLUG, "--name", "Stack Academy", "--json"
+            )
+            for index, port in enumerate(self._ports):
+                self.webs.append(self._start_web(index, port))
+            for index in range(self.workers_count):
+                self.workers.append(self.start_worker(index, wait=False))
+            output = created.result()
+        self.issuer = json.loads(output[output.index("{") :])
         for web in self.webs:
             self._wait_ready(web)
+        for worker in self.workers:
+            self._wait_started(worker)
 
     def close(self) -> None:
         """Stop every process (their whole groups), Redis, and drop the database."""
-        for service in [*self.workers, *self.webs]:
+        services = [*self.workers, *self.webs]
+        for service in services:  # all asked at once; each then gets its grace period
+            service.send(signal.SIGTERM)
+        for service in services:
             service.stop()
         self.redis.kill()
         if self._database_created:
@@ -220,17 +236,21 @@ class Stack:
         process = self._spawn(role, [*command, "microcred.wsgi:app"], env)
         return Service(role, process, self.workdir / f"{role}.log", port)
 
-    def start_worker(self, index: int) -> Service:
+    def start_worker(self, index: int, *, wait: bool = True) -> Service:
         role = f"worker-{index}"
         env = {**self.env, "MICROCRED_INSTANCE_PATH": str(self.workdir / f"instance-{role}")}
         command = [str(VENV_BIN / "microcred"), "worker", "--workers", "1"]
         service = Service(role, self._spawn(role, command, env), self.workdir / f"{role}.log")
-        deadline = time.monotonic() + 60
-        while "microcred worker:" not in service.log_text():
-            if not service.alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"{role} did not start:\n{service.log_text()[-3000:]}")
-            time.sleep(0.1)
+        if wait:
+            self._wait_started(service)
         return service
+
+    def _wait_started(self, worker: Service) -> None:
+        deadline = time.monotonic() + 90
+        while "microcred worker:" not in worker.log_text():
+            if not worker.alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"{worker.role} did not start:\n{worker.log_text()[-3000:]}")
+            time.sleep(0.1)
 
     def _wait_ready(self, web: Service) -> None:
         deadline = time.monotonic() + 90
@@ -264,7 +284,9 @@ class Stack:
     # --- the database --------------------------------------------------------------------------
 
     def _admin_sql(self, statement: str) -> None:
-        engine = sa.create_engine(self._admin, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+        engine = sa.create_engine(
+            self._admin, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+        )
         try:
             with engine.connect() as connection:
                 connection.exec_driver_sql(statement)
