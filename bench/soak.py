@@ -25,8 +25,11 @@ for any process (the first quarter is warm-up: imports finish, pools and bounded
 fill).
 
 Environment: ``SOAK_SECONDS`` (600), ``SOAK_THREADS`` (4), ``SOAK_SAMPLE_SECONDS`` (30,
-or an eighth of a shorter run), ``WEB_CONCURRENCY`` (1), and the PostgreSQL server
-``TEST_DATABASE_URL`` / ``SOAK_DATABASE_URL`` (else postgres@127.0.0.1:5432).
+or an eighth of a shorter run), ``WEB_CONCURRENCY`` (1), ``SOAK_MIX`` (one operation
+alone for sizing figures, ``SOAK_MIX=verify``; default the mix above), and the PostgreSQL
+server ``TEST_DATABASE_URL`` / ``SOAK_DATABASE_URL`` (else postgres@127.0.0.1:5432).
+It also prints the web workers' requests per CPU-second, the steadier figure on a
+machine shared with other work.
 """
 
 from __future__ import annotations
@@ -34,42 +37,23 @@ from __future__ import annotations
 import os
 import random
 import shutil
-import statistics
 import sys
 import tempfile
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.soak_report import Sample, Tally, cpu_per_request, report, verdict
 from bench.stack import Http, Stack, rss_kib
 
-OPERATIONS = ("issue", "freelancer", "verify", "pdf", "bulk", "revoke")
 #: The mix: relative weights of what a thread does next.
 WEIGHTS = {"verify": 55, "issue": 20, "pdf": 12, "revoke": 5, "bulk": 3}
 BULK_ROWS = 10
-#: Memory is flat when no process's last-quarter median RSS exceeds its second-quarter
-#: median by more than this. Why 10 %: a Python process's RSS moves by a few MiB as
-#: pymalloc arenas and glibc heaps are taken and given back, about 5 % of a ~100 MiB web
-#: worker, so a tighter bound would flag noise; a leak of 1 KiB per request at the ~20
-#: requests/s a web worker serves here grows 5 minutes x 20/s x 1 KiB = 6 MiB between the
-#: two quarters' midpoints of a 10-minute run, and more per request fails it.
-FLAT_PERCENT = 10.0
 LIMITS = "100000 per minute"
-
-
-@dataclass
-class Tally:
-    """Latencies and outcomes of one operation, shared by the client threads."""
-
-    seconds: list[float] = field(default_factory=list)
-    server_errors: int = 0
-    unexpected: int = 0
-    failed: int = 0
-    examples: list[str] = field(default_factory=list)
 
 
 class Load:
@@ -199,9 +183,9 @@ class Load:
                 self.jobs.append(str(job["id"]))
 
 
-def _client(load: Load, stop: threading.Event, seed: int) -> None:
+def _client(load: Load, stop: threading.Event, seed: int, mix: dict[str, int]) -> None:
     chooser = random.Random(seed)
-    names, weights = list(WEIGHTS), list(WEIGHTS.values())
+    names, weights = list(mix), list(mix.values())
     webs = [web.url for web in load.stack.webs]
     http = Http()
     turn = seed
@@ -231,16 +215,14 @@ def _machine_busy() -> tuple[float, float]:
     return (sum(values) - values[3] - values[4]) / tick, sum(values) / tick
 
 
-@dataclass
-class Sample:
-    at: float
-    rss: dict[str, int]  # role -> KiB
-    connections: int
-    load1: float
-
-
 def _sample(
-    stack: Stack, started: float, cpu: dict[int, float], baseline: dict[int, float], first: bool
+    stack: Stack,
+    started: float,
+    cpu: dict[int, float],
+    baseline: dict[int, float],
+    roles: dict[str, int],
+    *,
+    first: bool,
 ) -> Sample:
     """RSS of every process now; ``cpu`` gets each one's CPU seconds so far (``baseline``
     what they had used when the load started, start-up included)."""
@@ -249,27 +231,13 @@ def _sample(
         if pid:
             cpu[pid] = max(cpu.get(pid, 0.0), _cpu_seconds(pid))
             baseline.setdefault(pid, cpu[pid] if first else 0.0)
+    for role, pid in pids.items():
+        roles[role] = pid
     rss = {role: kib for role, pid in pids.items() if (kib := rss_kib(pid)) is not None}
     query = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
     connections = int(stack.sql(query)[0][0]) - 1  # not this query's own
     load1 = float(Path("/proc/loadavg").read_text().split()[0])
     return Sample(time.monotonic() - started, rss, connections, load1)
-
-
-def _quarter_medians(samples: list[Sample], role: str) -> tuple[float, float] | None:
-    values = [s.rss[role] for s in samples if role in s.rss]
-    if len(values) < 8:
-        return None
-    q = len(values) // 4
-    return statistics.median(values[q : 2 * q]), statistics.median(values[-q:])
-
-
-# --- the run -----------------------------------------------------------------------------------
-
-
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 @dataclass
@@ -279,14 +247,18 @@ class Result:
     elapsed: float
     bulk_ok: bool
     cpu_note: str
+    #: CPU seconds each process used while the load ran, by role.
+    cpu: dict[str, float]
 
 
 def soak(
     stack: Stack,
     seconds: float,
+    *,
     threads: int,
     sample_every: float,
     client_headers: Callable[[], dict[str, str]] | None = None,
+    mix: dict[str, int] | None = None,
 ) -> Result:
     """Run the mix against a started stack for ``seconds``; then wait for the bulk jobs.
     ``client_headers``: extra headers per request (the scale-out test gives each request
@@ -311,19 +283,21 @@ def soak(
     load.tallies.clear()
     stop = threading.Event()
     clients = [
-        threading.Thread(target=_client, args=(load, stop, n), daemon=True) for n in range(threads)
+        threading.Thread(target=_client, args=(load, stop, n, mix or WEIGHTS), daemon=True)
+        for n in range(threads)
     ]
     cpu: dict[int, float] = {}
     baseline: dict[int, float] = {}
+    roles: dict[str, int] = {}
     busy0, total0 = _machine_busy()
     own0 = sum(os.times()[:2])
     started = time.monotonic()
-    samples = [_sample(stack, started, cpu, baseline, first=True)]
+    samples = [_sample(stack, started, cpu, baseline, roles, first=True)]
     for client in clients:
         client.start()
     while (left := started + seconds - time.monotonic()) > 0:
         time.sleep(min(sample_every, left))
-        samples.append(_sample(stack, started, cpu, baseline, first=False))
+        samples.append(_sample(stack, started, cpu, baseline, roles, first=False))
     stop.set()
     for client in clients:
         client.join(timeout=120)
@@ -339,10 +313,17 @@ def soak(
         f"other sessions) {(busy - stack_cpu - own) / elapsed:.2f}"
     )
     bulk_ok = _bulk_settled(stack, load)
-    return Result(load, samples, elapsed, bulk_ok, cpu_note)
+    used = {role: cpu[pid] - baseline.get(pid, 0.0) for role, pid in roles.items() if pid in cpu}
+    return Result(load, samples, elapsed, bulk_ok, cpu_note, used)
 
 
-def run(seconds: float, threads: int, sample_every: float, web_concurrency: int) -> int:
+def run(
+    seconds: float,
+    threads: int,
+    sample_every: float,
+    web_concurrency: int,
+    mix: dict[str, int] | None = None,
+) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="microcred-soak-"))
     env = {
         "MICROCRED_PUBLIC_RATELIMIT": LIMITS,
@@ -358,10 +339,13 @@ def run(seconds: float, threads: int, sample_every: float, web_concurrency: int)
                 f"{stack.database}, private Redis :{stack.redis.port}",
                 flush=True,
             )
-            result = soak(stack, seconds, threads, sample_every)
-            _report(result)
+            if mix:
+                print(f"# mix: {mix}")
+            result = soak(stack, seconds, threads=threads, sample_every=sample_every, mix=mix)
+            report(result.load.tallies, result.samples, result.elapsed)
             print(result.cpu_note)
-            return _verdict(result)
+            cpu_per_request(result.load.tallies, result.cpu)
+            return verdict(result.load.tallies, result.samples, result.bulk_ok)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -392,72 +376,21 @@ def _bulk_settled(stack: Stack, load: Load) -> bool:
     return states.get("completed", 0) == len(jobs) and doubled == 0 and set(rows) <= {"issued"}
 
 
-def _report(result: Result) -> None:
-    load, samples, elapsed = result.load, result.samples, result.elapsed
-    print(
-        f"\n{'operation':<11}{'count':>8}{'per s':>8}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}"
-        f"{'5xx':>6}{'other':>7}{'failed':>8}"
-    )
-    for op in OPERATIONS:
-        tally = load.tallies.get(op)
-        if tally is None or not tally.seconds:
-            continue
-        ms = [s * 1000 for s in tally.seconds]
-        print(
-            f"{op:<11}{len(ms):>8}{len(ms) / elapsed:>8.1f}{_percentile(ms, 0.5):>9.1f}"
-            f"{_percentile(ms, 0.99):>9.1f}{max(ms):>9.1f}{tally.server_errors:>6}"
-            f"{tally.unexpected:>7}{tally.failed:>8}"
-            + (f"  e.g. {', '.join(tally.examples)}" if tally.examples else "")
-        )
-    total = sum(len(t.seconds) for t in load.tallies.values())
-    print(f"{'all':<11}{total:>8}{total / elapsed:>8.1f}")
-    roles = sorted({role for s in samples for role in s.rss}, key=lambda r: (r[:3], r))
-    print(
-        "\nRSS in MiB over time (web-N: gunicorn master, web-N/1: its worker; "
-        "worker-N: queue worker); pg: the database's connections; load: 1-min load average"
-    )
-    print(f"{'t s':>6}" + "".join(f"{role:>10}" for role in roles) + f"{'pg':>5}{'load':>6}")
-    for s in samples:
-        cells = "".join(
-            f"{s.rss[role] / 1024:>10.1f}" if role in s.rss else f"{'-':>10}" for role in roles
-        )
-        print(f"{s.at:>6.0f}{cells}{s.connections:>5}{s.load1:>6.1f}")
-
-
-def _verdict(result: Result) -> int:
-    load, samples, bulk_ok = result.load, result.samples, result.bulk_ok
-    server_errors = sum(t.server_errors for t in load.tallies.values())
-    failed = sum(t.failed for t in load.tallies.values())
-    roles = sorted({role for s in samples for role in s.rss})
-    growth: dict[str, float] = {}
-    for role in roles:
-        medians = _quarter_medians(samples, role)
-        if medians is not None:
-            growth[role] = 100 * (medians[1] - medians[0]) / medians[0]
-    flat = all(g <= FLAT_PERCENT for g in growth.values())
-    if growth:
-        worst = max(growth, key=lambda r: growth[r])
-        memory = (
-            f"memory {'flat' if flat else 'GROWING'} (last-quarter vs second-quarter "
-            f"median RSS, largest change {growth[worst]:+.1f}% in {worst}; bound "
-            f"+{FLAT_PERCENT:.0f}%)"
-        )
-    else:
-        memory = "memory not judged (fewer than 8 samples)"
-    ok = server_errors == 0 and failed == 0 and flat and bulk_ok
-    print(
-        f"\nverdict: {'PASS' if ok else 'FAIL'}: {server_errors} 5xx, {failed} failed "
-        f"requests, {memory}, bulk {'exactly once' if bulk_ok else 'NOT exactly once'}"
-    )
-    return 0 if ok else 1
-
-
 def main() -> None:
     seconds = float(os.environ.get("SOAK_SECONDS", "600"))
     threads = int(os.environ.get("SOAK_THREADS", "4"))
     sample_every = float(os.environ.get("SOAK_SAMPLE_SECONDS", min(30.0, max(1.0, seconds / 8))))
     web_concurrency = int(os.environ.get("WEB_CONCURRENCY", "1"))
-    sys.exit(run(seconds, threads, sample_every, web_concurrency))
+    # SOAK_MIX=verify or SOAK_MIX=verify=3,pdf=1: one operation alone, for sizing figures.
+    mix = {
+        name: int(weight or 1)
+        for name, _, weight in (p.partition("=") for p in os.environ.get("SOAK_MIX", "").split(","))
+        if name
+    }
+    unknown = set(mix) - set(WEIGHTS)
+    if unknown:
+        sys.exit(f"SOAK_MIX: unknown operation(s) {sorted(unknown)}; use {sorted(WEIGHTS)}")
+    sys.exit(run(seconds, threads, sample_every, web_concurrency, mix or None))
 
 
 if __name__ == "__main__":
