@@ -215,6 +215,21 @@ def test_a_revocation_through_one_web_process_shows_at_once_through_the_other(
     for seen in before.values():
         assert (seen["verdict"], seen["revocation"], seen["suspension"]) == ("valid", 0, 0)
 
+    # A CDN in front may revalidate against either process: both give one ETag, and a
+    # copy from one is answered 304 by the other.
+    did = f"/issuers/{stack.issuer['slug']}/did.json"
+    lists = [_local(e["statusListCredential"], "") for e in first["document"]["credentialStatus"]]
+    for path in (did, *lists):
+        tags = {
+            http.request("GET", web + path, headers=_client()).headers["ETag"]
+            for web in (web_a, web_b)
+        }
+        assert len(tags) == 1, (path, tags)
+        again = http.request(
+            "GET", web_a + path, headers={**_client(), "If-None-Match": tags.pop()}
+        )
+        assert again.status == 304, path
+
     api.call(0, "POST", f"/api/v1/credentials/{first['id']}/revoke", {"reason": "Plagiarism"})
     api.call(0, "POST", f"/api/v1/credentials/{second['id']}/suspend", {"reason": "Audit"})
 
