@@ -47,7 +47,7 @@ from tests.microcred.faults import RedisServer, free_port
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
-#: The passphrase production demands (12 characters or more); private to the stack.
+#: The training provider the stack creates (its API key is in ``Stack.issuer``).
 SLUG = "stack-academy"
 
 
