@@ -75,8 +75,12 @@ class Load:
         self.revocable: list[str] = []
         self.jobs: list[str] = []
         self.counter = 0
+        #: Requests sent again on a new connection after a kept-alive one was found closed.
+        self.resent = 0
 
-    def record(self, op: str, started: float, status: int | None, ok: tuple[int, ...]) -> bool:
+    def record(
+        self, op: str, started: float, status: int | None, ok: tuple[int, ...], detail: str = ""
+    ) -> bool:
         elapsed = time.monotonic() - started
         with self.lock:
             tally = self.tallies[op]
@@ -89,7 +93,7 @@ class Load:
                 tally.unexpected += 1
             good = status in ok
             if not good and len(tally.examples) < 5:
-                tally.examples.append(str(status))
+                tally.examples.append(f"{status} {detail}".strip())
         return good
 
     def call(
@@ -111,11 +115,11 @@ class Load:
             headers = {**self.client_headers(), **(self.auth if auth else {})}
             answer = http.request(method, web + path, body, headers)
         except Exception as error:  # a refused or reset connection is a failed request
-            self.record(op, started, None, ok)
-            with self.lock:
-                self.tallies[op].examples.append(repr(error)[:200])
+            self.record(op, started, None, ok, repr(error)[:200])
             return None
-        if not self.record(op, started, answer.status, ok):
+        # An unexpected answer is shown with the start of its body (what the server said).
+        detail = "" if answer.status in ok else answer.body[:160].decode(errors="replace")
+        if not self.record(op, started, answer.status, ok, detail):
             return None
         return answer.json() if answer.headers.get_content_type().endswith("json") else True
 
@@ -194,6 +198,8 @@ def _client(load: Load, stop: threading.Event, seed: int, mix: dict[str, int]) -
             turn += 1
             getattr(load, chooser.choices(names, weights)[0])(http, webs[turn % len(webs)])
     finally:
+        with load.lock:
+            load.resent += http.resent
         http.close()
 
 
@@ -345,6 +351,10 @@ def run(
             report(result.load.tallies, result.samples, result.elapsed)
             print(result.cpu_note)
             cpu_per_request(result.load.tallies, result.cpu)
+            print(
+                f"# client: {result.load.resent} requests sent again on a new connection "
+                "(a kept-alive one found closed by the server)"
+            )
             return verdict(result.load.tallies, result.samples, result.bulk_ok)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

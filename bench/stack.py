@@ -350,6 +350,8 @@ class Http:
     def __init__(self, timeout: float = 60.0) -> None:
         self.timeout = timeout
         self._connections: dict[str, http.client.HTTPConnection] = {}
+        #: Requests sent again after a kept-alive connection was found closed.
+        self.resent = 0
 
     def request(
         self,
@@ -381,6 +383,7 @@ class Http:
                 stale = isinstance(error, (ConnectionError, http.client.BadStatusLine))
                 if attempt == 2 or not stale:
                     raise
+                self.resent += 1
                 continue
             if answer.headers.get("Connection", "").lower() == "close":
                 connection.close()
