@@ -12,7 +12,7 @@ REF_STAMP = $(REF)/node_modules/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test lint imports format bench lock system-deps clean conformance vectors fuzz-api
+.PHONY: run test lint imports format bench lock system-deps clean conformance vectors fuzz-api soak
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -67,6 +67,14 @@ format: $(STAMP)
 bench: $(STAMP) system-deps
 	@scripts/system-deps.sh wrk
 	$(BIN)/python -m bench
+
+# A bounded load test of the production topology on loopback (docs/PERFORMANCE.md, "Soak"):
+# two gunicorn masters, two queue workers, a fresh PostgreSQL database on the server
+# TEST_DATABASE_URL or SOAK_DATABASE_URL names (else postgres@127.0.0.1:5432), a private
+# redis-server. Mixed issue/verify/PDF/bulk/revoke traffic; exit status 1 on any 5xx.
+SOAK_SECONDS ?= 600
+soak: $(STAMP) system-deps
+	SOAK_SECONDS=$(SOAK_SECONDS) $(BIN)/python -m bench.soak
 
 # The pinned W3C suites (VC 2.0, vc-di-eddsa, Bitstring Status List) against the service,
 # copied into the git-ignored .conformance/ (docs/VERIFYING.md, "Conformance").

@@ -145,7 +145,10 @@ def create_bulk_issuance(args: dict[str, Any]) -> tuple[dict[str, Any], int, dic
     job = bulk.get_job(principal.issuer, opened.job_id)
     body = job_report(job, resumed=not opened.created, page=1, per_page=MAX_API_ROWS)
     location = url_for(".get_bulk_issuance", job_id=job.id)
-    return body, 200 if job.state == "completed" else 202, {"Location": location}
+    # 200 only for an earlier job found complete: a new one is 202 even when a queue
+    # worker has already finished it (small jobs can, between the enqueue and this read).
+    status = 200 if not opened.created and job.state == "completed" else 202
+    return body, status, {"Location": location}
 
 
 @blp.route("/<job_id>", methods=["GET"])
