@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from typing import Any
 
 from sqlalchemy import ColumnElement, ScalarSelect, func, select
