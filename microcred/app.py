@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -112,14 +112,30 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     verifier.web.init_app(app, own=_own_sources(app))  # public verification pages and APIs
     # /credentials/issue checks relatedResource digests with the verifier's checker (its
     # SSRF-guarded fetcher and cache): nothing is signed that verification would refuse.
+    from issuer.console.org_profile import DOMAIN_FETCH_KEY
     from issuer.services.vc_api import RELATED_RESOURCES_KEY
     from verifier.web.service import EXTENSION_KEY as VERIFIER_KEY
 
     app.extensions[RELATED_RESOURCES_KEY] = app.extensions[VERIFIER_KEY].related_resources
+    # The console's "Check now" of a provider's domain fetches its did.json through the
+    # SSRF guard (loopback only with MICROCRED_ALLOW_PRIVATE_FETCH, as the CLI's check).
+    app.extensions[DOMAIN_FETCH_KEY] = _domain_fetch(app)
     # certificates, badges, QR codes, profiles, share pages
     sharing.init_app(app, sources=_sharing_sources())
     outages.init_app(app)  # 503 when the database is down, /healthz and /livez
     return app
+
+
+def _domain_fetch(app: Flask) -> Callable[[str], Mapping[str, Any]]:
+    """One JSON document over HTTPS through the SSRF-guarded fetcher; SSL_CERT_FILE, when
+    set, names the CA bundle (as for ``microcred issuers verify-domain``)."""
+    from verifier.http import SafeFetcher
+
+    fetcher = SafeFetcher(
+        allow_private=bool(app.config.get("MICROCRED_ALLOW_PRIVATE_FETCH")),
+        ca_certs=os.environ.get("SSL_CERT_FILE") or None,
+    )
+    return lambda url: fetcher.fetch_json(url).data
 
 
 def _settle_base_url(app: Flask, *, explicit: bool) -> None:

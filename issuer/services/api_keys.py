@@ -64,6 +64,7 @@ def create_api_key(
     actor: str,
     scopes: Iterable[str] | None = None,
     lifetime: timedelta | None = CONFIGURED,
+    ip: str | None = None,
 ) -> NewApiKey:
     """A new key with ``scopes`` (all by default) expiring after ``lifetime`` (None: never)."""
     name = name.strip()
@@ -97,6 +98,7 @@ def create_api_key(
         action="api_key.create",
         target_type="api_key",
         target_id=api_key.display_prefix,
+        ip=ip,
         name=name,
         scopes=scope_text,
         expires_at=api_key.expires_at.isoformat() if api_key.expires_at else None,
@@ -205,7 +207,7 @@ def list_api_keys(issuer: Issuer) -> list[ApiKey]:
     )
 
 
-def revoke_api_key(issuer: Issuer, prefix: str, *, actor: str) -> ApiKey:
+def revoke_api_key(issuer: Issuer, prefix: str, *, actor: str, ip: str | None = None) -> ApiKey:
     api_key = find_api_key(issuer, prefix)
     if api_key.revoked_at is None:
         api_key.revoked_at = datetime.now(UTC)
@@ -215,12 +217,18 @@ def revoke_api_key(issuer: Issuer, prefix: str, *, actor: str) -> ApiKey:
             action="api_key.revoke",
             target_type="api_key",
             target_id=api_key.display_prefix,
+            ip=ip,
         )
     return api_key
 
 
 def rotate_api_key(
-    issuer: Issuer, prefix: str, *, actor: str, grace: timedelta | None = None
+    issuer: Issuer,
+    prefix: str,
+    *,
+    actor: str,
+    grace: timedelta | None = None,
+    ip: str | None = None,
 ) -> NewApiKey:
     """A new key with the old one's name and scopes; the old one expires after ``grace``.
 
@@ -245,10 +253,10 @@ def rotate_api_key(
     grace = configured_grace() if grace is None else grace
     if grace < timedelta(0):
         raise UnprocessableError("the rotation grace period cannot be negative", field="grace")
-    new = create_api_key(issuer, name=old.name, actor=actor, scopes=scopes_of(old.scopes))
+    new = create_api_key(issuer, name=old.name, actor=actor, scopes=scopes_of(old.scopes), ip=ip)
     old.replaced_by = new.api_key.prefix
     if grace == timedelta(0):
-        revoke_api_key(issuer, prefix, actor=actor)
+        revoke_api_key(issuer, prefix, actor=actor, ip=ip)
     elif old.expires_at is None or old.expires_at > now + grace:
         old.expires_at = now + grace
     audit.record(
@@ -257,6 +265,7 @@ def rotate_api_key(
         action="api_key.rotate",
         target_type="api_key",
         target_id=old.display_prefix,
+        ip=ip,
         replaced_by=new.api_key.display_prefix,
         old_key_expires_at=old.expires_at.isoformat() if old.expires_at else None,
     )

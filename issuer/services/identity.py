@@ -83,7 +83,9 @@ def domain_did_document(issuer: Issuer, domain: str) -> dict[str, Any]:
     return document
 
 
-def verify_domain(issuer: Issuer, domain: str, *, fetch_json: FetchJson, actor: str) -> Issuer:
+def verify_domain(
+    issuer: Issuer, domain: str, *, fetch_json: FetchJson, actor: str, ip: str | None = None
+) -> Issuer:
     """Fetch the domain's did.json and record the domain when it lists the active key."""
     domain = validate_domain(domain)
     url = f"https://{domain}/.well-known/did.json"
@@ -107,7 +109,7 @@ def verify_domain(issuer: Issuer, domain: str, *, fetch_json: FetchJson, actor: 
             field="domain",
             details={"url": url},
         )
-    _record(issuer, method="domain", domain=domain, by=None, actor=actor)
+    _record(issuer, method="domain", domain=domain, by=None, actor=actor, ip=ip)
     return issuer
 
 
@@ -142,7 +144,15 @@ def identity_record(issuer: Issuer) -> dict[str, Any]:
     }
 
 
-def _record(issuer: Issuer, *, method: str, domain: str | None, by: str | None, actor: str) -> None:
+def _record(
+    issuer: Issuer,
+    *,
+    method: str,
+    domain: str | None,
+    by: str | None,
+    actor: str,
+    ip: str | None = None,
+) -> None:
     issuer.identity_method = method
     issuer.identity_domain = domain
     issuer.identity_confirmed_by = by
@@ -153,5 +163,6 @@ def _record(issuer: Issuer, *, method: str, domain: str | None, by: str | None, 
         action=f"issuer.identity.{method}",
         target_type="issuer",
         target_id=issuer.slug,
+        ip=ip,
         **({"domain": domain} if domain else {"confirmed_by": by}),
     )

@@ -100,7 +100,48 @@ def list_issuers() -> list[Issuer]:
     return list(db.session.scalars(select(Issuer).order_by(Issuer.slug)))
 
 
-def update_profile(issuer: Issuer, changes: Mapping[str, Any], *, actor: str) -> Issuer:
+#: An e-mail address as the console's accounts check it (issuer.services.accounts).
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
+#: What an IRI may not hold (RFC 3987): credentials carry the website as the issuer's url.
+_NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f]')
+_PROFILE_LIMITS = {"name": 200, "url": 500, "email": 254, "description": 10_000}
+
+
+def check_profile(changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The profile fields of ``changes`` trimmed and checked; blank optional ones become None.
+
+    The name is required; the website is an http(s) URL that a credential can carry as an
+    IRI; the contact address looks like an e-mail address. 422 names the first bad field.
+    """
+    checked: dict[str, Any] = {}
+    for field, value in changes.items():
+        if field not in _PROFILE_LIMITS:
+            checked[field] = value
+            continue
+        text = value.strip() if isinstance(value, str) else ""
+        if len(text) > _PROFILE_LIMITS[field]:
+            raise InvalidInputError(
+                f"at most {_PROFILE_LIMITS[field]} characters, please", field=field
+            )
+        if field == "name" and not text:
+            raise InvalidInputError("a training provider needs a name", field=field)
+        if (
+            field == "url"
+            and text
+            and (not text.startswith(("https://", "http://")) or _NOT_IN_IRI.search(text))
+        ):
+            raise InvalidInputError(
+                "enter a web address such as https://academy.example.org", field=field
+            )
+        if field == "email" and text and not _EMAIL.fullmatch(text):
+            raise InvalidInputError("enter an e-mail address such as name@example.org", field=field)
+        checked[field] = text or (None if field != "name" else text)
+    return checked
+
+
+def update_profile(
+    issuer: Issuer, changes: Mapping[str, Any], *, actor: str, ip: str | None = None
+) -> Issuer:
     changed = {}
     for field, value in changes.items():
         if field in PROFILE_FIELDS and getattr(issuer, field) != value:
@@ -116,6 +157,7 @@ def update_profile(issuer: Issuer, changes: Mapping[str, Any], *, actor: str) ->
             action="issuer.update",
             target_type="issuer",
             target_id=issuer.slug,
+            ip=ip,
             fields=sorted(changed),
         )
     return issuer

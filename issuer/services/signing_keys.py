@@ -80,7 +80,9 @@ def _next_web_fragment(issuer: Issuer) -> str:
     return f"key-{max(numbers, default=0) + 1}"
 
 
-def rotate_signing_key(issuer: Issuer, *, passphrase: bytes, actor: str) -> SigningKey:
+def rotate_signing_key(
+    issuer: Issuer, *, passphrase: bytes, actor: str, ip: str | None = None
+) -> SigningKey:
     """Retire the active key (it stays in the DID document) and activate a new one."""
     if issuer.did_method != "web":
         raise ConflictError(
@@ -109,9 +111,40 @@ def rotate_signing_key(issuer: Issuer, *, passphrase: bytes, actor: str) -> Sign
         action="signing_key.rotate",
         target_type="signing_key",
         target_id=key.fragment,
+        ip=ip,
         retired=previous.fragment if previous else None,
     )
     return key
+
+
+def retire_signing_key(
+    issuer: Issuer, fragment: str, *, passphrase: bytes, actor: str, ip: str | None = None
+) -> SigningKey:
+    """Stop signing with the active key ``fragment``: a new key takes over (a rotation)
+    and the retired one stays in the DID document, so what it signed keeps verifying.
+
+    A provider is never left without an active key: its status lists are signed when
+    served, with the active key, so without one no credential's status could be checked
+    and every credential would fail verification. Returns the new active key. A key that
+    is already retired or revoked is refused (409).
+    """
+    key = find_signing_key(issuer, fragment)
+    if not key.is_active:
+        raise ConflictError(
+            f"signing key {key.fragment} is {key.state}: it signs nothing already",
+            code="signing_key_not_active",
+        )
+    successor = rotate_signing_key(issuer, passphrase=passphrase, actor=actor, ip=ip)
+    audit.record(
+        issuer.id,
+        actor=actor,
+        action="signing_key.retire",
+        target_type="signing_key",
+        target_id=key.fragment,
+        ip=ip,
+        successor=successor.fragment,
+    )
+    return successor
 
 
 def revoke_signing_key(

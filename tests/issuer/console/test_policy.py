@@ -25,6 +25,17 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/console/team/invite"): "owner",
     ("POST", "/console/team/members/<int:membership_id>/role"): "owner",
     ("POST", "/console/team/members/<int:membership_id>/remove"): "owner",
+    ("GET", "/console/api-keys"): "owner",
+    ("POST", "/console/api-keys"): "owner",
+    ("POST", "/console/api-keys/<prefix>/rotate"): "owner",
+    ("POST", "/console/api-keys/<prefix>/revoke"): "owner",
+    ("GET", "/console/signing-keys"): "owner",
+    ("POST", "/console/signing-keys/rotate"): "owner",
+    ("POST", "/console/signing-keys/<fragment>/retire"): "owner",
+    ("GET", "/console/organisation"): "viewer",
+    ("POST", "/console/organisation"): "owner",
+    ("GET", "/console/domain"): "owner",
+    ("POST", "/console/domain/check"): "owner",
 }
 PUBLIC_ROUTES = {
     "/console/signin",
