@@ -36,4 +36,5 @@ def init_app(app: Flask) -> None:
     app.session_interface = DatabaseSessions(fallback=app.session_interface)
     # Organisation and trust (issue 13, item 2): their routes register before the blueprint.
     from issuer.console import org_profile, organisation  # noqa: F401
+
     app.register_blueprint(blp)

@@ -5,19 +5,30 @@ the profile (owners edit, viewers read), and provider B reaching none of provide
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
 
-from issuer.models import ApiKey, AuditEvent, Issuer, SigningKey
+from issuer.console.org_profile import DOMAIN_FETCH_KEY
+from issuer.models import ApiKey, AuditEvent, IssuedCredential, Issuer, SigningKey
 from microcred.platform.extensions import db
 from tests.issuer.console.conftest import PASSWORD, Console, Provider, add_member
 from tests.issuer.factories import Factory
 from tests.issuer.factories import Provider as ApiProvider
 from tests.issuer.issuance_helpers import issue, ready
+from tests.verifier.servers import (  # noqa: F401 - fixtures
+    TestServer,
+    TlsMaterial,
+    https_server_fixture,
+    tls_fixture,
+)
+from verifier.http import SafeFetcher
 
 TOKEN = re.compile(r'value="(mc_[a-z0-9]{8}_[A-Za-z0-9_-]{43})"')
 
@@ -265,3 +276,90 @@ def test_provider_b_reaches_none_of_provider_a_s_keys(
         page = beta.console.get(path).get_data(as_text=True)
         assert a_did not in page, path
         assert "Acme Training" not in page, path
+
+
+# --- domain ----------------------------------------------------------------------------
+
+DOMAIN = "academy.example.org"
+WELL_KNOWN = f"https://{DOMAIN}/.well-known/did.json"
+
+
+def loopback_fetch(server: TestServer, tls: TlsMaterial) -> Callable[[str], Any]:
+    """The SSRF-guarded fetcher with its test allowance (loopback, the test CA), over real
+    TLS to a loopback server. A test cannot own academy.example.org:443, so only the
+    domain's URL is mapped to the server's; any other URL goes out unchanged (and is
+    refused by the guard or the missing network)."""
+    fetcher = SafeFetcher(allow_private=True, ca_certs=tls.ca_path)
+
+    def fetch(url: str) -> Any:
+        if url == WELL_KNOWN:
+            url = server.url("/.well-known/did.json")
+        return fetcher.fetch_json(url).data
+
+    return fetch
+
+
+def test_domain_check_marks_the_issuer_domain_verified_and_the_verify_api_says_so(  # noqa: PLR0917 - fixtures
+    app: Flask,
+    make_app: Callable[..., Flask],
+    provider: Provider,
+    make: Factory,
+    https_server: TestServer,
+    tls: TlsMaterial,
+) -> None:
+    app.extensions[DOMAIN_FETCH_KEY] = loopback_fetch(https_server, tls)
+    issuer_id, did = issuer_of(app, provider.slug)
+    world = ready(make, ApiProvider(issuer_id, provider.slug, did, ""))
+    issued = issue(make, world.provider, world.freelancer_id, world.certification.id)
+
+    page = provider.console.get(f"/console/domain?domain={DOMAIN}")
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    assert WELL_KNOWN in body
+    document = json.loads(html.unescape(re.search(r"<code>(.*?)</code>", body, re.S).group(1)))
+    assert document["id"] == f"did:web:{DOMAIN}"
+    assert document["alsoKnownAs"] == [did]
+
+    # Nothing published yet: the check fails, says why, records nothing.
+    https_server.route("/.well-known/did.json", status=404)
+    refused = provider.console.post("/console/domain/check", {"domain": DOMAIN})
+    assert refused.status_code == 400
+    assert "HTTP 404" in refused.get_data(as_text=True)
+    assert verify_trust(make_app, issued.json)["trusted"] is False
+
+    https_server.route("/.well-known/did.json", document)
+    checked = provider.console.post("/console/domain/check", {"domain": DOMAIN})
+    assert checked.status_code == 302, checked.get_data(as_text=True)
+    assert https_server.hits("/.well-known/did.json") == 2
+    status = provider.console.get("/console/domain").get_data(as_text=True)
+    assert "Verified" in status
+    assert DOMAIN in status
+    trust = verify_trust(make_app, issued.json)
+    assert trust["trusted"] is True
+    assert (trust["identity"]["established"], trust["identity"]["domain"]) == ("domain", DOMAIN)
+    # The verify page names the domain as fact and the chosen name only as a claim.
+    with app.app_context():
+        code = db.session.scalar(select(IssuedCredential.short_code))
+    shown = make_app().test_client().get(f"/v/{code}").get_data(as_text=True)
+    assert "domain verified" in shown
+    assert DOMAIN in shown
+    assert "“Acme Training”" in shown  # the chosen name, quoted as its claim
+
+    # Renaming withdraws it: a verified "Acme" must not become "Harvard" by an edit.
+    provider.console.post("/console/organisation", {"name": "Harvard University"})
+    assert verify_trust(make_app, issued.json)["trusted"] is False
+
+
+def verify_trust(make_app: Callable[..., Flask], document: dict) -> dict:
+    result = make_app().test_client().post("/api/v1/verify", json=document).get_json()
+    return result["trust"]
+
+
+def test_domain_refusals(provider: Provider, app: Flask) -> None:
+    app.extensions[DOMAIN_FETCH_KEY] = lambda url: {}
+    for domain in ("localhost", "127.0.0.1", "https://academy.example.org/"):
+        response = provider.console.get(f"/console/domain?domain={domain}")
+        assert response.status_code == 400, domain
+        assert "is not a public domain name" in html.unescape(response.get_data(as_text=True))
+        response = provider.console.post("/console/domain/check", {"domain": domain})
+        assert response.status_code == 400, domain
