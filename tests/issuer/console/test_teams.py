@@ -9,7 +9,7 @@ from collections.abc import Callable
 from flask import Flask
 from sqlalchemy import select
 
-from issuer.models import AuditEvent, Membership
+from issuer.models import AuditEvent, Issuer, Membership
 from issuer.services.accounts import find_user
 from microcred.platform.extensions import db
 from tests.issuer.console.conftest import Console, Provider, add_member
@@ -151,6 +151,7 @@ def test_provider_b_reaches_nothing_of_provider_a(
 ) -> None:
     """Every A URL, tried as B's owner: A's members' ids refuse, and no page of B shows A."""
     a_ids = [membership_id(app, email) for email in (provider.owner, *provider.members.values())]
+    a_prefixes = api_key_prefixes(app, provider.slug)
     beta = sign_up("beta", name="Beta Academy")
     add_member(app, beta, "viewer")
     a_marks = ("acme.example", "Acme Training")
@@ -159,6 +160,10 @@ def test_provider_b_reaches_nothing_of_provider_a(
             paths = [rule]
         else:
             paths = [rule.replace("<int:membership_id>", str(i)) for i in a_ids]
+        if "<prefix>" in rule:  # A's API keys
+            paths = [rule.replace("<prefix>", prefix) for prefix in a_prefixes]
+        if "<fragment>" in rule:  # fragments repeat across providers: B's own key-1
+            paths = [rule.replace("<fragment>", "key-1")]
         for path in paths:
             if method == "GET":
                 response = beta.console.get(path)
@@ -166,6 +171,8 @@ def test_provider_b_reaches_nothing_of_provider_a(
             else:
                 response = beta.console.post(path, {"role": "viewer", "email": "z@beta.example"})
                 if "membership_id" in rule:
+                    assert response.status_code == 404, path
+                if "<prefix>" in rule:
                     assert response.status_code == 404, path
             body = response.get_data(as_text=True)
             assert not any(mark in body for mark in a_marks), path
@@ -178,3 +185,16 @@ def test_provider_b_reaches_nothing_of_provider_a(
             for m in db.session.scalars(select(Membership).where(Membership.id.in_(a_ids)))
         }
     assert sorted(roles.values()) == ["issuer", "owner", "viewer"]
+    # A's keys too: no API key revoked or rotated, the signing key still the first.
+    with app.app_context():
+        a_issuer = db.session.scalar(select(Issuer).where(Issuer.slug == provider.slug))
+        assert a_issuer is not None
+        assert [k.state for k in a_issuer.signing_keys] == ["active"]
+        assert [(k.revoked_at, k.replaced_by) for k in a_issuer.api_keys] == [(None, None)]
+
+
+def api_key_prefixes(app: Flask, slug: str) -> list[str]:
+    with app.app_context():
+        issuer = db.session.scalar(select(Issuer).where(Issuer.slug == slug))
+        assert issuer is not None
+        return [key.prefix for key in issuer.api_keys]
