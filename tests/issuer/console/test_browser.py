@@ -185,3 +185,66 @@ def test_sign_up_invite_and_a_viewer_refused(
     assert teammate.errors == []
     owner.context.close()
     teammate.context.close()
+
+
+def test_organisation_and_trust(
+    browser: Any, app: Flask, live_url: str, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
+    """Organisation and trust, as an owner: create an API key (its secret shown once),
+    revoke it; rotate and retire signing keys; edit the profile; show the did.json to
+    publish for a domain. axe-core on every page; the API keys page photographed."""
+    shots = Path(os.environ.get("CONSOLE_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    owner = Journey(browser, live_url, shots)
+    page = owner.page
+    owner.goto("/console/signup")
+    page.get_by_label("Organisation name").fill("Harbour Coding School")
+    page.get_by_label("Your name").fill("Hana Harbour")
+    page.get_by_label("Your e-mail address").fill("hana@harbour.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    owner.submit("Create the organisation")
+
+    # API keys: create one with two scopes and 30 days; the secret is shown once.
+    page.get_by_role("link", name="API keys").click()
+    owner.check_accessibility()
+    page.get_by_label("Name").fill("LMS sync")
+    page.get_by_label("issue", exact=True).check()
+    page.get_by_label("Expires after").select_option("30")
+    owner.submit("Create the key")
+    secret = page.get_by_label("The new API key").input_value()
+    assert secret.startswith("mc_")
+    page.get_by_role("button", name="Copy").click()
+    assert page.locator("#copy-status").inner_text() != ""
+    owner.check_accessibility()
+    owner.shoot("api-keys")
+    owner.goto("/console/api-keys")
+    assert secret not in page.content()  # once only
+    owner.submit(f"Revoke {secret[:11]}")
+    assert page.get_by_text(f"API key {secret[:11]} revoked").is_visible()
+    owner.check_accessibility()
+
+    # Signing keys: rotate, then retire the new current key.
+    page.get_by_role("link", name="Signing keys").click()
+    owner.check_accessibility()
+    owner.submit("Rotate: make a new current key")
+    assert page.get_by_text("New signing key key-2 signs from now on").is_visible()
+    owner.submit("Retire key-2 and replace")
+    assert page.get_by_text("Signing key key-2 retired").is_visible()
+    owner.check_accessibility()
+
+    # Profile, then the domain's document.
+    page.get_by_role("link", name="Organisation", exact=True).click()
+    owner.check_accessibility()
+    page.get_by_label("Website").fill("https://harbour.example")
+    page.get_by_label("Contact e-mail").fill("hello@harbour.example")
+    owner.submit("Save the profile")
+    assert page.get_by_text("Profile saved.").is_visible()
+    page.get_by_role("link", name="Domain", exact=True).click()
+    page.get_by_label("Your domain").fill("harbour.example")
+    owner.submit("Show the document")
+    assert page.get_by_text("did:web:harbour.example").first.is_visible()
+    owner.check_accessibility()
+    owner.shoot("domain")
+
+    assert owner.errors == []
+    owner.context.close()
