@@ -14,15 +14,16 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_wtf.file import FileField
 from werkzeug.wrappers import Response
-from wtforms import EmailField, StringField, TextAreaField, URLField
+from wtforms import BooleanField, EmailField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Length
 
 from credentials.errors import MicrocredError
 from issuer.console.blueprint import attempt, blp
 from issuer.console.forms import ConsoleForm
 from issuer.console.policy import client_ip, requires, signed_in
-from issuer.services import accounts, identity, issuers
+from issuer.services import accounts, identity, images, issuers
 from microcred.platform.refusals import ForbiddenError
 
 Page = Response | str | tuple[str, int]
@@ -40,6 +41,12 @@ class ProfileForm(ConsoleForm):
     url = URLField("Website", validators=[Length(max=500)], description="https://…")
     email = EmailField("Contact e-mail", validators=[Length(max=254)])
     description = TextAreaField("About", validators=[Length(max=10_000)])
+    logo = FileField(
+        "Logo (PNG or SVG)",
+        description="Shown on certificates and badge pages. An SVG is cleaned of scripts "
+        "and outside references before it is stored; at most 384 KiB.",
+    )
+    remove_logo = BooleanField("Remove the current logo")
 
 
 class DomainForm(ConsoleForm):
@@ -80,6 +87,13 @@ def update_profile() -> Page:
                 "description": form.description.data,
             }
         )
+        upload = form.logo.data
+        if upload is not None and getattr(upload, "filename", ""):
+            # One byte over the limit is enough to refuse; a bigger body is not read.
+            data = upload.stream.read(images.MAX_IMAGE_CHARS * 3 // 4 + 1)
+            changes["logo_image"] = images.uploaded_image(data, field="logo")
+        elif form.remove_logo.data:
+            changes["logo_image"] = None
         issuers.update_profile(me.issuer, changes, actor=accounts.actor_of(me.user), ip=client_ip())
     if refusals:
         return _profile_page(form, refusals[0].http_status)

@@ -14,23 +14,14 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from credentials.documents.svg_raster import rasterise_svg
-from credentials.documents.svg_sanitise import decode_svg_data_uri, sanitise_data_uri
 from credentials.errors import MicrocredError
+from issuer.services import images
 from issuer.services.issuers import SLUG_PATTERN
 
 #: DID syntax (DID Core §3.1): did:<method>:<method-specific-id>.
 DID_PATTERN = re.compile(r"did:[a-z0-9]+:(?:[A-Za-z0-9._:-]|%[0-9A-Fa-f]{2})+")
 COLOR_PATTERN = re.compile(r"#[0-9a-fA-F]{6}")
 HANDLE_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])")
-#: Badge images and logos: a PNG/SVG data: URI or an https URL, at most 512 KiB of text.
-MAX_IMAGE_CHARS = 512 * 1024
-_IMAGE_PREFIXES = (
-    "data:image/png;base64,",
-    "data:image/svg+xml;base64,",
-    "data:image/svg+xml,",
-    "https://",
-)
 
 
 def camelcase(name: str) -> str:
@@ -118,21 +109,8 @@ def web_url(**kwargs: Any) -> fields.Url:
     )
 
 
-def _check_image(value: str) -> None:
-    if not value.startswith(_IMAGE_PREFIXES):
-        raise ma.ValidationError(
-            "Must be a data:image/png or data:image/svg+xml URI, or an https:// URL."
-        )
-    if len(value) > MAX_IMAGE_CHARS:
-        raise ma.ValidationError(f"Must be at most {MAX_IMAGE_CHARS} characters.")
-
-
 def _metadata(kwargs: dict[str, Any], **defaults: Any) -> dict[str, Any]:
     return {**defaults, **kwargs.pop("metadata", {})}
-
-
-#: The side uploads are drawn at to prove they draw within the budget (the badge's size).
-_PROBE_PX = 400
 
 
 class SanitisedImage(fields.String):
@@ -147,14 +125,10 @@ class SanitisedImage(fields.String):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         text = super()._deserialize(value, attr, data, **kwargs)
-        _check_image(text)
         try:
-            clean = sanitise_data_uri(text)
-            if clean is not text:
-                rasterise_svg(decode_svg_data_uri(clean), size=_PROBE_PX)
+            return images.checked_image(text)  # the rule the console's uploads share
         except MicrocredError as exc:
-            raise ma.ValidationError(exc.message.replace("SVG badge image", "SVG image")) from None
-        return clean
+            raise ma.ValidationError(exc.message) from None
 
 
 def image_field(**kwargs: Any) -> fields.String:

@@ -5,7 +5,9 @@ the profile (owners edit, viewers read), and provider B reaching none of provide
 
 from __future__ import annotations
 
+import base64
 import html
+import io
 import json
 import re
 from collections.abc import Callable
@@ -13,7 +15,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask
+from PIL import Image
 from sqlalchemy import select
+from werkzeug.test import TestResponse
 
 from issuer.console.org_profile import DOMAIN_FETCH_KEY
 from issuer.models import ApiKey, AuditEvent, IssuedCredential, Issuer, SigningKey
@@ -363,3 +367,54 @@ def test_domain_refusals(provider: Provider, app: Flask) -> None:
         assert "is not a public domain name" in html.unescape(response.get_data(as_text=True))
         response = provider.console.post("/console/domain/check", {"domain": domain})
         assert response.status_code == 400, domain
+
+
+# --- logo ------------------------------------------------------------------------------
+
+
+def post_logo(console: Console, upload: bytes | None, **extra: str) -> TestResponse:
+    data: dict[str, Any] = {"csrf_token": console.fresh_token(), "name": "Acme Training", **extra}
+    if upload is not None:
+        data["logo"] = (io.BytesIO(upload), "logo.bin")  # the name says nothing: content does
+    return console.client.post("/console/organisation", data=data)
+
+
+def stored_logo(app: Flask, slug: str) -> str | None:
+    with app.app_context():
+        issuer = db.session.scalar(select(Issuer).where(Issuer.slug == slug))
+        assert issuer is not None
+        return issuer.logo_image
+
+
+def test_logo_upload_png_svg_sanitised_refused_and_removed(app: Flask, provider: Provider) -> None:
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8), "#1f4e79").save(png, "PNG")
+    assert post_logo(provider.console, png.getvalue()).status_code == 302
+    logo = stored_logo(app, provider.slug)
+    assert logo == "data:image/png;base64," + base64.b64encode(png.getvalue()).decode()
+    assert f'src="{logo}"' in provider.console.get("/console/organisation").get_data(as_text=True)
+
+    # An SVG goes through the sanitiser the API uses: stored without its script.
+    hostile = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" onload="alert(1)">'
+        '<script>alert(2)</script><rect width="10" height="10" fill="#f80"/></svg>'
+    )
+    assert post_logo(provider.console, hostile.encode()).status_code == 302
+    logo = stored_logo(app, provider.slug)
+    assert logo is not None
+    assert logo.startswith("data:image/svg+xml;base64,")
+    svg = base64.b64decode(logo.partition(",")[2]).decode()
+    assert "<rect" in svg
+    assert "script" not in svg
+    assert "onload" not in svg
+
+    # What cannot be made safe, or is no image, is refused next to the field; nothing changes.
+    bomb = '<svg xmlns="http://www.w3.org/2000/svg" width="1e9" height="1e9"><rect/></svg>'
+    for upload, phrase in ((bomb.encode(), "a width of"), (b"GIF89a....", "PNG or an SVG")):
+        response = post_logo(provider.console, upload)
+        assert response.status_code == 422
+        assert phrase in html.unescape(response.get_data(as_text=True))
+        assert stored_logo(app, provider.slug) == logo
+
+    assert post_logo(provider.console, None, remove_logo="y").status_code == 302
+    assert stored_logo(app, provider.slug) is None
