@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_wtf.file import FileField
+from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, EmailField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Length
@@ -88,7 +89,7 @@ def update_profile() -> Page:
             }
         )
         upload = form.logo.data
-        if upload is not None and getattr(upload, "filename", ""):
+        if isinstance(upload, FileStorage) and upload.filename:
             # One byte over the limit is enough to refuse; a bigger body is not read.
             data = upload.stream.read(images.MAX_IMAGE_CHARS * 3 // 4 + 1)
             changes["logo_image"] = images.uploaded_image(data, field="logo")
