@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from issuer.ids import new_id
@@ -52,7 +61,11 @@ class MicroCertification(db.Model):
 
     Evidence rule: each competency needs at least ``min_projects_per_competency`` gig
     projects assessed as *accepted*; ``min_competencies`` competencies must meet that
-    (``None``: all of them).
+    (``None``: all of them). With ``min_client_rating``, a project counts only when its
+    client rated it at least that (an unrated project does not count).
+
+    Expiry: ``validity_days`` (the API's original policy) or ``validity_months`` (calendar
+    months, the console's policy), never both; neither: the credential does not expire.
     """
 
     __tablename__ = "certifications"
@@ -61,6 +74,13 @@ class MicroCertification(db.Model):
         CheckConstraint("validity_days IS NULL OR validity_days > 0", name="validity_days"),
         CheckConstraint("min_projects_per_competency >= 1", name="min_projects"),
         CheckConstraint("min_competencies IS NULL OR min_competencies >= 1", name="min_comp"),
+        CheckConstraint(
+            "min_client_rating IS NULL OR min_client_rating BETWEEN 0 AND 5", name="min_rating"
+        ),
+        CheckConstraint(
+            "validity_months IS NULL OR (validity_months > 0 AND validity_days IS NULL)",
+            name="validity_months",
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("cert"))
@@ -73,8 +93,10 @@ class MicroCertification(db.Model):
     image: Mapped[str | None] = mapped_column(Text)
     achievement_type: Mapped[str] = mapped_column(String(64), default="MicroCredential")
     validity_days: Mapped[int | None] = mapped_column(Integer)
+    validity_months: Mapped[int | None] = mapped_column(Integer)
     min_projects_per_competency: Mapped[int] = mapped_column(Integer, default=1)
     min_competencies: Mapped[int | None] = mapped_column(Integer)
+    min_client_rating: Mapped[Decimal | None] = mapped_column(Numeric(2, 1, asdecimal=True))
     retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
@@ -90,10 +112,11 @@ class MicroCertification(db.Model):
         return self.retired_at is not None
 
     @property
-    def evidence_rule(self) -> dict[str, int | None]:
+    def evidence_rule(self) -> dict[str, int | Decimal | None]:
         return {
             "min_projects_per_competency": self.min_projects_per_competency,
             "min_competencies": self.min_competencies,
+            "min_client_rating": self.min_client_rating,
         }
 
     @property

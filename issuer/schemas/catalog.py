@@ -16,6 +16,7 @@ from issuer.schemas.common import (
     text,
     web_url,
 )
+from issuer.schemas.evidence import client_rating_field
 
 MAX_COMPETENCIES = 50
 
@@ -27,6 +28,17 @@ def _achievement_type(value: str) -> None:
             "Must be an Open Badges 3.0 achievement type (for example MicroCredential, "
             "Certificate, Badge) or an extension term starting with 'ext:'."
         )
+
+
+def _validity_months() -> fields.Integer:
+    return fields.Integer(
+        allow_none=True,
+        validate=validate.Range(min=1, max=1_200),
+        metadata={
+            "description": "Credentials expire this many calendar months after issuance "
+            "(instead of validityDays; not both); null: never"
+        },
+    )
 
 
 class AlignmentSchema(BaseSchema):
@@ -44,8 +56,9 @@ class AlignmentSchema(BaseSchema):
 
 
 class EvidenceRuleSchema(BaseSchema):
-    """Each competency needs ``minProjectsPerCompetency`` accepted gig projects;
-    ``minCompetencies`` of them must be met (null: all)."""
+    """Each competency needs ``minProjectsPerCompetency`` accepted gig projects (rated at
+    least ``minClientRating`` when given); ``minCompetencies`` of them must be met (null:
+    all)."""
 
     min_projects_per_competency = fields.Integer(
         load_default=1, validate=validate.Range(min=1, max=100)
@@ -55,6 +68,19 @@ class EvidenceRuleSchema(BaseSchema):
         allow_none=True,
         validate=validate.Range(min=1, max=MAX_COMPETENCIES),
         metadata={"description": "How many competencies must be met; null means all"},
+    )
+    min_client_rating = client_rating_field(
+        description="A project counts only when its client rated it at least this (0-5); "
+        "an unrated project then does not count. Null: no minimum",
+        example=4.0,
+    )
+
+
+class EvidenceRuleOutSchema(EvidenceRuleSchema):
+    """The rule as answered: the rating is a JSON number (a Decimal would be a string)."""
+
+    min_client_rating = fields.Float(
+        dump_only=True, allow_none=True, metadata={"minimum": 0, "maximum": 5}
     )
 
 
@@ -92,6 +118,7 @@ class CertificationCreateSchema(BaseSchema):
         validate=validate.Range(min=1, max=36_500),
         metadata={"description": "Credentials expire this many days after issuance; null: never"},
     )
+    validity_months = _validity_months()
     evidence_rule = fields.Nested(EvidenceRuleSchema, load_default=lambda: {})
     competencies = fields.List(
         fields.Nested(CompetencyInSchema),
@@ -110,6 +137,7 @@ class CertificationUpdateSchema(NonEmptyUpdateSchema):
     image = image_field(allow_none=True)
     achievement_type = fields.String(validate=_achievement_type)
     validity_days = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=36_500))
+    validity_months = _validity_months()
     evidence_rule = fields.Nested(EvidenceRuleSchema)
     competencies = fields.List(
         fields.Nested(CompetencyUpdateInSchema),
@@ -126,7 +154,8 @@ class CertificationSchema(BaseSchema):
     image = fields.String(dump_only=True, allow_none=True)
     achievement_type = fields.String(dump_only=True)
     validity_days = fields.Integer(dump_only=True, allow_none=True)
-    evidence_rule = fields.Nested(EvidenceRuleSchema, dump_only=True)
+    validity_months = fields.Integer(dump_only=True, allow_none=True)
+    evidence_rule = fields.Nested(EvidenceRuleOutSchema, dump_only=True)
     competencies = fields.List(fields.Nested(CompetencySchema), dump_only=True)
     retired = fields.Boolean(dump_only=True)
     retired_at = fields.DateTime(dump_only=True, allow_none=True)

@@ -72,7 +72,7 @@ FreelancerPageSchema = page_schema(FreelancerSchema, "FreelancerPage")
 # --- gig projects -------------------------------------------------------------------------
 
 
-def _client_rating(**metadata: Any) -> fields.Decimal:
+def client_rating_field(**metadata: Any) -> fields.Decimal:
     """A client's 0-5 rating with one decimal, as gig platforms show it (or null)."""
     return fields.Decimal(
         places=1,
@@ -99,7 +99,7 @@ class ProjectCreateSchema(BaseSchema):
     started_on = fields.Date(allow_none=True)
     finished_on = fields.Date(allow_none=True)
     deliverables = text(10_000, allow_none=True)
-    client_rating = _client_rating(example=4.9)
+    client_rating = client_rating_field(example=4.9)
     client_feedback = text(10_000, allow_none=True)
 
     @ma.validates_schema(skip_on_field_errors=False)
@@ -115,7 +115,7 @@ class ProjectUpdateSchema(NonEmptyUpdateSchema):
     started_on = fields.Date(allow_none=True)
     finished_on = fields.Date(allow_none=True)
     deliverables = text(10_000, allow_none=True)
-    client_rating = _client_rating()
+    client_rating = client_rating_field()
     client_feedback = text(10_000, allow_none=True)
 
     @ma.validates_schema(skip_on_field_errors=False)

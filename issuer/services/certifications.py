@@ -15,7 +15,13 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 
-from issuer.models import Assessment, Competency, Issuer, MicroCertification
+from issuer.models import (
+    Assessment,
+    Competency,
+    IssuedCredential,
+    Issuer,
+    MicroCertification,
+)
 from issuer.services import audit
 from microcred.platform.extensions import db
 from microcred.platform.refusals import ConflictError, NotFoundError, UnprocessableError
@@ -27,6 +33,7 @@ _SCALAR_FIELDS = (
     "image",
     "achievement_type",
     "validity_days",
+    "validity_months",
 )
 _ALIGNMENT_FIELDS = ("target_name", "target_url", "target_framework", "target_code")
 
@@ -44,6 +51,25 @@ def certifications_query(issuer: Issuer) -> Select[tuple[MicroCertification]]:
     )
 
 
+def all_certifications(issuer: Issuer) -> list[MicroCertification]:
+    """Every certification of the provider, oldest first (a provider has tens, not
+    thousands: the console lists them on one page)."""
+    return list(db.session.scalars(certifications_query(issuer)))
+
+
+def issued_counts(issuer: Issuer) -> dict[str, int]:
+    """Credentials issued per certification of the provider (one grouped query)."""
+    rows = db.session.execute(
+        select(IssuedCredential.certification_id, func.count())
+        .where(
+            IssuedCredential.issuer_id == issuer.id,
+            IssuedCredential.certification_id.is_not(None),
+        )
+        .group_by(IssuedCredential.certification_id)
+    ).all()
+    return {str(certification_id): count for certification_id, count in rows}
+
+
 def get_certification(issuer: Issuer, certification_id: str) -> MicroCertification:
     """The provider's certification; another provider's id is answered like an unknown one."""
     certification = db.session.scalar(
@@ -58,7 +84,7 @@ def get_certification(issuer: Issuer, certification_id: str) -> MicroCertificati
 
 
 def create_certification(
-    issuer: Issuer, data: Mapping[str, Any], *, actor: str
+    issuer: Issuer, data: Mapping[str, Any], *, actor: str, ip: str | None = None
 ) -> MicroCertification:
     slug = data.get("slug") or slugify(data["name"])
     _require_free_slug(issuer, slug)
@@ -66,11 +92,13 @@ def create_certification(
     _apply_fields(certification, data)
     _apply_rule(certification, data.get("evidence_rule") or {})
     _apply_competencies(certification, data["competencies"])
+    _check_expiry(certification)
     db.session.add(certification)
     db.session.flush()
     audit.record(
         issuer.id,
         actor=actor,
+        ip=ip,
         action="certification.create",
         target_type="certification",
         target_id=certification.id,
@@ -80,7 +108,12 @@ def create_certification(
 
 
 def update_certification(
-    issuer: Issuer, certification_id: str, data: Mapping[str, Any], *, actor: str
+    issuer: Issuer,
+    certification_id: str,
+    data: Mapping[str, Any],
+    *,
+    actor: str,
+    ip: str | None = None,
 ) -> MicroCertification:
     certification = get_certification(issuer, certification_id)
     if certification.retired:
@@ -97,11 +130,13 @@ def update_certification(
     if "competencies" in data:
         _apply_competencies(certification, data["competencies"])
     _check_rule_fits(certification)
+    _check_expiry(certification)
     certification.updated_at = datetime.now(UTC)
     db.session.flush()
     audit.record(
         issuer.id,
         actor=actor,
+        ip=ip,
         action="certification.update",
         target_type="certification",
         target_id=certification.id,
@@ -111,7 +146,7 @@ def update_certification(
 
 
 def retire_certification(
-    issuer: Issuer, certification_id: str, *, actor: str
+    issuer: Issuer, certification_id: str, *, actor: str, ip: str | None = None
 ) -> MicroCertification:
     """Retired certifications stay readable (issued credentials name them) but issue no more."""
     certification = get_certification(issuer, certification_id)
@@ -120,6 +155,7 @@ def retire_certification(
         audit.record(
             issuer.id,
             actor=actor,
+            ip=ip,
             action="certification.retire",
             target_type="certification",
             target_id=certification.id,
@@ -153,6 +189,16 @@ def _apply_fields(certification: MicroCertification, data: Mapping[str, Any]) ->
 def _apply_rule(certification: MicroCertification, rule: Mapping[str, Any]) -> None:
     certification.min_projects_per_competency = rule.get("min_projects_per_competency") or 1
     certification.min_competencies = rule.get("min_competencies")
+    certification.min_client_rating = rule.get("min_client_rating")
+
+
+def _check_expiry(certification: MicroCertification) -> None:
+    # Two policies at once would leave the credential's expiry ambiguous.
+    if certification.validity_days and certification.validity_months:
+        raise UnprocessableError(
+            "give the expiry in days or in months, not both",
+            field="validityMonths",
+        )
 
 
 def _check_rule_fits(certification: MicroCertification) -> None:

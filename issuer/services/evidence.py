@@ -4,7 +4,9 @@
 issuance, the progress endpoint and tests share one definition. Rule: a competency is met
 when at least ``min_projects_per_competency`` distinct projects were assessed *accepted*
 for it; the certification is met when ``required_competencies`` competencies are met (all
-of them unless the rule says otherwise).
+of them unless the rule says otherwise). With a ``min_client_rating``, only projects whose
+client rated them at least that count (``rated_enough``): an unrated project proves no
+rating, so it does not count either.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
 
 from sqlalchemy import select
 
@@ -27,6 +31,7 @@ class CompetencyProgress:
     name: str
     accepted_project_ids: tuple[str, ...]
     required: int
+    min_client_rating: Decimal | None = None
 
     @property
     def accepted(self) -> int:
@@ -40,9 +45,14 @@ class CompetencyProgress:
     def shortfall(self) -> str:
         """What this competency still needs, as one sentence (for an unmet competency)."""
         short = self.required - self.accepted
+        rated = (
+            f" rated at least {self.min_client_rating:.1f}/5 by the client"
+            if self.min_client_rating is not None
+            else ""
+        )
         return (
-            f"{self.name}: {short} more accepted gig project{'s' if short > 1 else ''} needed "
-            f"(has {self.accepted} of {self.required})"
+            f"{self.name}: {short} more accepted gig project{'s' if short > 1 else ''}{rated} "
+            f"needed (has {self.accepted} of {self.required})"
         )
 
 
@@ -86,19 +96,44 @@ class EvidenceEvaluation:
         return tuple(sorted(ids))
 
 
+class _Rated(Protocol):
+    @property
+    def client_rating(self) -> Decimal | None: ...
+
+
+def rated_enough(rating: Decimal | None, minimum: Decimal | None) -> bool:
+    """Whether a project's client rating satisfies the rule's minimum (None: no minimum)."""
+    return minimum is None or (rating is not None and rating >= minimum)
+
+
+def counting(
+    accepted: Mapping[str, Sequence[str]],
+    projects: Mapping[str, _Rated],
+    minimum: Decimal | None,
+) -> dict[str, list[str]]:
+    """``accepted`` without the projects whose client rating is below ``minimum``."""
+    return {
+        competency_id: [p for p in project_ids if rated_enough(projects[p].client_rating, minimum)]
+        for competency_id, project_ids in accepted.items()
+    }
+
+
 def evaluate(
     certification: MicroCertification,
     freelancer_id: str,
     accepted: Mapping[str, Sequence[str]],
 ) -> EvidenceEvaluation:
-    """Evaluate the rule given ``accepted``: competency id → accepted project ids."""
+    """Evaluate the rule given ``accepted``: competency id → accepted project ids that count
+    (rated enough: see ``counting``)."""
     required = certification.min_projects_per_competency
+    minimum = certification.min_client_rating
     progress = tuple(
         CompetencyProgress(
             competency_id=c.id,
             name=c.name,
             accepted_project_ids=tuple(sorted(set(accepted.get(c.id, ())))),
             required=required,
+            min_client_rating=minimum,
         )
         for c in certification.competencies
     )
@@ -121,6 +156,11 @@ def accepted_projects(
             GigProject.freelancer_id == freelancer.id,
             Assessment.outcome == "accepted",
             Assessment.competency_id.in_([c.id for c in certification.competencies]),
+            *(
+                [GigProject.client_rating >= certification.min_client_rating]
+                if certification.min_client_rating is not None
+                else []
+            ),
         )
     ).all()
     by_competency: dict[str, list[str]] = defaultdict(list)

@@ -26,6 +26,7 @@ of the cost.
 
 from __future__ import annotations
 
+import calendar
 import json
 import secrets
 from collections.abc import Callable, Mapping, Sequence
@@ -41,7 +42,7 @@ from credentials.proofs import RDFC, add_proof, get_suite
 from issuer.ids import new_uuid
 from issuer.models import CredentialEvidence, IssuedCredential, Issuer
 from issuer.services import issuance_records as records
-from issuer.services.evidence import EvidenceEvaluation, evaluate
+from issuer.services.evidence import EvidenceEvaluation, counting, evaluate
 from issuer.services.issuance_records import IssuerRecord, evidence_summary
 from issuer.services.issuance_rows import UNSET, Row, insert, persistent, record_event
 from issuer.services.signers import ActiveSigner, no_active_key, signer_for
@@ -85,6 +86,19 @@ def dump_document(document: Any) -> str:
 
 def verification_url(base_url: str, short_code: str) -> str:
     return f"{base_url}/v/{short_code}"
+
+
+def expires_at(issued: datetime, days: int | None, months: int | None) -> datetime | None:
+    """The expiry policy: ``days`` after issue, or ``months`` calendar months after (a day
+    the month lacks, such as 31 February, becomes the month's last day), or never."""
+    if days:
+        return issued + timedelta(days=days)
+    if not months:
+        return None
+    year, month = divmod(issued.month - 1 + months, 12)
+    year += issued.year
+    last_day = calendar.monthrange(year, month + 1)[1]
+    return issued.replace(year=year, month=month + 1, day=min(issued.day, last_day))
 
 
 def achievement_url(base_url: str, issuer_slug: str, certification_id: str) -> str:
@@ -131,6 +145,7 @@ def issue_credential(
     accepted, projects = records.accepted_work(
         connection, freelancer.id, [c.id for c in certification.competencies]
     )
+    accepted = counting(accepted, projects, certification.min_client_rating)
     evaluation = evaluate(certification, freelancer.id, accepted)  # type: ignore[arg-type]
     if not evaluation.met and reason is None:
         raise _evidence_refusal(freelancer.id, certification.id, evaluation)
@@ -153,9 +168,7 @@ def issue_credential(
         certification, achievement_url(base_url, issuer.slug, certification.id)
     )
     recipient = records.recipient(freelancer)
-    valid_until = (
-        now + timedelta(days=certification.validity_days) if certification.validity_days else None
-    )
+    valid_until = expires_at(now, certification.validity_days, certification.validity_months)
 
     def build(credential_uuid: str, status: list[dict[str, Any]]) -> dict[str, Any]:
         return build_credential(

@@ -88,8 +88,10 @@ class CertificationRecord:
     criteria_narrative: str
     achievement_type: str
     validity_days: int | None
+    validity_months: int | None
     min_projects_per_competency: int
     min_competencies: int | None
+    min_client_rating: Decimal | None
     retired_at: datetime | None
     competencies: tuple[CompetencyRecord, ...]
 
@@ -146,8 +148,10 @@ _CERT_COLUMNS = (
     "criteria_narrative",
     "achievement_type",
     "validity_days",
+    "validity_months",
     "min_projects_per_competency",
     "min_competencies",
+    "min_client_rating",
     "retired_at",
 )
 _COMPETENCY_COLUMNS = (

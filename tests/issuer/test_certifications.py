@@ -27,7 +27,11 @@ def test_create_returns_the_certification_with_competencies_in_order(
     assert body["slug"] == "freelance-python-api-developer"
     assert body["achievementType"] == "MicroCredential"
     assert body["validityDays"] == 365
-    assert body["evidenceRule"] == {"minProjectsPerCompetency": 1, "minCompetencies": None}
+    assert body["evidenceRule"] == {
+        "minProjectsPerCompetency": 1,
+        "minCompetencies": None,
+        "minClientRating": None,
+    }
     assert [c["name"] for c in body["competencies"]] == [
         "Python programming",
         "HTTP API design",

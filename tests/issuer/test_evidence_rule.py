@@ -21,6 +21,7 @@ def _certification(min_projects: int = 1, min_competencies: int | None = None) -
         competencies=competencies,
         min_projects_per_competency=min_projects,
         required_competencies=required,
+        min_client_rating=None,
     )
 
 
@@ -58,7 +59,11 @@ def test_partial_rule_needs_only_some_competencies() -> None:
 
 def test_no_competencies_never_meets_the_rule() -> None:
     empty = SimpleNamespace(
-        id="cert", competencies=[], min_projects_per_competency=1, required_competencies=0
+        id="cert",
+        competencies=[],
+        min_projects_per_competency=1,
+        required_competencies=0,
+        min_client_rating=None,
     )
     result = evaluate(empty, "frl", {})
     assert not result.met
