@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     """Register the console: its blueprint, CSRF (checked by the console alone) and the
     database sessions for /console in front of the app's own session interface."""
     from issuer.console import auth_views, pages  # noqa: F401 - the routes register themselves
+    from issuer.console import certifications as _certification_pages  # noqa: F401
     from issuer.console.blueprint import blp
     from issuer.console.policy import csrf
     from issuer.console.sessions import DatabaseSessions

@@ -36,6 +36,13 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/console/organisation"): "owner",
     ("GET", "/console/domain"): "owner",
     ("POST", "/console/domain/check"): "owner",
+    ("GET", "/console/certifications"): "viewer",
+    ("GET", "/console/certifications/<certification_id>"): "viewer",
+    ("GET", "/console/certifications/new"): "issuer",
+    ("POST", "/console/certifications/new"): "issuer",
+    ("GET", "/console/certifications/<certification_id>/edit"): "issuer",
+    ("POST", "/console/certifications/<certification_id>/edit"): "issuer",
+    ("POST", "/console/certifications/<certification_id>/archive"): "issuer",
 }
 PUBLIC_ROUTES = {
     "/console/signin",

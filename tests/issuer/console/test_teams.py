@@ -156,6 +156,8 @@ def test_provider_b_reaches_nothing_of_provider_a(
     add_member(app, beta, "viewer")
     a_marks = ("acme.example", "Acme Training")
     for method, rule in MATRIX:
+        if "<certification_id>" in rule:
+            continue  # tried with A's real ids in test_certifications.py
         if "<int:membership_id>" not in rule:
             paths = [rule]
         else:
