@@ -129,7 +129,10 @@ class CertificationForm(ConsoleForm):
         match = re.fullmatch(r"competencies\[(\d+)\](?:\.alignment\.?(\w*))?", exc.field or "")
         rows = getattr(self, "_rows", [])
         if match is None or int(match.group(1)) >= len(rows):
-            super().show_refusal(exc)
+            if (exc.field or "").startswith("competencies"):
+                self.form_errors.append(exc.message)  # the list as a whole: above the form
+            else:
+                super().show_refusal(exc)
             return
         row = self.competencies[rows[int(match.group(1))]].form
         target = {"targetCode": row.code, "targetUrl": row.url}.get(match.group(2) or "", row.name)

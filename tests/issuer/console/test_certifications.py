@@ -15,6 +15,9 @@ from sqlalchemy import select
 from issuer.models import AuditEvent, MicroCertification
 from microcred.platform.extensions import db
 from tests.issuer.console.conftest import PASSWORD, Console, Provider
+from tests.issuer.factories import Factory
+from tests.issuer.factories import Provider as FactoryProvider
+from tests.issuer.issuance_helpers import issue
 
 NEW = "/console/certifications/new"
 ESCO_CODE = "ccd0a1d9-afda-43d9-b901-96344886e14d"
@@ -241,3 +244,47 @@ def test_provider_b_reaches_none_of_providers_a_certifications(
     assert "Freelance Python API Developer" not in listing
     after = _stored(app)
     assert (after.name, after.retired_at) == ("Freelance Python API Developer", None)
+
+
+def test_removing_an_assessed_competency_is_refused_on_the_form(
+    app: Flask, make: Factory, issuer_console: Console
+) -> None:
+    issuer_console.post(NEW, _form())
+    cert = _stored(app)
+    acme = FactoryProvider(0, "acme", "", "")
+    project = make.project(acme, make.freelancer(acme))
+    make.assess(acme, project, {cert.competencies[2].id: "accepted"})
+    fields = {
+        **_form(),
+        "competencies-0-id": cert.competencies[0].id,
+        "competencies-1-id": cert.competencies[1].id,
+        "competencies-3-name": "",  # the assessed "Code review" left out
+    }
+    response = issuer_console.post(f"/console/certifications/{cert.id}/edit", fields)
+    assert response.status_code == 409
+    page = response.get_data(as_text=True).replace("&#39;", "'")
+    assert "cannot remove competencies that gig projects were assessed against" in page
+    assert [c.id for c in _stored(app).competencies] == [c.id for c in cert.competencies]
+
+
+def test_an_edit_after_issuing_says_and_makes_the_next_version(
+    app: Flask, make: Factory, issuer_console: Console
+) -> None:
+    issuer_console.post(NEW, _form())
+    cert = _stored(app)
+    acme = FactoryProvider(0, "acme", "", "")
+    issue(make, acme, make.freelancer(acme), cert.id, override_reason="Assessed in person")
+    edit = f"/console/certifications/{cert.id}/edit"
+    page = issuer_console.get(edit).get_data(as_text=True)
+    assert "1 credential was issued under version 1. Saving makes version 2" in page
+    fields = {
+        **_form(name="Python API Developer 2027"),
+        **{f"competencies-{i}-id": c.id for i, c in enumerate(cert.competencies)},
+        "competencies-2-name": "Code review",
+        "competencies-2-url": "https://skills.example/review",
+        "competencies-3-name": "",
+    }
+    assert issuer_console.post(edit, fields).status_code == 302
+    assert _stored(app).version == 2
+    detail = issuer_console.get(f"/console/certifications/{cert.id}").get_data(as_text=True)
+    assert "<dt>Version</dt><dd>2</dd>" in detail
