@@ -193,6 +193,7 @@ def _achievement(achievement: Achievement, ids: Mapping[str, str]) -> JSON:
         "description": achievement.description,
         "criteria": criteria,
     }
+    _put(out, "version", achievement.version)
     _put(out, "image", _image(achievement.image))
     _put(out, "alignment", [_alignment(a) for a in achievement.alignments])
     descriptions = [_result_description(c, ids[c.name]) for c in achievement.competencies]

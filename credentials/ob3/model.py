@@ -75,6 +75,9 @@ class Achievement:
     image: Image | None = None
     #: A public page describing the criteria (OB 3.0 ``Criteria.id``), when there is one.
     criteria_url: str | None = None
+    #: OB 3.0 ``Achievement.version``: which edition of the achievement was awarded (the
+    #: ``id`` stays the achievement's, across editions).
+    version: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -130,6 +130,7 @@ def _form_page(
             form=form,
             certification=certification,
             presets=frameworks.PRESETS,
+            issued_under=certifications.issued_under_current(certification) if certification else 0,
         ),
         status,
     )

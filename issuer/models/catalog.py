@@ -97,6 +97,9 @@ class MicroCertification(db.Model):
     min_projects_per_competency: Mapped[int] = mapped_column(Integer, default=1)
     min_competencies: Mapped[int | None] = mapped_column(Integer)
     min_client_rating: Mapped[Decimal | None] = mapped_column(Numeric(2, 1, asdecimal=True))
+    #: The edition: an edit after credentials were issued under this one makes the next
+    #: (issuer.services.certifications.update_certification says why).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)

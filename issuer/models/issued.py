@@ -57,6 +57,8 @@ class IssuedCredential(db.Model):
     certification_id: Mapped[str | None] = mapped_column(
         ForeignKey("certifications.id", ondelete="RESTRICT"), index=True
     )
+    #: The certification's edition when issued (None: the VC API, or before versions).
+    certification_version: Mapped[int | None] = mapped_column(Integer)
     signing_key_id: Mapped[int] = mapped_column(ForeignKey("signing_keys.id", ondelete="RESTRICT"))
     #: The credential's JSON ``id``: ``urn:uuid:<id>`` for what microcred builds; through
     #: the VC API whatever the caller chose (not unique: interop suites reuse ids).

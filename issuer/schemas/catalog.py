@@ -157,6 +157,14 @@ class CertificationSchema(BaseSchema):
     validity_months = fields.Integer(dump_only=True, allow_none=True)
     evidence_rule = fields.Nested(EvidenceRuleOutSchema, dump_only=True)
     competencies = fields.List(fields.Nested(CompetencySchema), dump_only=True)
+    version = fields.Integer(
+        dump_only=True,
+        metadata={
+            "description": "The edition: an edit after credentials were issued under the "
+            "current one makes the next; credentials state the edition they were issued "
+            "under (Achievement.version, from 2 on)"
+        },
+    )
     retired = fields.Boolean(dump_only=True)
     retired_at = fields.DateTime(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)

@@ -70,6 +70,18 @@ def issued_counts(issuer: Issuer) -> dict[str, int]:
     return {str(certification_id): count for certification_id, count in rows}
 
 
+def issued_under_current(certification: MicroCertification) -> int:
+    """Credentials issued under the certification's current edition (an edit will make
+    the next edition when this is not 0)."""
+    count = db.session.scalar(
+        select(func.count()).where(
+            IssuedCredential.certification_id == certification.id,
+            IssuedCredential.certification_version == certification.version,
+        )
+    )
+    return int(count or 0)
+
+
 def get_certification(issuer: Issuer, certification_id: str) -> MicroCertification:
     """The provider's certification; another provider's id is answered like an unknown one."""
     certification = db.session.scalar(
@@ -121,6 +133,11 @@ def update_certification(
             f"micro-certification {certification.id!r} is retired and cannot be changed",
             code="certification_retired",
         )
+    edition = certification.version
+    if issued_under_current(certification):
+        # The credentials already out state this edition's content, signed; the next ones
+        # state the new content under the next edition, with the same achievement id.
+        certification.version += 1
     if "slug" in data and data["slug"] != certification.slug:
         _require_free_slug(issuer, data["slug"])
         certification.slug = data["slug"]
@@ -141,6 +158,8 @@ def update_certification(
         target_type="certification",
         target_id=certification.id,
         fields=sorted(data),
+        version=certification.version,
+        **({"previous_version": edition} if edition != certification.version else {}),
     )
     return certification
 

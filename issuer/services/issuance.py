@@ -189,6 +189,7 @@ def issue_credential(
         "issuer_id": issuer.id,
         "freelancer_id": freelancer.id,
         "certification_id": certification.id,
+        "certification_version": certification.version,
         "valid_from": now,
         "valid_until": valid_until,
         "issued_at": now,

@@ -92,6 +92,7 @@ class CertificationRecord:
     min_projects_per_competency: int
     min_competencies: int | None
     min_client_rating: Decimal | None
+    version: int
     retired_at: datetime | None
     competencies: tuple[CompetencyRecord, ...]
 
@@ -152,6 +153,7 @@ _CERT_COLUMNS = (
     "min_projects_per_competency",
     "min_competencies",
     "min_client_rating",
+    "version",
     "retired_at",
 )
 _COMPETENCY_COLUMNS = (
@@ -329,6 +331,9 @@ def achievement(certification: CertificationRecord, achievement_id: str) -> Achi
         achievement_type=certification.achievement_type,
         image=Image(id=f"{achievement_id}/image.png", caption=certification.name),
         competencies=[_competency(c) for c in certification.competencies],
+        # Edition 1 states no version, so credentials read the same as before versions
+        # existed; from the first edit after issuing on, the edition is named.
+        version=str(certification.version) if certification.version > 1 else None,
     )
 
 
