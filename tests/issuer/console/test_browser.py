@@ -248,3 +248,68 @@ def test_organisation_and_trust(
 
     assert owner.errors == []
     owner.context.close()
+
+
+def test_define_a_micro_certification(
+    browser: Any, app: Flask, live_url: str, tmp_path: Path
+) -> None:
+    """Sign up → Certifications → create one with an ESCO and an O*NET alignment, one row
+    added with "Add another", a refused code fixed → its page → edit → archive; axe on
+    every page of the section, the form with its errors included."""
+    shots = Path(os.environ.get("CONSOLE_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    owner = Journey(browser, live_url, shots)
+    page = owner.page
+    owner.goto("/console/signup")
+    page.get_by_label("Organisation name").fill("Harbour Coding School")
+    page.get_by_label("Your name").fill("Hana Harbour")
+    page.get_by_label("Your e-mail address").fill("hana@harbour.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    owner.submit("Create the organisation")
+
+    with page.expect_navigation():
+        page.get_by_role("link", name="Certifications").click()
+    assert page.get_by_text("None yet.").is_visible()
+    owner.check_accessibility()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Create a micro-certification").click()
+    owner.check_accessibility()
+    page.get_by_label("Name", exact=True).fill("Freelance Python API Developer")
+    page.get_by_label("Description").fill("Builds and tests HTTP APIs in Python.")
+    page.get_by_label("Criteria").fill("Two accepted client projects per competency.")
+    page.locator("#competencies-0-name").fill("Python programming")
+    page.locator("#competencies-0-preset").select_option("esco")
+    page.locator("#competencies-0-code").fill("not-an-esco-code")
+    page.locator("#competencies-1-name").fill("Software developer duties")
+    page.locator("#competencies-1-preset").select_option("onet")
+    page.locator("#competencies-1-code").fill("15-1252.00")
+    owner.submit("Add another competency")
+    assert page.locator("#competencies-2-name").is_visible()
+    page.locator("#competencies-2-name").fill("Automated testing")
+    page.get_by_label("Minimum client rating (optional)").fill("4.5")
+    page.get_by_label("Expiry").select_option("months")
+    page.get_by_label("Months after issue").fill("24")
+    owner.submit("Save")
+    assert page.get_by_text("a ESCO code looks like").is_visible()  # next to its row
+    owner.check_accessibility()  # the form with its errors
+    page.locator("#competencies-0-code").fill("ccd0a1d9-afda-43d9-b901-96344886e14d")
+    owner.submit("Save")
+    assert page.get_by_role("heading", name="Freelance Python API Developer").is_visible()
+    assert page.get_by_text("24 months after issue").is_visible()
+    owner.check_accessibility()
+    owner.shoot("certification")
+
+    with page.expect_navigation():
+        page.get_by_role("link", name="Edit Freelance Python API Developer").click()
+    owner.check_accessibility()
+    assert page.locator("#competencies-1-code").input_value() == "15-1252.00"
+    page.get_by_label("Accepted gig projects needed per competency").fill("2")
+    owner.submit("Save")
+    assert page.get_by_text("2 accepted gig projects per competency").is_visible()
+    owner.submit("Archive")
+    assert page.get_by_text("archived", exact=True).is_visible()
+    owner.goto("/console/certifications")
+    assert page.get_by_role("heading", name="Archived").is_visible()
+    owner.check_accessibility()
+    assert owner.errors == []
+    owner.context.close()
