@@ -11,6 +11,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DecimalField,
     FieldList,
@@ -43,6 +44,15 @@ EXPIRY_CHOICES = [
     SelectChoice("months", "Expires some months after issue"),
     SelectChoice("days", "Expires some days after issue"),
 ]
+
+
+class ArtworkForm(ConsoleForm):
+    artwork = FileField(
+        "Badge artwork (PNG or SVG)",
+        validators=[FileRequired("Choose a PNG or SVG file.")],
+        description="Square works best; at most 384 KiB. An SVG is stored cleaned of "
+        "scripts and outside references.",
+    )
 
 
 class CompetencyRow(Form):  # type: ignore[misc]  # WTForms ships no type hints

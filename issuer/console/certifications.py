@@ -15,11 +15,11 @@ from werkzeug.wrappers import Response
 
 from credentials.errors import MicrocredError
 from issuer.console.blueprint import attempt, blp
-from issuer.console.cert_forms import CertificationForm
+from issuer.console.cert_forms import ArtworkForm, CertificationForm
 from issuer.console.forms import ConsoleForm
 from issuer.console.policy import client_ip, requires, signed_in
 from issuer.models import MicroCertification
-from issuer.services import accounts, certifications, frameworks
+from issuer.services import accounts, certifications, frameworks, images
 from microcred.platform.refusals import UnprocessableError
 
 Page = Response | str | tuple[str, int]
@@ -40,15 +40,31 @@ def certification_list() -> str:
 
 @blp.route("/certifications/<certification_id>")
 @requires("viewer")
-def certification_detail(certification_id: str) -> str:
+def certification_detail(certification_id: str) -> tuple[str, int]:
     me = signed_in()
     certification = certifications.get_certification(me.issuer, certification_id)
-    return render_template(
+    return _detail_page(certification, ArtworkForm(formdata=None))
+
+
+def _detail_page(
+    certification: MicroCertification, artwork_form: ArtworkForm, status: int = 200
+) -> tuple[str, int]:
+    me = signed_in()
+    page = render_template(
         "console/cert_detail.html",
         certification=certification,
         issued=certifications.issued_counts(me.issuer).get(certification.id, 0),
-        archive_form=ConsoleForm(formdata=None),
+        artwork_form=artwork_form,
+        # The public badge route, with the edit time so the browser fetches a new upload.
+        badge_url=url_for(
+            "sharing_documents.achievement_image",
+            slug=me.issuer.slug,
+            cert_id=certification.id,
+            fmt="png",
+            v=int(certification.updated_at.timestamp()),
+        ),
     )
+    return page, status
 
 
 @blp.route("/certifications/new", methods=["GET", "POST"])
@@ -75,6 +91,33 @@ def certification_edit(certification_id: str) -> Page:
         form.add_blank_rows()
         return _form_page(form, certification)
     return _save(CertificationForm(), certification)
+
+
+@blp.route("/certifications/<certification_id>/image", methods=["POST"])
+@requires("issuer")
+def certification_image(certification_id: str) -> Page:
+    """Upload the badge artwork; the page then shows it through the public badge route."""
+    me = signed_in()
+    certification = certifications.get_certification(me.issuer, certification_id)
+    form = ArtworkForm()
+    if not form.validate():
+        return _detail_page(certification, form, 422)
+    refusals: list[MicrocredError] = []
+    with attempt(form, refusals):
+        # Read no more than can be stored (base64 adds a third): a larger file is refused,
+        # not loaded whole.
+        data = form.artwork.data.read(images.MAX_IMAGE_CHARS * 3 // 4 + 1)
+        certifications.update_certification(
+            me.issuer,
+            certification.id,
+            {"image": images.uploaded_image(data, field="artwork")},
+            actor=accounts.actor_of(me.user),
+            ip=client_ip(),
+        )
+    if refusals:
+        return _detail_page(certification, form, refusals[0].http_status)
+    flash("The badge artwork is saved: the preview shows it as credentials will.")
+    return redirect(url_for("console.certification_detail", certification_id=certification.id))
 
 
 @blp.route("/certifications/<certification_id>/archive", methods=["POST"])

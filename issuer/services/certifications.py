@@ -134,7 +134,9 @@ def update_certification(
             code="certification_retired",
         )
     edition = certification.version
-    if issued_under_current(certification):
+    # The artwork is not in the signed credential (it names the image's URL), so a new
+    # image alone is no new edition.
+    if set(data) - {"image"} and issued_under_current(certification):
         # The credentials already out state this edition's content, signed; the next ones
         # state the new content under the next edition, with the same achievement id.
         certification.version += 1

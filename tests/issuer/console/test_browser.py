@@ -296,6 +296,21 @@ def test_define_a_micro_certification(
     owner.submit("Save")
     assert page.get_by_role("heading", name="Freelance Python API Developer").is_visible()
     assert page.get_by_text("24 months after issue").is_visible()
+    page.get_by_label("Badge artwork (PNG or SVG)").set_input_files(
+        files=[
+            {
+                "name": "badge.svg",
+                "mimeType": "image/svg+xml",
+                "buffer": b'<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64">'
+                b'<circle cx="32" cy="32" r="30" fill="#1f6f8b"/></svg>',
+            }
+        ]
+    )
+    owner.submit("Upload the artwork")
+    assert page.get_by_text("The badge artwork is saved").is_visible()
+    preview = page.get_by_alt_text("The badge of Freelance Python API Developer")
+    preview.wait_for()
+    assert page.evaluate("document.querySelector('.badge-preview img').naturalWidth") > 0
     owner.check_accessibility()
     owner.shoot("certification")
 

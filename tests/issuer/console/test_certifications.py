@@ -4,6 +4,9 @@ expiry, archive, who sees the controls, and provider B against A's ids."""
 
 from __future__ import annotations
 
+import base64
+import io
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -235,6 +238,7 @@ def test_provider_b_reaches_none_of_providers_a_certifications(
         ("GET", f"/console/certifications/{cert.id}/edit", {}),
         ("POST", f"/console/certifications/{cert.id}/edit", _form(name="Stolen")),
         ("POST", f"/console/certifications/{cert.id}/archive", {}),
+        ("POST", f"/console/certifications/{cert.id}/image", {}),
     ]
     for method, path, data in paths:
         response = beta.console.get(path) if method == "GET" else beta.console.post(path, data)
@@ -288,3 +292,73 @@ def test_an_edit_after_issuing_says_and_makes_the_next_version(
     assert _stored(app).version == 2
     detail = issuer_console.get(f"/console/certifications/{cert.id}").get_data(as_text=True)
     assert "<dt>Version</dt><dd>2</dd>" in detail
+
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06"
+    b"\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00"
+    b"\x05\x00\x01\xff\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+SVG_WITH_SCRIPT = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+    b'<script>alert(1)</script><rect width="10" height="10" fill="#123456"/></svg>'
+)
+
+
+def _upload(console: Console, cert_id: str, name: str, data: bytes) -> Any:
+    return console.post(
+        f"/console/certifications/{cert_id}/image",
+        {"artwork": (io.BytesIO(data), name)},  # type: ignore[dict-item]
+        content_type="multipart/form-data",
+    )
+
+
+def test_artwork_upload_is_stored_and_previewed_through_the_badge_route(
+    app: Flask, make: Factory, issuer_console: Console
+) -> None:
+    issuer_console.post(NEW, _form())
+    cert = _stored(app)
+    acme = FactoryProvider(0, "acme", "", "")
+    issue(make, acme, make.freelancer(acme), cert.id, override_reason="Assessed in person")
+    response = _upload(issuer_console, cert.id, "badge.png", PNG)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    stored = _stored(app)
+    assert stored.image == "data:image/png;base64," + base64.b64encode(PNG).decode()
+    assert stored.version == 1  # the artwork is not in the signed credential
+    detail = issuer_console.get(f"/console/certifications/{cert.id}").get_data(as_text=True)
+    preview = re.search(r'<img src="([^"]+)" alt="The badge of', detail)
+    assert preview is not None
+    url = preview.group(1).replace("&amp;", "&")
+    assert url.startswith(f"/issuers/acme/certifications/{cert.id}/image.png?v=")
+    badge = issuer_console.client.get(url)
+    assert badge.status_code == 200
+    assert badge.mimetype == "image/png"
+
+
+def test_an_uploaded_svg_is_stored_sanitised(app: Flask, issuer_console: Console) -> None:
+    issuer_console.post(NEW, _form())
+    cert = _stored(app)
+    assert _upload(issuer_console, cert.id, "badge.svg", SVG_WITH_SCRIPT).status_code == 302
+    image = _stored(app).image or ""
+    assert image.startswith("data:image/svg+xml;base64,")
+    svg = base64.b64decode(image.split(",", 1)[1])
+    assert b"<script" not in svg
+    assert b"#123456" in svg
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("notes.txt", b"just text", "Upload a PNG or an SVG image."),
+        ("empty.png", b"", "Upload a PNG or an SVG image."),
+    ],
+)
+def test_a_file_that_is_not_an_image_is_refused(
+    app: Flask, issuer_console: Console, name: str, data: bytes, message: str
+) -> None:
+    issuer_console.post(NEW, _form())
+    cert = _stored(app)
+    response = _upload(issuer_console, cert.id, name, data)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert _stored(app).image is None

@@ -43,6 +43,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/console/certifications/<certification_id>/edit"): "issuer",
     ("POST", "/console/certifications/<certification_id>/edit"): "issuer",
     ("POST", "/console/certifications/<certification_id>/archive"): "issuer",
+    ("POST", "/console/certifications/<certification_id>/image"): "issuer",
 }
 PUBLIC_ROUTES = {
     "/console/signin",
