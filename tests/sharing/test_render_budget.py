@@ -68,6 +68,9 @@ def test_a_certificate_over_its_budget_is_refused_and_the_next_one_renders(
     hostile = _issue(app, factory, branding={"logo_image": text_heavy_logo_uri()})
     assert sanitise_data_uri(text_heavy_logo_uri())  # nothing static refuses it
     assert client.get(ordinary.path(".pdf")).status_code == 200  # a renderer, warm
+    # Apps with the same budget share one pool, so an earlier test in this process (the
+    # other database's run of this one) may have replaced renderers already.
+    replaced_before = pool_of(app).replaced
     started = time.monotonic()
     response = client.get(hostile.path(".pdf"))
     assert response.status_code == 422, response.data[:200]
@@ -78,7 +81,7 @@ def test_a_certificate_over_its_budget_is_refused_and_the_next_one_renders(
         "the document takes more than its budget of 2 s of CPU to render"
     )
     assert time.monotonic() - started < 30  # not the 16 s of CPU it asked for, on any clock
-    assert pool_of(app).replaced == 1
+    assert pool_of(app).replaced == replaced_before + 1
     other = _issue(app, factory)
     after = client.get(other.path(".pdf"))  # the same process, a new renderer
     assert after.status_code == 200
