@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import os
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +19,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfReader
-from werkzeug.serving import make_server
 
 from credentials.documents.baking import extract_svg
+from tests.api_fuzz import serving
 from tests.credentials.documents.documents_helpers import decode_qr, parse_own_xml, pdf_page_images
 from tests.sharing.conftest import (
     HOSTILE_CERTIFICATION,
@@ -95,15 +94,8 @@ def test_hostile_badge_svg_is_well_formed_with_names_as_text(
 
 @pytest.fixture
 def live_url(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="sharing-live", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving(app) as url:
+        yield url
 
 
 @dataclass(frozen=True)

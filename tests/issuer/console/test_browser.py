@@ -10,7 +10,6 @@ photographed at 360 px and 1280 px with no horizontal scrolling.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,8 +17,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
+from tests.api_fuzz import serving
 from tests.issuer.console.conftest import PASSWORD, SmtpServer, app_with_mail, deliver
 
 pytestmark = [
@@ -38,15 +37,8 @@ def app(make_app: Callable[..., Flask], smtp_server: SmtpServer) -> Flask:
 
 @pytest.fixture
 def live_url(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="console-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving(app) as url:
+        yield url
 
 
 class Journey:
@@ -187,12 +179,8 @@ def test_sign_up_invite_and_a_viewer_refused(
     teammate.context.close()
 
 
-def test_organisation_and_trust(
-    browser: Any, app: Flask, live_url: str, smtp_server: SmtpServer, tmp_path: Path
-) -> None:
-    """Organisation and trust, as an owner: create an API key (its secret shown once),
-    revoke it; rotate and retire signing keys; edit the profile; show the did.json to
-    publish for a domain. axe-core on every page; the API keys page photographed."""
+def signed_up_owner(browser: Any, live_url: str, tmp_path: Path) -> Journey:
+    """A new organisation signed up through the form; its owner's journey, signed in."""
     shots = Path(os.environ.get("CONSOLE_SCREENSHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
     owner = Journey(browser, live_url, shots)
@@ -203,6 +191,17 @@ def test_organisation_and_trust(
     page.get_by_label("Your e-mail address").fill("hana@harbour.example")
     page.get_by_label("Password").fill(PASSWORD)
     owner.submit("Create the organisation")
+    return owner
+
+
+def test_organisation_and_trust(
+    browser: Any, app: Flask, live_url: str, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
+    """Organisation and trust, as an owner: create an API key (its secret shown once),
+    revoke it; rotate and retire signing keys; edit the profile; show the did.json to
+    publish for a domain. axe-core on every page; the API keys page photographed."""
+    owner = signed_up_owner(browser, live_url, tmp_path)
+    page = owner.page
 
     # API keys: create one with two scopes and 30 days; the secret is shown once.
     page.get_by_role("link", name="API keys").click()
@@ -256,16 +255,8 @@ def test_define_a_micro_certification(
     """Sign up → Certifications → create one with an ESCO and an O*NET alignment, one row
     added with "Add another", a refused code fixed → its page → edit → archive; axe on
     every page of the section, the form with its errors included."""
-    shots = Path(os.environ.get("CONSOLE_SCREENSHOTS") or tmp_path)
-    shots.mkdir(parents=True, exist_ok=True)
-    owner = Journey(browser, live_url, shots)
+    owner = signed_up_owner(browser, live_url, tmp_path)
     page = owner.page
-    owner.goto("/console/signup")
-    page.get_by_label("Organisation name").fill("Harbour Coding School")
-    page.get_by_label("Your name").fill("Hana Harbour")
-    page.get_by_label("Your e-mail address").fill("hana@harbour.example")
-    page.get_by_label("Password").fill(PASSWORD)
-    owner.submit("Create the organisation")
 
     with page.expect_navigation():
         page.get_by_role("link", name="Certifications").click()

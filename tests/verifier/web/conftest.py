@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,12 +19,12 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.serving import make_server
 
 from credentials.did import did_key_from_public_key, did_key_verification_method
 from credentials.keys import Ed25519SigningKey
 from credentials.proofs import RDFC, add_proof
 from credentials.statuslist import status_list_entry
+from tests.api_fuzz import serving
 from tests.credentials import factories
 from tests.verifier.servers import (  # noqa: F401 - fixtures
     TestServer,
@@ -162,12 +161,5 @@ class LiveServer:
 
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[LiveServer]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving(app) as url:
+        yield LiveServer(url, app)
