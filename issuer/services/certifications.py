@@ -134,12 +134,7 @@ def update_certification(
             code="certification_retired",
         )
     edition = certification.version
-    # The artwork is not in the signed credential (it names the image's URL), so a new
-    # image alone is no new edition.
-    if set(data) - {"image"} and issued_under_current(certification):
-        # The credentials already out state this edition's content, signed; the next ones
-        # state the new content under the next edition, with the same achievement id.
-        certification.version += 1
+    before = _edition_content(certification)
     if "slug" in data and data["slug"] != certification.slug:
         _require_free_slug(issuer, data["slug"])
         certification.slug = data["slug"]
@@ -150,6 +145,11 @@ def update_certification(
         _apply_competencies(certification, data["competencies"])
     _check_rule_fits(certification)
     _check_expiry(certification)
+    if _edition_content(certification) != before and issued_under_current(certification):
+        # The credentials already out state this edition's content, signed; the next ones
+        # state the new content under the next edition, with the same achievement id. A
+        # form saved unchanged, or a new slug or artwork alone, changes no credential.
+        certification.version += 1
     certification.updated_at = datetime.now(UTC)
     db.session.flush()
     audit.record(
@@ -199,6 +199,27 @@ def _require_free_slug(issuer: Issuer, slug: str) -> None:
             field="slug",
             code="duplicate_slug",
         )
+
+
+def _edition_content(certification: MicroCertification) -> tuple[Any, ...]:
+    """What an edition stands for: the achievement a credential signs (the artwork is
+    named by its URL, not its bytes, so it is left out) and the terms it was issued under
+    (evidence rule, expiry policy)."""
+    return (
+        certification.name,
+        certification.description,
+        certification.criteria_narrative,
+        certification.achievement_type,
+        certification.validity_days,
+        certification.validity_months,
+        certification.min_projects_per_competency,
+        certification.min_competencies,
+        certification.min_client_rating,
+        tuple(
+            (c.name, c.description, *(getattr(c, field) for field in _ALIGNMENT_FIELDS))
+            for c in certification.competencies
+        ),
+    )
 
 
 def _apply_fields(certification: MicroCertification, data: Mapping[str, Any]) -> None:

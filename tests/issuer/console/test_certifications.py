@@ -280,7 +280,7 @@ def test_an_edit_after_issuing_says_and_makes_the_next_version(
     issue(make, acme, make.freelancer(acme), cert.id, override_reason="Assessed in person")
     edit = f"/console/certifications/{cert.id}/edit"
     page = issuer_console.get(edit).get_data(as_text=True)
-    assert "1 credential was issued under version 1. Saving makes version 2" in page
+    assert "1 credential was issued under version 1. Saving a change makes version 2" in page
     fields = {
         **_form(name="Python API Developer 2027"),
         **{f"competencies-{i}-id": c.id for i, c in enumerate(cert.competencies)},
@@ -292,6 +292,28 @@ def test_an_edit_after_issuing_says_and_makes_the_next_version(
     assert _stored(app).version == 2
     detail = issuer_console.get(f"/console/certifications/{cert.id}").get_data(as_text=True)
     assert "<dt>Version</dt><dd>2</dd>" in detail
+
+
+def test_saving_an_edit_unchanged_after_issuing_keeps_the_version(
+    app: Flask, make: Factory, issuer_console: Console
+) -> None:
+    issuer_console.post(NEW, _form())
+    cert = _stored(app)
+    acme = FactoryProvider(0, "acme", "", "")
+    issue(make, acme, make.freelancer(acme), cert.id, override_reason="Assessed in person")
+    edit = f"/console/certifications/{cert.id}/edit"
+    fields = {
+        **_form(),
+        **{f"competencies-{i}-id": c.id for i, c in enumerate(cert.competencies)},
+        "competencies-2-name": "Code review",
+        "competencies-2-url": "https://skills.example/review",
+        "competencies-2-framework": "Our own skills list",
+        "competencies-3-name": "",
+    }
+    assert issuer_console.post(edit, fields).status_code == 302
+    assert _stored(app).version == 1  # nothing a credential states has changed
+    assert issuer_console.post(edit, {**fields, "min_client_rating": "4.0"}).status_code == 302
+    assert _stored(app).version == 2  # the terms it is issued under have
 
 
 PNG = (
