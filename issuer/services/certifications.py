@@ -138,7 +138,7 @@ def update_certification(
     if "slug" in data and data["slug"] != certification.slug:
         _require_free_slug(issuer, data["slug"])
         certification.slug = data["slug"]
-    _apply_fields(certification, data)
+    _apply_fields(certification, _one_expiry_policy(data))
     if "evidence_rule" in data:
         _apply_rule(certification, data["evidence_rule"] or {})
     if "competencies" in data:
@@ -220,6 +220,18 @@ def _edition_content(certification: MicroCertification) -> tuple[Any, ...]:
             for c in certification.competencies
         ),
     )
+
+
+def _one_expiry_policy(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """An edit that sets one expiry policy replaces the other, so that moving from days to
+    months is one field, not two (giving both with values is still refused)."""
+    for given, other in (
+        ("validity_months", "validity_days"),
+        ("validity_days", "validity_months"),
+    ):
+        if data.get(given) and other not in data:
+            return {**data, other: None}
+    return data
 
 
 def _apply_fields(certification: MicroCertification, data: Mapping[str, Any]) -> None:

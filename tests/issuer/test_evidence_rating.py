@@ -94,6 +94,20 @@ def test_days_and_months_together_are_refused(client: FlaskClient, make: Factory
     assert response.get_json()["field"] == "validityMonths"
 
 
+def test_an_edit_giving_months_replaces_days(client: FlaskClient, make: Factory) -> None:
+    provider = make.provider()
+    created = client.post(
+        CERTS, json=certification_payload(validityDays=30), headers=provider.headers
+    )
+    assert created.status_code == 201, created.get_json()
+    url = f"{CERTS}/{created.get_json()['id']}"
+    changed = client.patch(url, json={"validityMonths": 6}, headers=provider.headers)
+    assert changed.status_code == 200, changed.get_json()
+    assert (changed.get_json()["validityMonths"], changed.get_json()["validityDays"]) == (6, None)
+    back = client.patch(url, json={"validityDays": 10}, headers=provider.headers).get_json()
+    assert (back["validityMonths"], back["validityDays"]) == (None, 10)
+
+
 def test_issuance_refuses_projects_rated_below_the_minimum(
     client: FlaskClient, make: Factory
 ) -> None:
