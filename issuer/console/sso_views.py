@@ -205,7 +205,9 @@ def sso_start() -> Page:
     started = sso.begin(issuer, row, redirect_uri())
     db.session.rollback()
     session[PENDING_KEY] = {**started.pending, "next": safe_next(request.args.get("next"))}
-    return redirect(started.url)
+    # Not a redirect: the page's CSP (form-action 'self') stops a form's redirect to
+    # another origin. A page that moves on by itself (meta refresh) with a link instead.
+    return render_template("console/sso_redirect.html", url=started.url, issuer=issuer)
 
 
 @blp.route("/signin/sso/callback", methods=["GET"])

@@ -66,7 +66,7 @@ def test_an_owner_revokes_a_pending_invitation_and_its_link_dies(
         )
 
 
-def test_an_existing_account_joins_a_second_organisation_and_switches(  # noqa: PLR0915
+def test_an_existing_account_joins_a_second_organisation_and_switches(
     app: Flask,
     provider: Provider,
     sign_up: Callable[..., Provider],
