@@ -1,8 +1,8 @@
 """Console accounts: people (users), their memberships of training providers with a role,
 server-side console sessions, and single-use tokens (password reset, invitation).
 
-A user belongs to organisations through ``Membership``, so that one person may later work
-for several providers; the console today signs a user into their first membership.
+A user belongs to organisations through ``Membership``, so that one person may work for
+several providers; the console session names the current one (the header's switcher).
 Secrets (session ids, token values) are stored only as SHA-256 hashes: a copy of the
 database does not let anyone sign in or reset a password.
 """

@@ -338,3 +338,18 @@ def test_an_sso_session_is_bound_to_its_organisation(  # noqa: PLR0917 - fixture
     assert other.sign_in(provider.members["viewer"], PASSWORD).status_code == 302
     assert other.post("/console/switch", {"issuer_id": str(beta_id)}).status_code == 302
     assert "Beta Academy" in other.get("/console/").get_data(as_text=True)
+
+
+def test_the_start_and_the_callback_share_the_sign_in_rate_limit(
+    make_app: Callable[..., Flask], provider: Provider
+) -> None:
+    limited = make_app(RATELIMIT_ENABLED=True, MICROCRED_CONSOLE_SIGNIN_RATELIMIT="3 per minute")
+    console = Console(limited.test_client())
+    codes = [
+        console.post("/console/signin/sso", {"organisation": "nobody"}).status_code,
+        console.get(f"{CALLBACK}?code=x&state=y").status_code,
+        console.post("/console/signin/sso", {"organisation": "nobody"}).status_code,
+        console.get(f"{CALLBACK}?code=x&state=y").status_code,
+    ]
+    assert codes == [404, 400, 404, 429]
+    assert console.get("/console/signin/sso").status_code == 200  # the form is free
