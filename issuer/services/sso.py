@@ -279,7 +279,7 @@ def find(organisation: str) -> tuple[Issuer, OidcProvider]:
             raise refused
         return issuer, row
     for row in db.session.scalars(
-        select(OidcProvider).where(OidcProvider.allowed_domains.contains(value))
+        select(OidcProvider).where(OidcProvider.allowed_domains.contains(value, autoescape=True))
     ):
         if value in row.domains:
             found = db.session.get(Issuer, row.issuer_id)
