@@ -277,8 +277,8 @@ def join_invitation(token: str) -> Page:
         issuer_id, name = member.issuer_id, db.session.get(Issuer, member.issuer_id)
         label = name.name if name is not None else "the organisation"
     with write_transaction(db.session):
-        member = accounts.membership(me.user.id, issuer_id)
-        stays = member is None or not sso.password_allowed(member)
+        joined = accounts.membership(me.user.id, issuer_id)
+        stays = joined is None or not sso.password_allowed(joined)
     if stays:  # that organisation requires single sign-on: its provider vouches first
         flash(f"You joined {label}. It requires single sign-on: sign in with your organisation.")
         return redirect(url_for("console.dashboard"))

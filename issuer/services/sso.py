@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from authlib.oauth2.rfc7636 import create_s256_code_challenge
+from authlib.oauth2.rfc7636 import create_s256_code_challenge  # type: ignore[import-untyped]
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -458,6 +458,8 @@ def admit(
             ip=ip,
             role=row.default_role,
         )
+    if user is None:  # pragma: no cover - found or made above
+        raise NotFoundError("no such user")
     subject = hashlib.sha256(f"{row.issuer_url} {claims.get('sub')}".encode()).hexdigest()[:16]
     audit.record(
         issuer.id,
