@@ -120,6 +120,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # The console's "Check now" of a provider's domain fetches its did.json through the
     # SSRF guard (loopback only with MICROCRED_ALLOW_PRIVATE_FETCH, as the CLI's check).
     app.extensions[DOMAIN_FETCH_KEY] = _domain_fetch(app)
+    # Single sign-on: discovery, token and JWKS of an organisation's OpenID provider.
+    from issuer.console.sso_views import SSO_FETCHER_KEY
+    from verifier.http import SafeFetcher
+
+    app.extensions[SSO_FETCHER_KEY] = SafeFetcher(
+        allow_private=bool(app.config.get("MICROCRED_ALLOW_PRIVATE_FETCH")),
+        ca_certs=os.environ.get("SSL_CERT_FILE") or None,
+    )
     # certificates, badges, QR codes, profiles, share pages
     sharing.init_app(app, sources=_sharing_sources())
     outages.init_app(app)  # 503 when the database is down, /healthz and /livez

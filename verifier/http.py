@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import urllib3
 from urllib3.connection import HTTPConnection
@@ -145,7 +146,24 @@ class SafeFetcher:
                 raise active.error() from None
             raise
 
-    def _fetch_within(self, target: Target, accept: str, total: float) -> BytesResult:
+    def post_form(self, url: str, fields: Mapping[str, str]) -> FetchResult:
+        """POST ``fields`` form-encoded to ``url`` (an OAuth token endpoint) and parse the
+        JSON answer, with the same guard and bounds as a GET (steps 1-6)."""
+        target = parse_url(url, allow_http=self.allow_http)
+        body = urlencode(dict(fields)).encode()
+        raw = self._fetch_within(target, "application/json", self.total_timeout, body=body)
+        try:
+            data = load_credential(raw.body)
+        except MicrocredError as exc:
+            reason = exc.message.removeprefix("a credential ").removeprefix("credential ")
+            raise ResolutionError(
+                f"{raw.url}: the response {reason}", details={"url": raw.url}
+            ) from None
+        return raw.parsed(data)
+
+    def _fetch_within(
+        self, target: Target, accept: str, total: float, *, body: bytes | None = None
+    ) -> BytesResult:
         deadline = Deadline(url=target.url, total=total)
         found = addresses.resolve(target.host, target.port, timeout=deadline.remaining())
         addresses.vet(target.url, target.host, found, allow_private=self.allow_private)
@@ -154,7 +172,7 @@ class SafeFetcher:
         for address in found:
             conn = self._connect(target, address, deadline, refused)
             if conn is not None:
-                return self._fetch_over(conn, target, address, accept, deadline)
+                return self._fetch_over(conn, target, address, accept, deadline, body=body)
         raise refused[-1]
 
     # --- steps 3-6: one connection to a vetted address --------------------------------------
@@ -189,9 +207,11 @@ class SafeFetcher:
         address: addresses.IPAddress,
         accept: str,
         deadline: Deadline,
+        *,
+        body: bytes | None = None,
     ) -> BytesResult:
         try:
-            return self._exchange(conn, target, address, accept, deadline)
+            return self._exchange(conn, target, address, accept, deadline, body=body)
         except MicrocredError:
             raise
         except _TRANSPORT_ERRORS as exc:
@@ -229,20 +249,26 @@ class SafeFetcher:
         address: addresses.IPAddress,
         accept: str,
         deadline: Deadline,
+        *,
+        body: bytes | None = None,
     ) -> BytesResult:
         # urllib3 applies conn.timeout to the socket again when the response starts.
         conn.timeout = min(self.read_timeout, deadline.remaining())
         if conn.sock is not None:
             conn.sock.settimeout(conn.timeout)
+        headers = {
+            "Host": target.host_header,
+            "Accept": accept,
+            "Accept-Encoding": "identity",
+            "User-Agent": self.user_agent,
+        }
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
         conn.request(
-            "GET",
+            "GET" if body is None else "POST",
             target.path,
-            headers={
-                "Host": target.host_header,
-                "Accept": accept,
-                "Accept-Encoding": "identity",
-                "User-Agent": self.user_agent,
-            },
+            body=body,
+            headers=headers,
             preload_content=False,
             decode_content=False,
         )

@@ -36,6 +36,11 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.session_interface = DatabaseSessions(fallback=app.session_interface)
     # Organisation and trust (issue 13, item 2): their routes register before the blueprint.
-    from issuer.console import org_profile, organisation  # noqa: F401
+    # Single sign-on (OpenID Connect), invitations revoked, several organisations.
+    from issuer.console import (  # noqa: F401
+        org_profile,
+        organisation,
+        sso_views,
+    )
 
     app.register_blueprint(blp)

@@ -24,7 +24,7 @@ from issuer.console.forms import (
     SignUpForm,
 )
 from issuer.console.policy import client_ip, principal, public
-from issuer.services import accounts, teams
+from issuer.services import accounts, sso, teams
 from microcred.platform.db import write_transaction
 from microcred.platform.extensions import db, limiter, remote_address
 
@@ -116,8 +116,16 @@ def sign_in() -> Page:
             ip=client_ip(),
         )
         # A user with no membership left (removed from the team) is refused like any other.
-        member = next(iter(accounts.memberships(outcome.user)), None) if outcome.user else None
+        found = accounts.memberships(outcome.user) if outcome.user else []
+        # Organisations that require single sign-on refuse passwords (owners excepted).
+        usable = [item for item in found if sso.password_allowed(item)]
+        member = usable[0] if usable else None
         ids = (outcome.user.id, member.issuer_id) if outcome.user and member else None
+    if ids is None and found:
+        form.form_errors.append(
+            "Your organisation requires single sign-on: use “Sign in with your organisation”."
+        )
+        return render_template("console/sign_in.html", form=form), 403
     if ids is None:
         form.form_errors.append(refused_message())
         return render_template("console/sign_in.html", form=form), 401
@@ -176,7 +184,12 @@ def reset_password(token: str) -> Page:
 def accept_invitation(token: str) -> Page:
     invitation = teams.invitation(token)  # NotFoundError: the error page says why
     form = AcceptInvitationForm()
-    context = {"invitation": invitation}
+    # An address with an account joins by signing in (teams.join), with no new password.
+    existing = accounts.find_user(invitation.email) is not None
+    context = {"invitation": invitation, "existing": existing, "token": token}
+    if existing:
+        page = render_template("console/accept.html", form=form, **context)
+        return (page, 409) if request.method == "POST" else page
     if not form.validate_on_submit():
         page = render_template("console/accept.html", form=form, **context)
         return (page, 422) if form.is_submitted() else page

@@ -89,6 +89,11 @@ def _load_principal() -> Principal | None:
     if user is None or member is None or issuer is None:
         session.clear()
         return None
+    # --- single sign-on: a session the organisation's provider opened is bound to it.
+    bound = session.get("sso_issuer_id")
+    if bound is not None and bound != issuer_id:
+        session.clear()
+        return None
     return Principal(user=user, membership=member, issuer=issuer)
 
 

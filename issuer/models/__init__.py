@@ -4,7 +4,14 @@ Every row belongs to one training provider (``issuer_id``), directly or through 
 services always filter by it, which is what keeps tenants apart.
 """
 
-from issuer.models.accounts import ROLES, AccountToken, ConsoleSession, Membership, User
+from issuer.models.accounts import (
+    ROLES,
+    AccountToken,
+    ConsoleSession,
+    Membership,
+    OidcProvider,
+    User,
+)
 from issuer.models.catalog import ACHIEVEMENT_TYPES, Competency, MicroCertification
 from issuer.models.evidence import OUTCOMES, PLATFORMS, Assessment, Freelancer, GigProject
 from issuer.models.former_dids import FormerDid
@@ -53,6 +60,7 @@ __all__ = [
     "Issuer",
     "Membership",
     "MicroCertification",
+    "OidcProvider",
     "SigningKey",
     "StatusAllocation",
     "StatusList",

@@ -1,8 +1,8 @@
 """Console accounts: people (users), their memberships of training providers with a role,
 server-side console sessions, and single-use tokens (password reset, invitation).
 
-A user belongs to organisations through ``Membership``, so that one person may later work
-for several providers; the console today signs a user into their first membership.
+A user belongs to organisations through ``Membership``, so that one person may work for
+several providers; the console session names the current one (the header's switcher).
 Secrets (session ids, token values) are stored only as SHA-256 hashes: a copy of the
 database does not let anyone sign in or reset a password.
 """
@@ -105,3 +105,33 @@ class AccountToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class OidcProvider(db.Model):
+    """An organisation's own OpenID Connect provider for console sign-in (one per
+    provider). The endpoints come from the provider's discovery document when the owner
+    saves the settings. The client secret is stored encrypted under a key derived from
+    MICROCRED_KEY_PASSPHRASE (``issuer.services.sso``) and never shown again."""
+
+    __tablename__ = "oidc_providers"
+    __table_args__ = (CheckConstraint("default_role IN ('issuer', 'viewer')", name="default_role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer_id: Mapped[int] = mapped_column(
+        ForeignKey("issuers.id", ondelete="CASCADE"), unique=True
+    )
+    issuer_url: Mapped[str] = mapped_column(String(500))
+    client_id: Mapped[str] = mapped_column(String(255))
+    client_secret: Mapped[str] = mapped_column(String(1000))
+    authorization_endpoint: Mapped[str] = mapped_column(String(500))
+    token_endpoint: Mapped[str] = mapped_column(String(500))
+    jwks_uri: Mapped[str] = mapped_column(String(500))
+    #: Lower-case domains, one space between each.
+    allowed_domains: Mapped[str] = mapped_column(String(1000), default="")
+    default_role: Mapped[str] = mapped_column(String(16), default="viewer")
+    require_sso: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+    @property
+    def domains(self) -> list[str]:
+        return self.allowed_domains.split()

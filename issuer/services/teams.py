@@ -15,7 +15,12 @@ from issuer.models import ROLES, AccountToken, Issuer, Membership, User
 from issuer.services import accounts, audit
 from microcred.platform.db import utcnow
 from microcred.platform.extensions import db
-from microcred.platform.refusals import ConflictError, InvalidInputError, NotFoundError
+from microcred.platform.refusals import (
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+)
 
 
 def check_role(role: str) -> str:
@@ -106,20 +111,40 @@ def invitation(token: str) -> Invitation:
 def accept(token: str, *, name: str, password: str, ip: str | None = None) -> User:
     """Use an invitation once: a new user with the invited e-mail joins with its role.
 
-    One organisation per person for now: an e-mail that already has an account is
-    refused (the membership table would allow more; the console does not offer it yet).
+    An e-mail that already has an account is refused here: that person signs in and
+    joins with ``join`` (no second password).
     """
     found = invitation(token)
-    row = accounts.live_token(token, "invite")
     if accounts.find_user(found.email) is not None:
         raise ConflictError(
-            "an account with this e-mail address already exists; joining a second "
-            "organisation is not offered yet",
+            "an account with this e-mail address already exists: sign in with it to join",
             field="email",
         )
     user = accounts.new_user(found.email, name, password)
+    return _use(token, found, user, ip=ip)
+
+
+def join(token: str, user: User, *, ip: str | None = None) -> Membership:
+    """Use an invitation once as the signed-in ``user``, whose e-mail it must name: one
+    more membership of the same account."""
+    found = invitation(token)
+    if user.email != found.email:
+        raise ForbiddenError(
+            f"this invitation is for {found.email}; you are signed in as {user.email}"
+        )
+    if accounts.membership(user.id, found.issuer.id) is not None:
+        raise ConflictError(f"you are already a member of {found.issuer.name}")
+    _use(token, found, user, ip=ip)
+    member = accounts.membership(user.id, found.issuer.id)
+    assert member is not None  # noqa: S101 - just added
+    return member
+
+
+def _use(token: str, found: Invitation, user: User, *, ip: str | None) -> User:
+    row = accounts.live_token(token, "invite")
     db.session.add(Membership(user_id=user.id, issuer_id=found.issuer.id, role=found.role))
     row.used_at = utcnow()
+    db.session.flush()
     audit.record(
         found.issuer.id,
         actor=accounts.actor_of(user),
@@ -130,6 +155,27 @@ def accept(token: str, *, name: str, password: str, ip: str | None = None) -> Us
         role=found.role,
     )
     return user
+
+
+def revoke_invitation(
+    issuer: Issuer, invitation_id: int | str, *, by: User, ip: str | None = None
+) -> AccountToken:
+    """Withdraw a pending invitation: its link stops working at once."""
+    number = str(invitation_id)
+    row = db.session.get(AccountToken, int(number)) if number.isdigit() else None
+    if row is None or row.issuer_id != issuer.id or row.purpose != "invite" or row.used_at:
+        raise NotFoundError(f"no pending invitation {invitation_id}")
+    db.session.delete(row)
+    audit.record(
+        issuer.id,
+        actor=accounts.actor_of(by),
+        action="member.invite_revoke",
+        target_type="invitation",
+        target_id=row.email,
+        ip=ip,
+        role=row.role,
+    )
+    return row
 
 
 def add_member(issuer: Issuer, user: User, role: str, *, actor: str) -> Membership:

@@ -44,6 +44,13 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/console/certifications/<certification_id>/edit"): "issuer",
     ("POST", "/console/certifications/<certification_id>/archive"): "issuer",
     ("POST", "/console/certifications/<certification_id>/image"): "issuer",
+    # --- single sign-on, invitations, organisations ---
+    ("GET", "/console/sign-in-settings"): "owner",
+    ("POST", "/console/sign-in-settings"): "owner",
+    ("POST", "/console/sign-in-settings/remove"): "owner",
+    ("POST", "/console/team/invitations/<invitation_id>/revoke"): "owner",
+    ("POST", "/console/invitations/<token>/join"): "viewer",
+    ("POST", "/console/switch"): "viewer",
 }
 PUBLIC_ROUTES = {
     "/console/signin",
@@ -52,6 +59,9 @@ PUBLIC_ROUTES = {
     "/console/password/forgot",
     "/console/password/reset/<token>",
     "/console/invitations/<token>",
+    # --- single sign-on ---
+    "/console/signin/sso",
+    "/console/signin/sso/callback",
 }
 RANK = {role: len(ROLES) - i for i, role in enumerate(ROLES)}
 

@@ -10,7 +10,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from issuer.models import AuditEvent, Issuer, Membership
+from issuer.services import teams  # --- invitations ---
 from issuer.services.accounts import find_user
+from microcred.platform.db import write_transaction  # --- invitations ---
 from microcred.platform.extensions import db
 from tests.issuer.console.conftest import Console, Provider, add_member
 from tests.issuer.console.test_policy import MATRIX, PUBLIC_ROUTES
@@ -155,6 +157,8 @@ def test_provider_b_reaches_nothing_of_provider_a(
     beta = sign_up("beta", name="Beta Academy")
     add_member(app, beta, "viewer")
     a_marks = ("acme.example", "Acme Training")
+    # --- single sign-on, invitations, organisations: A's pending invitation and its id ---
+    a_invitations = pending_invitation_ids(app, provider)
     for method, rule in MATRIX:
         if "<certification_id>" in rule:
             continue  # tried with A's real ids in test_certifications.py
@@ -187,12 +191,43 @@ def test_provider_b_reaches_nothing_of_provider_a(
             for m in db.session.scalars(select(Membership).where(Membership.id.in_(a_ids)))
         }
     assert sorted(roles.values()) == ["issuer", "owner", "viewer"]
+    # --- invitations, organisations: A's invitation still pending; B cannot switch to A.
+    assert all(revoke_refused(beta.console, number) for number in a_invitations)
+    assert pending_invitation_ids(app, provider) == a_invitations
+    a_issuer_id = issuer_id_of(app, provider.slug)
+    assert beta.console.post("/console/switch", {"issuer_id": str(a_issuer_id)}).status_code == 404
+    assert "Beta Academy" in beta.console.get("/console/").get_data(as_text=True)
     # A's keys too: no API key revoked or rotated, the signing key still the first.
     with app.app_context():
         a_issuer = db.session.scalar(select(Issuer).where(Issuer.slug == provider.slug))
         assert a_issuer is not None
         assert [k.state for k in a_issuer.signing_keys] == ["active"]
         assert [(k.revoked_at, k.replaced_by) for k in a_issuer.api_keys] == [(None, None)]
+
+
+# --- single sign-on, invitations, organisations: helpers ---
+def pending_invitation_ids(app: Flask, provider: Provider) -> list[int]:
+    """A's pending invitations (one is made when there is none)."""
+    with app.app_context():
+        issuer = db.session.scalar(select(Issuer).where(Issuer.slug == provider.slug))
+        owner = find_user(provider.owner)
+        assert issuer is not None
+        assert owner is not None
+        if not teams.pending_invitations(issuer):
+            with write_transaction(db.session):
+                teams.invite(issuer, f"pending@{provider.slug}.example", "viewer", by=owner)
+        return sorted(row.id for row in teams.pending_invitations(issuer))
+
+
+def revoke_refused(console: Console, number: int) -> bool:
+    return console.post(f"/console/team/invitations/{number}/revoke").status_code == 404
+
+
+def issuer_id_of(app: Flask, slug: str) -> int:
+    with app.app_context():
+        issuer = db.session.scalar(select(Issuer).where(Issuer.slug == slug))
+        assert issuer is not None
+        return issuer.id
 
 
 def api_key_prefixes(app: Flask, slug: str) -> list[str]:
