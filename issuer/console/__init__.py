@@ -38,4 +38,7 @@ def init_app(app: Flask) -> None:
     # Organisation and trust (issue 13, item 2): their routes register before the blueprint.
     from issuer.console import org_profile, organisation  # noqa: F401
 
+    # --- Issuing (issue 13, item 5): the credentials list, issuing one, bulk issuing ---
+    from issuer.console import bulk_pages, credentials_pages, issuing  # noqa: F401
+
     app.register_blueprint(blp)
