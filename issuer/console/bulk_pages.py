@@ -98,7 +98,9 @@ def bulk_check() -> Page:
         rows=json.dumps(rows, separators=(",", ":"), ensure_ascii=False),
         source_name=name,
     )
-    summary = {o: sum(1 for c in checks if c.outcome == o) for o in ("issue", "override", "skip", "error")}
+    summary = {
+        o: sum(1 for c in checks if c.outcome == o) for o in ("issue", "override", "skip", "error")
+    }
     return render_template(
         "console/bulk_check.html", checks=checks, form=start, summary=summary, name=name
     )
@@ -123,7 +125,9 @@ def bulk_start() -> Response:
     try:
         payload = json.loads(form.rows.data)
     except ValueError:
-        raise InvalidInputError("The form's rows are not readable: upload the file again.") from None
+        raise InvalidInputError(
+            "The form's rows are not readable: upload the file again."
+        ) from None
     raw, _ = bulk_service.rows_from_json(payload)
     rows = bulk_service.normalise(raw)
     if len(rows) > bulk_service.MAX_CHECKED_ROWS:
@@ -139,7 +143,9 @@ def bulk_start() -> Response:
     )
     bulk_worker.submit(opened.job_id)
     if not opened.created:
-        flash("These rows were sent before: this is the same job, resumed. Nothing is issued twice.")
+        flash(
+            "These rows were sent before: this is the same job, resumed. Nothing is issued twice."
+        )
     return redirect(url_for("console.bulk_job", job_id=opened.job_id))
 
 

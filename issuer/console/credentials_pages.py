@@ -33,7 +33,12 @@ STATUS_CHOICES = (
     ("revoked", "Revoked"),
     ("expired", "Expired"),
 )
-STATUS_LABELS = {"valid": "Active", "suspended": "Suspended", "revoked": "Revoked", "expired": "Expired"}
+STATUS_LABELS = {
+    "valid": "Active",
+    "suspended": "Suspended",
+    "revoked": "Revoked",
+    "expired": "Expired",
+}
 
 
 class ReasonForm(ConsoleForm):
@@ -64,13 +69,18 @@ def credential_list() -> tuple[str, int]:
     problem: str | None = None
     try:
         page = credentials.credentials_page(
-            me.issuer, status=status or None, certification=certification or None,
-            search=search or None, after=after,
+            me.issuer,
+            status=status or None,
+            certification=certification or None,
+            search=search or None,
+            after=after,
         )
     except UnprocessableError as exc:
         problem = exc.message
         page = credentials.CredentialPage(rows=[], older=None)
-    query = {k: v for k, v in (("status", status), ("certification", certification), ("q", search)) if v}
+    query = {
+        k: v for k, v in (("status", status), ("certification", certification), ("q", search)) if v
+    }
     body = render_template(
         "console/credential_list.html",
         page=page,

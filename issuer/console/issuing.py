@@ -86,11 +86,7 @@ class IssueForm(ConsoleForm):
 def _freelancer(issuer: Issuer, given: str) -> Freelancer:
     """The provider's freelancer by identifier or e-mail address (404 naming the field)."""
     text = given.strip()
-    found = (
-        freelancers.find_by_email(issuer, text.lower())
-        if "@" in text
-        else _by_id(issuer, text)
-    )
+    found = freelancers.find_by_email(issuer, text.lower()) if "@" in text else _by_id(issuer, text)
     if found is None:
         raise NotFoundError(f"You have no freelancer {text!r}.", field="freelancer")
     return found
@@ -171,9 +167,8 @@ def issue_confirm() -> Page:
     if issued_by_token is not None:
         flash("This form was sent already: here is the credential it issued.")
         return redirect(url_for("console.credential_detail", credential_id=issued_by_token))
-    if not form.validate():
-        if not (form.freelancer.data and form.certification.data):
-            raise UnprocessableError("The form lacks the freelancer or the micro-certification.")
+    if not form.validate() and not (form.freelancer.data and form.certification.data):
+        raise UnprocessableError("The form lacks the freelancer or the micro-certification.")
     freelancer = _freelancer(me.issuer, form.freelancer.data or "")
     certification = _certification(me.issuer, form.certification.data or "")
     if form.errors:
@@ -251,8 +246,9 @@ class DraftCredential:
     signing_key: Any = None
 
 
-def _draft(preview: Preview, issuer: Issuer, freelancer: Freelancer,
-           certification: MicroCertification) -> DraftCredential:
+def _draft(
+    preview: Preview, issuer: Issuer, freelancer: Freelancer, certification: MicroCertification
+) -> DraftCredential:
     return DraftCredential(
         document=issuance.dump_document(preview.document),
         issued_at=preview.issued_at,

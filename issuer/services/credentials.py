@@ -12,10 +12,9 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-
-from dataclasses import dataclass
 
 from sqlalchemy import Select, and_, func, not_, or_, select
 
@@ -110,7 +109,9 @@ def _parse_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         when = datetime.fromisoformat(moment)
     except ValueError:
-        raise UnprocessableError("the page cursor is not one this list gave", field="after") from None
+        raise UnprocessableError(
+            "the page cursor is not one this list gave", field="after"
+        ) from None
     if when.tzinfo is None or not key or len(key) > 36:
         raise UnprocessableError("the page cursor is not one this list gave", field="after")
     return when, key
@@ -173,9 +174,7 @@ def credentials_page(
         statement = statement.where(c.freelancer_id.in_(matching))
     if after:
         when, key = _parse_cursor(after)
-        statement = statement.where(
-            or_(c.issued_at < when, and_(c.issued_at == when, c.id < key))
-        )
+        statement = statement.where(or_(c.issued_at < when, and_(c.issued_at == when, c.id < key)))
     found = db.session.execute(
         statement.order_by(c.issued_at.desc(), c.id.desc()).limit(limit + 1)
     ).all()
@@ -350,8 +349,8 @@ __all__ = [
     "STATUSES",
     "CredentialPage",
     "CredentialRow",
-    "credentials_page",
     "credential_status",
+    "credentials_page",
     "credentials_query",
     "get_credential",
     "revoke",

@@ -127,7 +127,7 @@ def issue_credential(
     # One connection for every statement: asking the session for it costs ~25 µs a time.
     connection = db.session.connection()
     now = datetime.now(UTC).replace(microsecond=0)
-    draft = _draft(connection, issuer, freelancer_id, certification_id, reason, now)
+    draft = _draft(connection, issuer, freelancer_id, certification_id, reason=reason, now=now)
     freelancer, certification, evaluation = draft.freelancer, draft.certification, draft.evaluation
     if certification.retired:
         raise ConflictError(
@@ -205,7 +205,6 @@ def issue_credential(
     return issued
 
 
-
 @dataclass(frozen=True, slots=True)
 class Draft:
     """What issuing would sign, before any status entry is drawn or anything is stored:
@@ -228,9 +227,9 @@ def _draft(
     issuer: Issuer | IssuerRecord,
     freelancer_id: str,
     certification_id: str,
+    *,
     reason: str | None,
     now: datetime,
-    *,
     lock: bool = True,
 ) -> Draft:
     freelancer = records.locked_freelancer(connection, issuer, freelancer_id, lock=lock)
@@ -307,9 +306,7 @@ class Preview:
         if draft.active_key is None:
             return "Your organisation has no current signing key."
         if not draft.evaluation.met and draft.override_reason is None:
-            return (
-                "The evidence rule is not met: issuing needs an override with a reason."
-            )
+            return "The evidence rule is not met: issuing needs an override with a reason."
         return None
 
 
@@ -326,7 +323,9 @@ def preview_credential(
     reason = _override_reason(override_reason) if override_reason else None
     connection = db.session.connection()
     now = datetime.now(UTC).replace(microsecond=0)
-    draft = _draft(connection, issuer, freelancer_id, certification_id, reason, now, lock=False)
+    draft = _draft(
+        connection, issuer, freelancer_id, certification_id, reason=reason, now=now, lock=False
+    )
     return Preview(draft=draft, document=draft.build(new_uuid(), []), issued_at=now)
 
 

@@ -135,7 +135,8 @@ def locked_freelancer(
     to one freelancer queue up and the "already holds one" check cannot pass twice
     (``lock=False``: a read-only preview, which decides nothing)."""
     row = connection.execute(
-        _FREELANCER if lock else _FREELANCER_UNLOCKED, {"freelancer_id": freelancer_id, "issuer_id": issuer.id}
+        _FREELANCER if lock else _FREELANCER_UNLOCKED,
+        {"freelancer_id": freelancer_id, "issuer_id": issuer.id},
     ).one_or_none()
     if row is None:
         raise NotFoundError(f"no freelancer with id {freelancer_id!r}")

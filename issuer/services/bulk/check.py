@@ -17,7 +17,7 @@ from credentials.proofs import SUITES
 from issuer.models import Issuer
 from issuer.services.bulk.items import _freelancer_of, _name_column, row_problem
 from issuer.services.bulk.rows import IDENTITY_COLUMNS, Row
-from issuer.services.issuance import preview_credential
+from issuer.services.issuance import Draft, preview_credential
 
 #: Rows one check (and one console upload) takes; the API's per-request limit too.
 MAX_CHECKED_ROWS = 1000
@@ -71,26 +71,33 @@ def _check(issuer: Issuer, number: int, row: Row, seen: dict[tuple[str, str], in
         _name_column(exc, column)
         problem = row_problem(exc)
         return RowCheck(number, row, "error", problem["column"], problem["message"])
-    draft = preview.draft
     key = (freelancer_id, certification_id)
     if key in seen:
         return RowCheck(
             number, row, "skip", column, f"the same as row {seen[key]}: issued once, then skipped"
         )
     seen[key] = number
+    return _verdict(number, row, column, preview.draft)
+
+
+def _verdict(number: int, row: Row, column: str, draft: Draft) -> RowCheck:
+    """What issuing would do with the row's draft."""
     if draft.certification.retired:
-        return RowCheck(number, row, "error", "certificationId", "the micro-certification is archived")
+        return RowCheck(
+            number, row, "error", "certificationId", "the micro-certification is archived"
+        )
     if draft.held_id is not None:
         return RowCheck(number, row, "skip", column, "already holds a valid credential for it")
-    if not draft.evaluation.met:
-        if draft.override_reason is None:
-            return RowCheck(
-                number,
-                row,
-                "error",
-                column,
-                "evidence rule not met: " + "; ".join(draft.evaluation.missing)
-                + " (give an overrideReason to issue anyway)",
-            )
-        return RowCheck(number, row, "override", "overrideReason", draft.override_reason)
-    return RowCheck(number, row, "issue")
+    if draft.evaluation.met:
+        return RowCheck(number, row, "issue")
+    if draft.override_reason is None:
+        return RowCheck(
+            number,
+            row,
+            "error",
+            column,
+            "evidence rule not met: "
+            + "; ".join(draft.evaluation.missing)
+            + " (give an overrideReason to issue anyway)",
+        )
+    return RowCheck(number, row, "override", "overrideReason", draft.override_reason)

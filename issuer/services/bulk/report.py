@@ -63,7 +63,9 @@ def job_progress(job: BulkJob, counts: dict[str, int] | None = None) -> dict[str
         "total": job.total_rows,
         "counts": counts,
         "finished": job.state in ("completed", "failed"),
-        "percent": 100 if not job.total_rows else (100 * (done + counts["failed"])) // job.total_rows,
+        "percent": 100
+        if not job.total_rows
+        else (100 * (done + counts["failed"])) // job.total_rows,
     }
 
 
