@@ -329,8 +329,8 @@ class DocumentService:
     def preview(self, draft: StoredCredential, kind: Literal["pdf", "png"]) -> bytes:
         """The PDF or the PNG badge of a credential not issued yet (the console's preview
         of an unsigned draft): rendered now through the render pool, never cached (a draft
-        has no address to cache under), the PDF's status printed as "Preview: not issued"."""
-        label = "Preview: not issued"
+        has no address to cache under), the PDF's status printed as "Preview"."""
+        label = "Preview"
         if kind == "pdf":
             branding, _ = self.branding(draft.issuer)
             data = certificate_data(

@@ -10,6 +10,8 @@ shows the new status at the next request.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 from wtforms import TextAreaField
@@ -20,7 +22,7 @@ from issuer.console.blueprint import attempt, blp
 from issuer.console.forms import ConsoleForm
 from issuer.console.policy import client_ip, requires, signed_in
 from issuer.models import IssuedCredential
-from issuer.services import accounts, certifications, credentials
+from issuer.services import accounts, certifications, credentials, overview
 from microcred.platform.refusals import UnprocessableError
 
 Page = Response | str | tuple[str, int]
@@ -112,12 +114,15 @@ def _detail(
     problem: str | None = None,
 ) -> tuple[str, int]:
     state = credentials.credential_status(credential)
+    actors = [SimpleNamespace(actor=a) for a in (credential.issued_by, credential.override_by) if a]
     page = render_template(
         "console/credential_detail.html",
         credential=credential,
         state=state,
         state_label=STATUS_LABELS[state],
         problem=problem,
+        # "user:<id>" shown as the member's e-mail, as the audit log shows it.
+        names=overview.actor_names(actors),  # type: ignore[arg-type]
         forms={name: forms.get(name) or ReasonForm(formdata=None, prefix=name) for name in ACTIONS},
     )
     return page, status

@@ -11,13 +11,15 @@
   var counts = document.getElementById("bulk-counts");
   var refresh = document.getElementById("bulk-refresh");
   if (refresh) { refresh.hidden = true; }
+  var words = { pending: "waiting for a worker", running: "running", completed: "completed",
+    failed: "finished, some rows failed" };
   function show(p) {
     bar.max = p.total;
     bar.value = p.done + p.failed;
     bar.textContent = p.percent + " %";
     percent.textContent = p.percent + " %";
     counts.textContent = p.counts.issued + " issued, " + p.counts.already_issued +
-      " skipped (already held), " + p.failed + " failed, of " + p.total + ". State: " + p.state + ".";
+      " skipped (already held), " + p.failed + " failed, of " + p.total + ". State: " + (words[p.state] || p.state) + ".";
   }
   function poll() {
     fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
