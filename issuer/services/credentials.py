@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, not_, or_, select
+from sqlalchemy import Select, and_, func, not_, or_, select, tuple_
 
 from issuer.models import Freelancer, IssuedCredential, Issuer, MicroCertification
 from issuer.services import audit, status_lists
@@ -174,7 +174,9 @@ def credentials_page(
         statement = statement.where(c.freelancer_id.in_(matching))
     if after:
         when, key = _parse_cursor(after)
-        statement = statement.where(or_(c.issued_at < when, and_(c.issued_at == when, c.id < key)))
+        # A row comparison, so the index's range starts at the cursor (an OR of the two
+        # cases would be a filter over every newer row).
+        statement = statement.where(tuple_(c.issued_at, c.id) < tuple_(when, key))
     found = db.session.execute(
         statement.order_by(c.issued_at.desc(), c.id.desc()).limit(limit + 1)
     ).all()
