@@ -22,6 +22,8 @@ from issuer.models import Issuer
 from microcred.platform.extensions import db
 from microcred.platform.queue import task_queue
 from tests.issuer.console.test_browser import (  # noqa: F401 - fixtures of these journeys
+    DESKTOP,
+    PHONE,
     Journey,
     app,
     live_url,
@@ -64,7 +66,7 @@ def test_issue_preview_override_bulk_and_revoke(
     # Issue one: choose, preview (badge and PDF from the unsigned draft), issue.
     with page.expect_navigation():
         page.get_by_role("link", name="Issue", exact=True).click()
-    owner.check_accessibility()
+    axe_at_both_widths(owner)
     page.get_by_label("Freelancer").fill("amara@example.com")
     page.get_by_label("Micro-certification").select_option(certification)
     owner.submit("Preview")
@@ -79,12 +81,12 @@ def test_issue_preview_override_bulk_and_revoke(
     assert pdf.ok
     assert pdf.body().startswith(b"%PDF")
     _pdf_picture(pdf.body(), owner.shots / "issue-preview-pdf.png")
-    owner.check_accessibility()
+    axe_at_both_widths(owner)
     owner.shoot("issue-preview")
     owner.submit("Issue the credential")
     assert page.get_by_text("The credential is issued to Amara Okafor.").is_visible()
     assert page.locator("#credential-state").inner_text() == "Active"
-    owner.check_accessibility()
+    axe_at_both_widths(owner)
     amara = page.url
 
     # Override: refused without a reason, then issued with it; the reason is shown.
@@ -93,16 +95,16 @@ def test_issue_preview_override_bulk_and_revoke(
     page.get_by_label("Override the evidence rule").check()
     owner.submit("Issue the credential")
     assert page.get_by_text("An override needs a reason").is_visible()
-    owner.check_accessibility()  # the form with its error
+    axe_at_both_widths(owner)  # the form with its error
     page.get_by_label("Reason for the override").fill("Assessed in person on 4 May")
     owner.submit("Issue the credential")
     assert page.get_by_text("Assessed in person on 4 May").is_visible()
-    owner.check_accessibility()
+    axe_at_both_widths(owner)
 
     # Bulk: check the rows (nothing starts), start, watch the bar reach 100 %, the report.
     with page.expect_navigation():
         page.get_by_role("link", name="Bulk issue").click()
-    owner.check_accessibility()
+    axe_at_both_widths(owner)
     csv_text = (
         "freelancerEmail,certificationId,overrideReason\n"
         f"noor@example.com,{certification},Portfolio review\n"
@@ -114,12 +116,12 @@ def test_issue_preview_override_bulk_and_revoke(
     )
     owner.submit("Check the rows")
     assert page.get_by_text("no freelancer with freelancerEmail").is_visible()
-    owner.check_accessibility()
+    axe_at_both_widths(owner)
     owner.shoot("bulk-check")
     owner.submit("Start issuing 3 rows")
     bar = page.locator("progress#bulk-progress")
     assert bar.get_attribute("value") == "0"
-    owner.check_accessibility()
+    axe_at_both_widths(owner)
     owner.shoot("bulk-progress")
     with app.app_context():
         assert task_queue(app).run_pending() == 1  # the worker's bulk.run task
@@ -127,7 +129,7 @@ def test_issue_preview_override_bulk_and_revoke(
     page.get_by_role("link", name="Download the report (CSV)").wait_for(timeout=15_000)
     assert bar.get_attribute("value") == bar.get_attribute("max") == "3"
     assert page.locator("#bulk-percent").inner_text() == "100 %"
-    owner.check_accessibility()
+    axe_at_both_widths(owner)
     owner.shoot("bulk-report")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the report (CSV)").click()
@@ -141,7 +143,7 @@ def test_issue_preview_override_bulk_and_revoke(
     page.get_by_label("Reason", exact=True).last.fill("Issued to the wrong cohort")
     owner.submit("Revoke (final)")
     assert page.locator("#credential-state").inner_text() == "Revoked"
-    owner.check_accessibility()
+    axe_at_both_widths(owner)
     owner.shoot("credential")
     with page.expect_navigation():
         page.get_by_role("link", name="The public verify page").click()
@@ -151,11 +153,19 @@ def test_issue_preview_override_bulk_and_revoke(
     owner.goto("/console/credentials?status=revoked")
     assert page.get_by_role("link", name="Amara Okafor").is_visible()
     assert page.get_by_role("link", name="Li Wei").count() == 0
-    owner.check_accessibility()
+    axe_at_both_widths(owner)
     owner.goto("/console/credentials")
     owner.shoot("credentials")
     assert owner.errors == []
     owner.context.close()
+
+
+def axe_at_both_widths(journey: Journey) -> None:
+    """axe-core at 360 px and at 1280 px (the layout differs: the rules may too)."""
+    journey.page.set_viewport_size(PHONE)
+    journey.check_accessibility()
+    journey.page.set_viewport_size(DESKTOP)
+    journey.check_accessibility()
 
 
 def _pdf_picture(pdf: bytes, target: Path) -> None:
