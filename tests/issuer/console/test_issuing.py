@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import html
 import io
-import json
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -473,4 +472,3 @@ def test_provider_b_reaches_no_credential_job_or_freelancer_of_a(
         assert issued is not None
         assert issued.revoked_at is None
         assert not issued.suspended
-    assert json.loads(json.dumps({"ok": True}))  # keep json imported for helpers
