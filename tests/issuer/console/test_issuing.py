@@ -350,7 +350,14 @@ def test_bulk_check_then_run_then_report(app: Flask, provider: Provider) -> None
     assert start.status_code == 302, start.get_data(as_text=True)
     job_url = start.headers["Location"]
     job_id = job_url.rsplit("/", 1)[-1]
-    waiting = provider.console.get(job_url).get_data(as_text=True)
+    waiting_page = provider.console.get(job_url)
+    waiting = waiting_page.get_data(as_text=True)
+    # The bar's script is a file carrying the page's nonce; it may ask this origin only.
+    policy = waiting_page.headers["Content-Security-Policy"]
+    nonce = re.search(r"script-src 'nonce-([^']+)'", policy)
+    assert nonce
+    assert f'bulk_progress.js" nonce="{nonce.group(1)}"' in waiting
+    assert "connect-src 'self'" in policy
     assert "<progress" in waiting
     assert 'http-equiv="refresh"' in waiting
     assert "bulk_progress.js" in waiting
