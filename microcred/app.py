@@ -130,6 +130,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     # certificates, badges, QR codes, profiles, share pages
     sharing.init_app(app, sources=_sharing_sources())
+    # --- Issuing: the console's preview draws the PDF and badge of an unsigned draft ---
+    from issuer.console.issuing import PREVIEW_DOCUMENTS_KEY
+
+    app.extensions[PREVIEW_DOCUMENTS_KEY] = sharing.preview_renderer(app)
     outages.init_app(app)  # 503 when the database is down, /healthz and /livez
     return app
 

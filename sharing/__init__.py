@@ -72,3 +72,12 @@ def init_app(app: Flask, *, sources: SharingSources | None = None) -> None:
     assets.init_app(app)
     app.register_blueprint(views.blp)
     app.register_blueprint(pages.blp)
+
+
+def preview_renderer(app: Flask) -> Any:
+    """``(draft, "pdf" | "png") -> bytes``: the documents of a credential not issued yet
+    (``DocumentService.preview``), for the issuing side's console, which lends the draft
+    as a ``StoredCredential``. Handed over by the composition root."""
+    from sharing.state import EXTENSION_KEY
+
+    return app.extensions[EXTENSION_KEY].documents.preview

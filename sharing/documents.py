@@ -324,6 +324,40 @@ class DocumentService:
             svg = mark_svg(svg, state.label, state.kind)
         return bake_svg(svg, issued.document).encode("utf-8")
 
+    # --- previews -------------------------------------------------------------------------
+
+    def preview(self, draft: StoredCredential, kind: Literal["pdf", "png"]) -> bytes:
+        """The PDF or the PNG badge of a credential not issued yet (the console's preview
+        of an unsigned draft): rendered now through the render pool, never cached (a draft
+        has no address to cache under), the PDF's status printed as "Preview"."""
+        label = "Preview"
+        if kind == "pdf":
+            branding, _ = self.branding(draft.issuer)
+            data = certificate_data(
+                draft,
+                summary=summary_of(draft),
+                verify_url=self.verify_url(draft),
+                status_label=label,
+                branding=branding,
+            )
+            return self.pool.run(
+                render_certificate_pdf,
+                data,
+                credential_json=draft.document.encode("utf-8"),
+                templates_dir=self.fingerprint.templates_dir,
+                template=self.fingerprint.template,
+            )
+        source = credential_badge_source(draft)
+        try:
+            png = self.badges.png(source)
+        except RenderOverloadError:
+            raise
+        except BAD_IMAGE_ERRORS:
+            png = self.badges.png(_default_of(source))
+        # As it will look (not greyed out): the baked JSON is unsigned, so it verifies as
+        # nothing.
+        return bake_png(png, draft.document)
+
     def achievement_image(
         self, certification: CertificationView, issuer: ProviderView, fmt: BadgeFormat
     ) -> bytes:

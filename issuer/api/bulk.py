@@ -34,7 +34,7 @@ from microcred.platform.refusals import PayloadTooLargeError, UnprocessableError
 
 #: Rows one request may carry: a request must finish well within proxy/worker timeouts
 #: (about 7 s at the eddsa-rdfc-2022 rate). Bigger files: ``microcred issue-bulk``.
-MAX_API_ROWS = 1000
+MAX_API_ROWS = bulk.MAX_CHECKED_ROWS  # the console's per-file limit too
 CSV_TYPE = "text/csv"
 
 

@@ -34,6 +34,9 @@ def init_app(app: Flask) -> None:
     # A token lives as long as the session that holds it, not a fixed hour.
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     csrf.init_app(app)
+    # --- Issuing (issue 13, item 5): the credentials list, issuing one, bulk issuing ---
+    from issuer.console import bulk_pages, credentials_pages, issuing  # noqa: F401
+
     app.session_interface = DatabaseSessions(fallback=app.session_interface)
     # Organisation and trust (issue 13, item 2): their routes register before the blueprint.
     # Single sign-on (OpenID Connect), invitations revoked, several organisations.

@@ -42,7 +42,8 @@ class IssuedCredential(db.Model):
 
     __tablename__ = "issued_credentials"
     __table_args__ = (
-        Index("ix_issued_credentials_issuer_issued", "issuer_id", "issued_at"),
+        # The console's keyset pages, newest first (migration 0010b).
+        Index("ix_issued_credentials_issuer_page", "issuer_id", "issued_at", "id"),
         # "Does the freelancer already hold one for this certification?" on every issuance
         # (migration 0003 says why not two single-column indexes).
         Index("ix_issued_credentials_holder", "freelancer_id", "certification_id"),

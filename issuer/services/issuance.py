@@ -30,6 +30,7 @@ import calendar
 import json
 import secrets
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from random import Random
 from typing import Any
@@ -58,6 +59,7 @@ __all__ = [
     "held_credential",
     "issue_credential",
     "new_short_code",
+    "preview_credential",
     "record_event",
     "sign_and_store",
     "verification_url",
@@ -116,44 +118,38 @@ def issue_credential(
     suite: str = RDFC,
     override_reason: str | None = None,
     actor: str,
+    ip: str | None = None,
 ) -> IssuedCredential:
-    """Issue ``certification_id`` to ``freelancer_id`` (see the module docs for refusals)."""
+    """Issue ``certification_id`` to ``freelancer_id`` (see the module docs for refusals);
+    ``ip``: the client address of a console action, for the audit log."""
     get_suite(suite)  # an unknown suite is refused before any work
     reason = _override_reason(override_reason)
     # One connection for every statement: asking the session for it costs ~25 µs a time.
     connection = db.session.connection()
-    freelancer = records.locked_freelancer(connection, issuer, freelancer_id)
     now = datetime.now(UTC).replace(microsecond=0)
-    context = records.issuance_context(
-        connection, issuer, certification_id, freelancer_id=freelancer.id, now=now
-    )
-    certification = context.certification
+    draft = _draft(connection, issuer, freelancer_id, certification_id, reason=reason, now=now)
+    freelancer, certification, evaluation = draft.freelancer, draft.certification, draft.evaluation
     if certification.retired:
         raise ConflictError(
             f"micro-certification {certification.id!r} is retired and can no longer be issued",
             code="certification_retired",
             field="certificationId",
         )
-    if context.held_id is not None:
+    if draft.held_id is not None:
         raise ConflictError(
-            f"freelancer {freelancer.id!r} already holds credential {context.held_id} for "
+            f"freelancer {freelancer.id!r} already holds credential {draft.held_id} for "
             f"micro-certification {certification.id!r} (valid, not revoked); revoke it or "
             "let it expire before issuing again",
             code="already_issued",
             field="freelancerId",
         )
-    accepted, projects = records.accepted_work(
-        connection, freelancer.id, [c.id for c in certification.competencies]
-    )
-    accepted = counting(accepted, projects, certification.min_client_rating)
-    evaluation = evaluate(certification, freelancer.id, accepted)  # type: ignore[arg-type]
     if not evaluation.met and reason is None:
         raise _evidence_refusal(freelancer.id, certification.id, evaluation)
-    if context.active_key is None:
+    if draft.active_key is None:
         raise no_active_key()
     config = app_config()
     base_url: str = config["MICROCRED_BASE_URL"]
-    key = context.active_key
+    key = draft.active_key
     signer = signer_for(
         key.id,
         key.fragment,
@@ -161,30 +157,7 @@ def issue_credential(
         issuer.did,
         passphrase=config["MICROCRED_KEY_PASSPHRASE"],
     )
-    backing = records.backing_projects(evaluation, projects)
-    demonstrated, evidence = records.evidence(evaluation, backing)
-    profile = records.profile(issuer)
-    achievement = records.achievement(
-        certification, achievement_url(base_url, issuer.slug, certification.id)
-    )
-    recipient = records.recipient(freelancer)
-    valid_until = expires_at(now, certification.validity_days, certification.validity_months)
-
-    def build(credential_uuid: str, status: list[dict[str, Any]]) -> dict[str, Any]:
-        return build_credential(
-            id=f"urn:uuid:{credential_uuid}",
-            issuer=profile,
-            achievement=achievement,
-            recipient=recipient,
-            evidence=evidence,
-            demonstrated=demonstrated,
-            valid_from=now,
-            valid_until=valid_until,
-            awarded_date=now,
-            credential_status=status or None,
-            override_reason=reason,
-        )
-
+    backing, build, valid_until = draft.backing, draft.build, draft.valid_until
     values = {
         "issuer_id": issuer.id,
         "freelancer_id": freelancer.id,
@@ -222,6 +195,7 @@ def issue_credential(
         actor=actor,
         action="credential.issue",
         target_id=issued.id,
+        ip=ip,
         freelancer=freelancer.id,
         certification=certification.id,
         suite=suite,
@@ -229,6 +203,130 @@ def issue_credential(
         evidence=[p.id for p in backing],
     )
     return issued
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """What issuing would sign, before any status entry is drawn or anything is stored:
+    the records read, the evidence rule's evaluation, and a builder of the unsigned JSON."""
+
+    freelancer: records.FreelancerRecord
+    certification: records.CertificationRecord
+    held_id: str | None
+    active_key: records.ActiveKeyRecord | None
+    evaluation: EvidenceEvaluation
+    projects: Mapping[str, records.ProjectRecord]
+    backing: Sequence[records.ProjectRecord]
+    valid_until: datetime | None
+    override_reason: str | None
+    build: Builder
+
+
+def _draft(
+    connection: Connection,
+    issuer: Issuer | IssuerRecord,
+    freelancer_id: str,
+    certification_id: str,
+    *,
+    reason: str | None,
+    now: datetime,
+    lock: bool = True,
+) -> Draft:
+    freelancer = records.locked_freelancer(connection, issuer, freelancer_id, lock=lock)
+    context = records.issuance_context(
+        connection, issuer, certification_id, freelancer_id=freelancer.id, now=now
+    )
+    certification = context.certification
+    accepted, projects = records.accepted_work(
+        connection, freelancer.id, [c.id for c in certification.competencies]
+    )
+    accepted = counting(accepted, projects, certification.min_client_rating)
+    evaluation = evaluate(certification, freelancer.id, accepted)  # type: ignore[arg-type]
+    base_url: str = app_config()["MICROCRED_BASE_URL"]
+    backing = records.backing_projects(evaluation, projects)
+    demonstrated, evidence = records.evidence(evaluation, backing)
+    profile = records.profile(issuer)
+    achievement = records.achievement(
+        certification, achievement_url(base_url, issuer.slug, certification.id)
+    )
+    recipient = records.recipient(freelancer)
+    valid_until = expires_at(now, certification.validity_days, certification.validity_months)
+
+    def build(credential_uuid: str, status: list[dict[str, Any]]) -> dict[str, Any]:
+        return build_credential(
+            id=f"urn:uuid:{credential_uuid}",
+            issuer=profile,
+            achievement=achievement,
+            recipient=recipient,
+            evidence=evidence,
+            demonstrated=demonstrated,
+            valid_from=now,
+            valid_until=valid_until,
+            awarded_date=now,
+            credential_status=status or None,
+            override_reason=reason,
+        )
+
+    return Draft(
+        freelancer=freelancer,
+        certification=certification,
+        held_id=context.held_id,
+        active_key=context.active_key,
+        evaluation=evaluation,
+        projects=projects,
+        backing=backing,
+        valid_until=valid_until,
+        override_reason=reason,
+        build=build,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """A credential as ``issue_credential`` would sign it now, and whether it would issue.
+
+    ``document`` is the unsigned JSON: no proof, no ``credentialStatus`` (the status list
+    indices are drawn when it is issued) and an ``id`` that issuing replaces."""
+
+    draft: Draft
+    document: dict[str, Any]
+    issued_at: datetime
+
+    @property
+    def refusal(self) -> str | None:
+        """Why issuing would be refused as things stand (None: it would issue)."""
+        draft = self.draft
+        if draft.certification.retired:
+            return "The micro-certification is archived: it issues no more."
+        if draft.held_id is not None:
+            return (
+                "The freelancer already holds a valid credential for this micro-certification; "
+                "revoke it or let it expire before issuing again."
+            )
+        if draft.active_key is None:
+            return "Your organisation has no current signing key."
+        if not draft.evaluation.met and draft.override_reason is None:
+            return "The evidence rule is not met: issuing needs an override with a reason."
+        return None
+
+
+def preview_credential(
+    issuer: Issuer | IssuerRecord,
+    *,
+    freelancer_id: str,
+    certification_id: str,
+    override_reason: str | None = None,
+) -> Preview:
+    """What ``issue_credential`` would sign, read-only: nothing is stored, no status list
+    index is drawn, nothing is signed. A retired certification, a credential held already
+    or an unmet rule are reported (``Preview.refusal``), not raised."""
+    reason = _override_reason(override_reason) if override_reason else None
+    connection = db.session.connection()
+    now = datetime.now(UTC).replace(microsecond=0)
+    draft = _draft(
+        connection, issuer, freelancer_id, certification_id, reason=reason, now=now, lock=False
+    )
+    return Preview(draft=draft, document=draft.build(new_uuid(), []), issued_at=now)
 
 
 def held_credential(

@@ -122,20 +122,21 @@ class ProjectRecord:
 
 
 _f = Freelancer.__table__.c
-_FREELANCER = (
-    select(_f.id, _f.name, _f.email, _f.did, _f.identity_salt)
-    .where(_f.id == bindparam("freelancer_id"), _f.issuer_id == bindparam("issuer_id"))
-    .with_for_update()
+_FREELANCER_UNLOCKED = select(_f.id, _f.name, _f.email, _f.did, _f.identity_salt).where(
+    _f.id == bindparam("freelancer_id"), _f.issuer_id == bindparam("issuer_id")
 )
+_FREELANCER = _FREELANCER_UNLOCKED.with_for_update()
 
 
 def locked_freelancer(
-    connection: Connection, issuer: Issuer | IssuerRecord, freelancer_id: str
+    connection: Connection, issuer: Issuer | IssuerRecord, freelancer_id: str, *, lock: bool = True
 ) -> FreelancerRecord:
     """The provider's freelancer, row-locked (PostgreSQL) so that two concurrent issuances
-    to one freelancer queue up and the "already holds one" check cannot pass twice."""
+    to one freelancer queue up and the "already holds one" check cannot pass twice
+    (``lock=False``: a read-only preview, which decides nothing)."""
     row = connection.execute(
-        _FREELANCER, {"freelancer_id": freelancer_id, "issuer_id": issuer.id}
+        _FREELANCER if lock else _FREELANCER_UNLOCKED,
+        {"freelancer_id": freelancer_id, "issuer_id": issuer.id},
     ).one_or_none()
     if row is None:
         raise NotFoundError(f"no freelancer with id {freelancer_id!r}")

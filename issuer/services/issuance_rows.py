@@ -81,9 +81,11 @@ def record_event(
     action: str,
     target_id: str,
     connection: Connection | None = None,
+    ip: str | None = None,
     **details: Any,
 ) -> None:
-    """``audit.record`` for the issuance path, as one Core insert (same columns)."""
+    """``audit.record`` for the issuance path, as one Core insert (same columns); ``ip``:
+    the client address of a console action."""
     (connection if connection is not None else db.session.connection()).execute(
         _INSERT_EVENT,
         {
@@ -92,6 +94,7 @@ def record_event(
             "action": action,
             "target_type": "credential",
             "target_id": target_id,
+            "ip": ip,
             "details": {k: v for k, v in details.items() if v is not None},
         },
     )

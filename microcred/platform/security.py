@@ -70,6 +70,9 @@ def content_security_policy(nonce: str | None = None) -> str:
     ]
     if nonce:
         directives.insert(2, f"script-src{with_nonce}")
+        # A page's own script may ask its own origin (the console's bulk progress bar
+        # polls a JSON endpoint); without a nonce no script runs, so nothing connects.
+        directives.insert(3, "connect-src 'self'")
     return "; ".join(directives)
 
 

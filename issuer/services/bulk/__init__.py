@@ -16,15 +16,31 @@ Modules, by responsibility:
   ``process_job``, which runs a job's open rows.
 - ``items``: ``process_item`` issues one row; ``row_problem`` says what is wrong with a
   refused one.
-- ``report``: ``outcome_counts`` of a job and ``item_outcome`` of one row.
+- ``report``: ``outcome_counts`` of a job and ``item_outcome`` of one row;
+  ``job_progress`` and ``report_lines`` (the downloadable report).
+- ``check``: ``check_rows``, what each row would do, before a job starts (nothing written).
 
 Public names, importable from this package: the ones above, plus ``MAX_CELL``,
 ``MAX_ROWS`` and ``FINAL_STATES``.
 """
 
+from issuer.services.bulk.check import MAX_CHECKED_ROWS, RowCheck, check_rows
 from issuer.services.bulk.items import FINAL_STATES, process_item, row_problem
-from issuer.services.bulk.jobs import OpenedJob, get_job, open_items, open_job, process_job
-from issuer.services.bulk.report import item_outcome, outcome_counts
+from issuer.services.bulk.jobs import (
+    OpenedJob,
+    get_job,
+    open_items,
+    open_job,
+    process_job,
+    recent_jobs,
+)
+from issuer.services.bulk.report import (
+    REPORT_COLUMNS,
+    item_outcome,
+    job_progress,
+    outcome_counts,
+    report_lines,
+)
 from issuer.services.bulk.rows import (
     COLUMNS,
     IDENTITY_COLUMNS,
@@ -42,17 +58,24 @@ __all__ = [
     "FINAL_STATES",
     "IDENTITY_COLUMNS",
     "MAX_CELL",
+    "MAX_CHECKED_ROWS",
     "MAX_ROWS",
+    "REPORT_COLUMNS",
     "OpenedJob",
     "Row",
+    "RowCheck",
+    "check_rows",
     "get_job",
     "item_outcome",
+    "job_progress",
     "normalise",
     "open_items",
     "open_job",
     "outcome_counts",
     "process_item",
     "process_job",
+    "recent_jobs",
+    "report_lines",
     "row_problem",
     "rows_from_csv",
     "rows_from_json",

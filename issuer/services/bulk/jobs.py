@@ -49,8 +49,10 @@ def open_job(
     source_name: str | None = None,
     suite: str | None = None,
     actor: str,
+    ip: str | None = None,
 ) -> OpenedJob:
-    """The job for these (normalised) rows: found again, or created — and committed."""
+    """The job for these (normalised) rows: found again, or created — and committed.
+    ``ip``: the client address of a console action, for the audit log."""
     digest = source_hash(rows)
     existing = _job_id(issuer.id, digest)
     if existing is not None:
@@ -82,6 +84,7 @@ def open_job(
                 action="bulk.create",
                 target_type="bulk_job",
                 target_id=job.id,
+                ip=ip,
                 rows=len(rows),
                 format=source_format,
                 source=source_name,
@@ -109,6 +112,18 @@ def get_job(issuer: Issuer, job_id: str) -> BulkJob:
     if job is None:
         raise NotFoundError(f"no bulk issuance with id {job_id!r}")
     return job
+
+
+def recent_jobs(issuer: Issuer, limit: int = 20) -> list[BulkJob]:
+    """The provider's newest jobs."""
+    return list(
+        db.session.scalars(
+            select(BulkJob)
+            .where(BulkJob.issuer_id == issuer.id)
+            .order_by(BulkJob.created_at.desc(), BulkJob.id)
+            .limit(limit)
+        )
+    )
 
 
 def open_items(job_id: str) -> list[int]:

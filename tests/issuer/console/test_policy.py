@@ -51,6 +51,22 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/console/team/invitations/<invitation_id>/revoke"): "owner",
     ("POST", "/console/invitations/<token>/join"): "viewer",
     ("POST", "/console/switch"): "viewer",
+    # --- Issuing (issue 13, item 5) ---
+    ("GET", "/console/credentials"): "viewer",
+    ("GET", "/console/credentials/<credential_id>"): "viewer",
+    ("POST", "/console/credentials/<credential_id>/revoke"): "issuer",
+    ("POST", "/console/credentials/<credential_id>/suspend"): "issuer",
+    ("POST", "/console/credentials/<credential_id>/reinstate"): "issuer",
+    ("GET", "/console/issue"): "issuer",
+    ("POST", "/console/issue"): "issuer",
+    ("GET", "/console/issue/preview.pdf"): "issuer",
+    ("GET", "/console/issue/preview.png"): "issuer",
+    ("GET", "/console/bulk"): "issuer",
+    ("POST", "/console/bulk"): "issuer",
+    ("POST", "/console/bulk/start"): "issuer",
+    ("GET", "/console/bulk/<job_id>"): "issuer",
+    ("GET", "/console/bulk/<job_id>/progress"): "issuer",
+    ("GET", "/console/bulk/<job_id>/report.csv"): "issuer",
 }
 PUBLIC_ROUTES = {
     "/console/signin",

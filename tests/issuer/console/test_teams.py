@@ -148,7 +148,7 @@ def test_the_audit_log_paginates(app: Flask, provider: Provider) -> None:
     assert provider.console.get("/console/audit?page=abc").status_code == 200
 
 
-def test_provider_b_reaches_nothing_of_provider_a(
+def test_provider_b_reaches_nothing_of_provider_a(  # noqa: PLR0912 - one walk over MATRIX
     app: Flask, provider: Provider, sign_up: Callable[..., Provider]
 ) -> None:
     """Every A URL, tried as B's owner: A's members' ids refuse, and no page of B shows A."""
@@ -162,6 +162,9 @@ def test_provider_b_reaches_nothing_of_provider_a(
     for method, rule in MATRIX:
         if "<certification_id>" in rule:
             continue  # tried with A's real ids in test_certifications.py
+        # --- Issuing: A's credential, job and freelancer ids, tried in test_issuing.py ---
+        if "<credential_id>" in rule or "<job_id>" in rule or "/issue/preview." in rule:
+            continue
         if "<int:membership_id>" not in rule:
             paths = [rule]
         else:
