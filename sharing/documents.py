@@ -30,8 +30,9 @@ from typing import TYPE_CHECKING, Final, Literal, TypeVar
 
 from credentials.caching import Cache
 from credentials.documents.baking import bake_png, bake_svg
-from credentials.documents.certificate_model import Branding
+from credentials.documents.certificate_model import Branding, CertificateData
 from credentials.documents.pdf import render_certificate_pdf, template_fingerprint
+from credentials.documents.pdf_preview import render_preview
 from credentials.documents.render_pool import RenderPool
 from credentials.errors import RenderOverloadError
 from sharing.badges import (
@@ -285,6 +286,36 @@ class DocumentService:
             return pdf
 
         return self._cached(key, "pdf", render)
+
+    # --- previews -------------------------------------------------------------------------
+
+    #: What a preview PDF carries as its attachment: it is no credential.
+    PREVIEW_ATTACHMENT: Final = b'{"preview": "a sample certificate, not a credential"}'
+
+    def preview(self, data: CertificateData, fmt: Literal["pdf", "png"]) -> Rendered:
+        """A sample certificate (the console's design page) as a PDF or a PNG of its page.
+
+        Rendered in the pool, under its budget, and cached by content: the key covers the
+        template fingerprint and every value of ``data`` (its branding and layout
+        included), so the same unsaved design asked again costs a file read.
+        """
+        key = cache_key("preview-" + fmt, self.fingerprint.current(), repr(data))
+        args = (data,)
+        kwargs = {
+            "credential_json": self.PREVIEW_ATTACHMENT,
+            "templates_dir": self.fingerprint.templates_dir,
+            "template": self.fingerprint.template,
+        }
+
+        def render() -> bytes:
+            if fmt == "png":
+                body = self.pool.run(render_preview, render_certificate_pdf, *args, **kwargs)
+            else:
+                body = self.pool.run(render_certificate_pdf, *args, **kwargs)
+            self.renders["preview-" + fmt] += 1
+            return body
+
+        return self._cached(key, fmt, render)
 
     # --- badges ---------------------------------------------------------------------------
 

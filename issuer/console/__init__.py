@@ -34,6 +34,9 @@ def init_app(app: Flask) -> None:
     # A token lives as long as the session that holds it, not a fixed hour.
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     csrf.init_app(app)
+    # --- certificate design (issue 13, items 2-3): layout, colours, signatory, preview ---
+    from issuer.console import design  # noqa: F401 - routes register before the blueprint
+
     app.session_interface = DatabaseSessions(fallback=app.session_interface)
     # Organisation and trust (issue 13, item 2): their routes register before the blueprint.
     from issuer.console import org_profile, organisation  # noqa: F401

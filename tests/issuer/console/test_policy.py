@@ -44,6 +44,11 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/console/certifications/<certification_id>/edit"): "issuer",
     ("POST", "/console/certifications/<certification_id>/archive"): "issuer",
     ("POST", "/console/certifications/<certification_id>/image"): "issuer",
+    # --- certificate design ---
+    ("GET", "/console/design"): "owner",
+    ("POST", "/console/design"): "owner",
+    ("GET", "/console/design/preview.png"): "owner",
+    ("GET", "/console/design/preview.pdf"): "owner",
 }
 PUBLIC_ROUTES = {
     "/console/signin",
