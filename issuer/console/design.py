@@ -188,8 +188,6 @@ def save_design() -> Page:
     if previewing:
         return _page(form)
     flash("Certificate design saved. Certificates are drawn with it from now on.")
-    for warning in issuers.design_warnings(changes):
-        flash(warning)
     return redirect(url_for("console.design"))
 
 

@@ -158,8 +158,12 @@ def test_a_faint_accent_is_saved_with_a_warning(app: Flask, provider: Provider) 
     response = save(provider.console, accent_color="#ffe9a8")
     assert response.status_code == 302
     page = provider.console.get(DESIGN).get_data(as_text=True)
-    assert "will be faint" in page
+    assert "will barely show" in page
     assert stored(app).accent_color == "#ffe9a8"
+    # The default gold (2.0:1) is decoration enough: no warning.
+    default = save(provider.console, accent_color="#f2a900")
+    assert default.status_code == 302
+    assert "barely show" not in provider.console.get(DESIGN).get_data(as_text=True)
 
 
 # --- the preview ------------------------------------------------------------------------------
