@@ -41,7 +41,7 @@ from credentials.documents.certificate_model import (
 from credentials.errors import MicrocredError
 from issuer.console.blueprint import attempt, blp
 from issuer.console.forms import ConsoleForm
-from issuer.console.policy import client_ip, requires, signed_in
+from issuer.console.policy import client_ip, principal, requires, signed_in
 from issuer.models import Issuer, MicroCertification
 from issuer.services import accounts, certifications, images, issuers
 from microcred.platform.extensions import limiter
@@ -134,13 +134,10 @@ def _preview_query(form: DesignForm) -> str:
     return urlencode(values)
 
 
-def _page(form: DesignForm, status: int = 200, *, warnings: list[str] | None = None) -> Page:
+def _page(form: DesignForm, status: int = 200) -> Page:
     me = signed_in()
     query = _preview_query(form)
-    if warnings is None:
-        warnings = issuers.design_warnings(
-            {"accent_color": (form.accent_color.data or "").strip().lower()}
-        )
+    warnings = issuers.design_warnings({"accent_color": (form.accent_color.data or "").strip()})
     page = render_template(
         "console/design.html",
         form=form,
@@ -169,10 +166,8 @@ def save_design() -> Page:
     refusals: list[MicrocredError] = []
     previewing = request.form.get("action") == "preview"
     with attempt(form, refusals):
-        changes = _checked(_design_of(form.data))
-        if previewing:
-            pass  # checked, nothing saved
-        else:
+        changes = _checked(_design_of(form.data))  # previewing: checked, nothing saved
+        if not previewing:
             upload = form.signature.data
             if isinstance(upload, FileStorage) and upload.filename:
                 # One byte over the limit is enough to refuse; a bigger body is not read.
@@ -266,7 +261,10 @@ def sample_certificate(
 
 
 def _preview_user() -> str:
-    return f"console-user:{signed_in().user.id}"
+    """The limit's key: the account (the policy has sent anyone signed out away already;
+    should the limiter ask first, the client's address stands in)."""
+    found = principal()
+    return f"console-user:{found.user.id}" if found else f"console-ip:{request.remote_addr}"
 
 
 def _preview_limit() -> str:

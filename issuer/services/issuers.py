@@ -47,6 +47,7 @@ DESIGN_FIELDS = (
     "signature_image",
     "certificate_layout",
 )
+_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 #: WCAG 2 AA: normal text needs 4.5:1 (the primary colour carries text).
 TEXT_CONTRAST = 4.5
 #: The accent only decorates (rules, dots: WCAG asks nothing of decoration); below this
@@ -226,7 +227,9 @@ def _checked_colour(value: object, *, field: str) -> str | None:
 def design_warnings(design: Mapping[str, Any]) -> list[str]:
     """Advice that does not stop a save: an accent so light it barely shows on white."""
     accent = design.get("accent_color")
-    if accent and contrast_ratio(accent) < FAINT_ACCENT:
+    if not isinstance(accent, str) or not _COLOUR.fullmatch(accent):
+        return []  # no colour, or one check_design refuses
+    if contrast_ratio(accent) < FAINT_ACCENT:
         return [
             f"The accent {accent} has a contrast of {contrast_ratio(accent):.1f}:1 on white:"
             " its rules and dots will barely show. Text in the accent is darkened to 4.5:1"

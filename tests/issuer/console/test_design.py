@@ -125,6 +125,7 @@ def test_a_hostile_svg_signature_is_stored_sanitised(app: Flask, provider: Provi
         ({"primary_color": "blue"}, "primary_color", "Enter a colour as #rrggbb"),
         ({"primary_color": "#ffe066"}, "primary_color", "WCAG AA asks for 4.5:1"),
         ({"accent_color": "#12345"}, "accent_color", "Enter a colour as #rrggbb"),
+        ({"accent_color": "blue"}, "accent_color", "Enter a colour as #rrggbb"),
         ({"layout": "poster"}, "layout", "Not a valid choice"),
         ({"signatory_name": "x" * 201}, "signatory_name", "200"),
         (
@@ -248,6 +249,8 @@ def test_preview_is_rate_limited(make_app: Callable[..., Flask]) -> None:
     assert console.client.get(url).status_code == 200
     assert console.client.get(url).status_code == 200
     assert console.client.get(url).status_code == 429
+    # Signed out: sent to sign in, as from every console page.
+    assert app.test_client().get(url).status_code == 302
 
 
 def test_no_script_update_preview_shows_the_values_and_saves_nothing(
