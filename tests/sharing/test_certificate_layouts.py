@@ -23,7 +23,15 @@ from credentials.results import Verdict
 from issuer.services import issuers
 from tests.credentials.documents.documents_helpers import decode_qr, pdf_page_images
 from tests.issuer.factories import Factory
-from tests.sharing.conftest import ACTOR, Issued, stored_json
+from tests.sharing.conftest import (
+    ACTOR,
+    HOSTILE_CERTIFICATION,
+    HOSTILE_ISSUER,
+    HOSTILE_PROJECT,
+    HOSTILE_RECIPIENT,
+    Issued,
+    stored_json,
+)
 from verifier.extract import read_upload
 
 
@@ -127,3 +135,27 @@ def test_a_credential_issued_before_a_design_change_keeps_verifying(
     upload = read_upload(client.get(issued.path(".pdf")).data, filename="certificate.pdf")
     assert upload.raw_text == issued.document
     assert verify(upload.credential).verdict is Verdict.VALID  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("layout", ["modern", "compact"])
+def test_hostile_and_long_values_stay_on_one_page_in_each_layout(
+    client: FlaskClient, issue: Callable[..., Issued], make: Factory, layout: str
+) -> None:
+    issued = issue(
+        recipient=HOSTILE_RECIPIENT,
+        certification=HOSTILE_CERTIFICATION,
+        issuer_name=HOSTILE_ISSUER,
+        project_title=HOSTILE_PROJECT,
+    )
+    design(make, issued.provider.slug, certificate_layout=layout, signatory_name="أمارا " * 30)
+    response = client.get(issued.path(".pdf"))
+    assert response.status_code == 200
+    reader = PdfReader(io.BytesIO(response.data))
+    assert len(reader.pages) == 1
+    text = reader.pages[0].extract_text()
+    assert "<script>" in text  # printed as text, never markup
+    [page] = pdf_page_images(response.data, dpi=150)
+    assert decode_qr(page) == [issued.verify_url]
+    keep = os.environ.get("MICROCRED_LAYOUT_PNGS")
+    if keep:
+        page.save(Path(keep) / f"certificate-{layout}-hostile.png")
