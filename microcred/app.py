@@ -134,6 +134,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from issuer.console.issuing import PREVIEW_DOCUMENTS_KEY
 
     app.extensions[PREVIEW_DOCUMENTS_KEY] = sharing.preview_renderer(app)
+    # The console's certificate design page previews a sample certificate through the
+    # sharing feature's renderer (its render pool and document cache).
+    from issuer.console.design import CERTIFICATE_PREVIEW_KEY
+    from sharing.state import EXTENSION_KEY as SHARING_KEY
+
+    documents = app.extensions[SHARING_KEY].documents
+    app.extensions[CERTIFICATE_PREVIEW_KEY] = lambda data, fmt: documents.sample_preview(data, fmt).body
     outages.init_app(app)  # 503 when the database is down, /healthz and /livez
     return app
 

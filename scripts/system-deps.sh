@@ -3,7 +3,7 @@
 #   libharfbuzz-subset0  WeasyPrint's fast font-subsetting path (about 5x faster PDFs)
 #   fonts-noto-core      fonts for the certificate template across scripts (Latin, Arabic, Hebrew...)
 #   fonts-noto-color-emoji  emoji in user-supplied names
-#   poppler-utils        pdftoppm, used by tests that render certificates to images (nothing at run time)
+#   poppler-utils        pdftoppm: the console's certificate preview (PNG of page 1), and tests that render certificates to images
 #   chromium             headless browser for the browser tests (Playwright drives /usr/bin/chromium)
 #   redis-server         the outage tests start, kill and stop private Redis servers (tests only)
 # Extra packages can be asked for on the command line (make bench adds wrk).

@@ -76,8 +76,8 @@ def init_app(app: Flask, *, sources: SharingSources | None = None) -> None:
 
 def preview_renderer(app: Flask) -> Any:
     """``(draft, "pdf" | "png") -> bytes``: the documents of a credential not issued yet
-    (``DocumentService.preview``), for the issuing side's console, which lends the draft
+    (``DocumentService.draft_preview``), for the issuing side's console, which lends the draft
     as a ``StoredCredential``. Handed over by the composition root."""
     from sharing.state import EXTENSION_KEY
 
-    return app.extensions[EXTENSION_KEY].documents.preview
+    return app.extensions[EXTENSION_KEY].documents.draft_preview

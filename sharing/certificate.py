@@ -87,8 +87,8 @@ def certification_name(issued: StoredCredential, summary: CredentialSummary) -> 
 
 
 def _logo_data_uri(value: str | None) -> str | None:
-    """The logo as a base64 data: URI the renderer accepts; https URLs are never fetched
-    while rendering (certificates render offline), so they are left out."""
+    """The logo (or the signature) as a base64 data: URI the renderer accepts; https URLs
+    are never fetched while rendering (certificates render offline), so they are left out."""
     if not value or not value.startswith("data:image/"):
         return None
     if value.startswith("data:image/svg+xml"):
@@ -115,13 +115,15 @@ def branding_for(issuer: ProviderView) -> Branding:
         "accent": issuer.accent_color or Branding.accent,
         "signatory_name": (issuer.signatory_name or "").strip() or None,
         "signatory_title": (issuer.signatory_title or "").strip() or None,
+        "signature_data_uri": _logo_data_uri(issuer.signature_image),
+        "layout": issuer.certificate_layout or "classic",
     }
     try:
         return Branding(**values)
     except MicrocredError:
         pass
     # One bad value (a logo in a format the PDF cannot embed) must not cost the rest.
-    for field in ("logo_data_uri", "primary", "accent"):
+    for field in ("logo_data_uri", "signature_data_uri", "primary", "accent", "layout"):
         values.pop(field)
         try:
             return Branding(**values)
@@ -139,6 +141,7 @@ def branding_digest(branding: Branding) -> str:
         branding.signatory_name,
         branding.signatory_title,
         branding.signature_data_uri,
+        branding.layout,
     ):
         digest.update(b"\1" + value.encode("utf-8") if value is not None else b"\0")
         digest.update(b"\0")

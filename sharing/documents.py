@@ -30,8 +30,9 @@ from typing import TYPE_CHECKING, Final, Literal, TypeVar
 
 from credentials.caching import Cache
 from credentials.documents.baking import bake_png, bake_svg
-from credentials.documents.certificate_model import Branding
+from credentials.documents.certificate_model import Branding, CertificateData
 from credentials.documents.pdf import render_certificate_pdf, template_fingerprint
+from credentials.documents.pdf_preview import render_preview
 from credentials.documents.render_pool import RenderPool
 from credentials.errors import RenderOverloadError
 from sharing.badges import (
@@ -286,6 +287,36 @@ class DocumentService:
 
         return self._cached(key, "pdf", render)
 
+    # --- previews -------------------------------------------------------------------------
+
+    #: What a preview PDF carries as its attachment: it is no credential.
+    PREVIEW_ATTACHMENT: Final = b'{"preview": "a sample certificate, not a credential"}'
+
+    def sample_preview(self, data: CertificateData, fmt: Literal["pdf", "png"]) -> Rendered:
+        """A sample certificate (the console's design page) as a PDF or a PNG of its page.
+
+        Rendered in the pool, under its budget, and cached by content: the key covers the
+        template fingerprint and every value of ``data`` (its branding and layout
+        included), so the same unsaved design asked again costs a file read.
+        """
+        key = cache_key("preview-" + fmt, self.fingerprint.current(), repr(data))
+        args = (data,)
+        kwargs = {
+            "credential_json": self.PREVIEW_ATTACHMENT,
+            "templates_dir": self.fingerprint.templates_dir,
+            "template": self.fingerprint.template,
+        }
+
+        def render() -> bytes:
+            if fmt == "png":
+                body = self.pool.run(render_preview, render_certificate_pdf, *args, **kwargs)
+            else:
+                body = self.pool.run(render_certificate_pdf, *args, **kwargs)
+            self.renders["preview-" + fmt] += 1
+            return body
+
+        return self._cached(key, fmt, render)
+
     # --- badges ---------------------------------------------------------------------------
 
     def badge(self, issued: StoredCredential, fmt: BadgeFormat, state: CredentialState) -> Rendered:
@@ -326,7 +357,7 @@ class DocumentService:
 
     # --- previews -------------------------------------------------------------------------
 
-    def preview(self, draft: StoredCredential, kind: Literal["pdf", "png"]) -> bytes:
+    def draft_preview(self, draft: StoredCredential, kind: Literal["pdf", "png"]) -> bytes:
         """The PDF or the PNG badge of a credential not issued yet (the console's preview
         of an unsigned draft): rendered now through the render pool, never cached (a draft
         has no address to cache under), the PDF's status printed as "Preview"."""

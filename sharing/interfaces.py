@@ -60,6 +60,10 @@ class ProviderView(Protocol):
     def signatory_name(self) -> str | None: ...
     @property
     def signatory_title(self) -> str | None: ...
+    @property
+    def signature_image(self) -> str | None: ...  # a data: URI (PNG/SVG)
+    @property
+    def certificate_layout(self) -> str | None: ...  # credentials LAYOUTS; None: "classic"
 
 
 class CertificationView(Protocol):

@@ -16,6 +16,7 @@ from typing import Final, Literal
 from credentials.errors import InvalidInputError
 
 __all__ = [
+    "LAYOUTS",
     "Branding",
     "CertificateCompetency",
     "CertificateData",
@@ -29,6 +30,10 @@ _IMAGE_DATA_URI: Final = re.compile(
 )
 _MAX_IMAGE_URI: Final = 2 * 1024 * 1024
 _MAX_VERIFY_URL: Final = 512
+#: The certificate layouts a provider chooses from: "classic" is the configured template
+#: (landscape, double frame), the others are its siblings ``modern.html`` (landscape, a
+#: band in the primary colour down the left side) and ``compact.html`` (portrait).
+LAYOUTS: Final = ("classic", "modern", "compact")
 
 
 def check_colour(value: str, *, field: str) -> str:
@@ -83,8 +88,13 @@ class Branding:
     signatory_name: str | None = None
     signatory_title: str | None = None
     signature_data_uri: str | None = None
+    layout: str = "classic"
 
     def __post_init__(self) -> None:
+        if self.layout not in LAYOUTS:
+            raise InvalidInputError(
+                f"branding.layout must be one of {', '.join(LAYOUTS)}", field="branding.layout"
+            )
         object.__setattr__(self, "primary", check_colour(self.primary, field="branding.primary"))
         object.__setattr__(self, "accent", check_colour(self.accent, field="branding.accent"))
         _check_image(self.logo_data_uri, field="branding.logo_data_uri")

@@ -29,6 +29,7 @@ __all__ = [
     "Limits",
     "Text",
     "certificate_context",
+    "contrast_ratio",
     "ink_colour",
 ]
 
@@ -152,6 +153,19 @@ def ink_colour(colour: str, *, contrast: float = 4.5) -> str:
     return "#" + "".join(f"{round(channel * 255):02x}" for channel in rgb)
 
 
+def _rgb(colour: str) -> list[float]:
+    hex_digits = colour.lstrip("#")
+    if len(hex_digits) == 3:
+        hex_digits = "".join(d * 2 for d in hex_digits)
+    return [int(hex_digits[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+
+
+def contrast_ratio(first: str, second: str = "#ffffff") -> float:
+    """The WCAG 2 contrast ratio of two ``#rgb``/``#rrggbb`` colours (1 to 21)."""
+    lighter, darker = sorted((_luminance(_rgb(first)), _luminance(_rgb(second))), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
 def _luminance(rgb: list[float]) -> float:
     linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
@@ -216,4 +230,5 @@ def certificate_context(data: CertificateData, limits: Limits = LIMITS) -> dict[
         "signatory_name": _text(branding.signatory_name, 80),
         "signatory_title": _text(branding.signatory_title, 80),
         "signature": branding.signature_data_uri,
+        "layout": branding.layout,
     }

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Final
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
@@ -28,6 +28,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 from credentials.documents.certificate_model import (
+    LAYOUTS,
     Branding,
     CertificateCompetency,
     CertificateData,
@@ -48,6 +49,7 @@ __all__ = [
     "CertificateData",
     "CertificateProject",
     "extract_pdf_credential",
+    "layout_template",
     "render_certificate_pdf",
     "template_fingerprint",
 ]
@@ -56,7 +58,7 @@ DEFAULT_TEMPLATE: Final = "certificate/default.html"
 PDF_VARIANT: Final = "pdf/a-3b"
 #: Bumped when the renderer changes what a template produces, so caches keyed by
 #: :func:`template_fingerprint` are invalidated by code changes too.
-_RENDERER_VERSION: Final = "2"
+_RENDERER_VERSION: Final = "3"
 _MAX_CREDENTIAL_BYTES: Final = 4 * 1024 * 1024
 #: URL scheme of the aliases that stand for branding images in the HTML.
 _ALIAS_SCHEME: Final = "microcred-image"
@@ -143,11 +145,12 @@ class _Renderer:
         mtime = path.stat().st_mtime_ns
         cached = self._stylesheets.get(template)
         if cached is None or cached[0] != mtime:
+            # Relative URLs in it (an @import of default.css) are the stylesheet's siblings.
             css = weasyprint.CSS(
                 filename=str(path),
                 url_fetcher=self.fetcher,
                 font_config=self.fonts,
-                base_url=self.base_url,
+                base_url=path.as_uri(),
             )
             cached = (mtime, css)
             self._stylesheets[template] = cached
@@ -198,6 +201,16 @@ def _renderer(templates_dir: Path) -> _Renderer:
     return renderer
 
 
+def layout_template(templates_dir: Path, template: str, layout: str) -> str:
+    """The template of ``layout``: "classic" is ``template`` itself; another layout is the
+    sibling ``<layout>.html`` in the template's folder, or ``template`` when a custom
+    templates folder has none."""
+    if layout == "classic" or layout not in LAYOUTS:
+        return template
+    sibling = str(PurePosixPath(template).with_name(f"{layout}.html"))
+    return sibling if (Path(templates_dir) / sibling).is_file() else template
+
+
 def render_certificate_pdf(
     data: CertificateData,
     *,
@@ -205,7 +218,8 @@ def render_certificate_pdf(
     templates_dir: Path,
     template: str = DEFAULT_TEMPLATE,
 ) -> bytes:
-    """A one-page landscape A4 PDF/A-3b certificate with ``credential_json`` attached.
+    """A one-page A4 PDF/A-3b certificate with ``credential_json`` attached, in the
+    branding's layout (:func:`layout_template`).
 
     Long or numerous values are shortened to keep one page; if a template still overflows,
     it is rendered again with tighter limits, and the result must fit one page.
@@ -217,6 +231,7 @@ def render_certificate_pdf(
     if len(credential_json) > _MAX_CREDENTIAL_BYTES:
         raise InvalidInputError("credential_json is too large", field="credential_json")
     renderer = _renderer(templates_dir)
+    template = layout_template(renderer.root, template, data.branding.layout)
     document = renderer.render(template, certificate_context(data, LIMITS))
     if len(document.pages) > 1:
         document = renderer.render(template, certificate_context(data, COMPACT_LIMITS))

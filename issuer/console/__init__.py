@@ -36,6 +36,8 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     # --- Issuing (issue 13, item 5): the credentials list, issuing one, bulk issuing ---
     from issuer.console import bulk_pages, credentials_pages, issuing  # noqa: F401
+    # --- certificate design (issue 13, items 2-3): layout, colours, signatory, preview ---
+    from issuer.console import design  # noqa: F401 - routes register before the blueprint
 
     app.session_interface = DatabaseSessions(fallback=app.session_interface)
     # Organisation and trust (issue 13, item 2): their routes register before the blueprint.

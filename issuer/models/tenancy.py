@@ -28,6 +28,8 @@ BRANDING_FIELDS = (
     "accent_color",
     "signatory_name",
     "signatory_title",
+    "signature_image",
+    "certificate_layout",
 )
 
 
@@ -40,6 +42,10 @@ class Issuer(db.Model):
         CheckConstraint(
             "identity_method IS NULL OR identity_method IN ('domain', 'operator')",
             name="identity_method",
+        ),
+        CheckConstraint(
+            "certificate_layout IS NULL OR certificate_layout IN ('classic', 'modern', 'compact')",
+            name="certificate_layout",
         ),
     )
 
@@ -58,6 +64,10 @@ class Issuer(db.Model):
     accent_color: Mapped[str | None] = mapped_column(String(7))
     signatory_name: Mapped[str | None] = mapped_column(String(200))
     signatory_title: Mapped[str | None] = mapped_column(String(200))
+    # The certificate's design (docs/CONSOLE.md, "Certificate design"): the signatory's
+    # signature (a sanitised PNG/SVG data: URI) and the layout (None: "classic").
+    signature_image: Mapped[str | None] = mapped_column(Text)
+    certificate_layout: Mapped[str | None] = mapped_column(String(16))
     # How the provider's identity was established (the verify page shows its name as fact
     # only then): "domain" (its own domain publishes its key) or "operator" (confirmed by
     # this service's operator); None: not yet, the name is the provider's own claim.

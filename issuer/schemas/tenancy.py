@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from marshmallow import fields, validate
 
+from credentials.documents.certificate_model import LAYOUTS
 from issuer.models import Issuer
 from issuer.schemas.common import (
     BaseSchema,
@@ -37,6 +38,15 @@ class BrandingSchema(BaseSchema):
     accent_color = color_field(allow_none=True, metadata={"example": "#f2a900"})
     signatory_name = text(200, allow_none=True)
     signatory_title = text(200, allow_none=True)
+    signature_image = image_field(
+        allow_none=True,
+        metadata={"description": "The signatory's signature: a PNG/SVG data: URI (no URL)"},
+    )
+    certificate_layout = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(LAYOUTS),
+        metadata={"description": "The PDF certificate's layout; null: classic"},
+    )
 
 
 class IssuerSchema(BaseSchema):

@@ -45,6 +45,8 @@ Variables (default in brackets):
   [10 per minute]; MICROCRED_CONSOLE_LOCK_AFTER failed sign-ins lock an account for
   MICROCRED_CONSOLE_LOCK_MINUTES [5, 15]; a console session ends after
   MICROCRED_CONSOLE_IDLE_MINUTES idle or MICROCRED_CONSOLE_SESSION_HOURS in all [30, 12]
+- MICROCRED_CONSOLE_PREVIEW_RATELIMIT: certificate design previews per console account
+  [60 per minute]
 """
 
 from __future__ import annotations
@@ -180,6 +182,9 @@ def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
         # The console (docs/CONSOLE.md): sign-in protection and session lifetimes.
         "MICROCRED_CONSOLE_SIGNIN_RATELIMIT": environ.get("MICROCRED_CONSOLE_SIGNIN_RATELIMIT")
         or "10 per minute",
+        # --- certificate design: previews per account (docs/CONSOLE.md) ---
+        "MICROCRED_CONSOLE_PREVIEW_RATELIMIT": environ.get("MICROCRED_CONSOLE_PREVIEW_RATELIMIT")
+        or "60 per minute",
         "MICROCRED_CONSOLE_LOCK_AFTER": env_int(
             environ, "MICROCRED_CONSOLE_LOCK_AFTER", 5, minimum=1
         ),

@@ -43,6 +43,8 @@ class Provider:
     accent_color: str | None = "#f2a900"
     signatory_name: str | None = "Grace Hopper"
     signatory_title: str | None = "Director of Studies"
+    signature_image: str | None = None
+    certificate_layout: str | None = None
     slug: str = "northwind"
 
 

@@ -67,6 +67,11 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/console/bulk/<job_id>"): "issuer",
     ("GET", "/console/bulk/<job_id>/progress"): "issuer",
     ("GET", "/console/bulk/<job_id>/report.csv"): "issuer",
+    # --- certificate design ---
+    ("GET", "/console/design"): "owner",
+    ("POST", "/console/design"): "owner",
+    ("GET", "/console/design/preview.png"): "owner",
+    ("GET", "/console/design/preview.pdf"): "owner",
 }
 PUBLIC_ROUTES = {
     "/console/signin",
