@@ -36,6 +36,9 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.session_interface = DatabaseSessions(fallback=app.session_interface)
     # Organisation and trust (issue 13, item 2): their routes register before the blueprint.
+    # --- Freelancers and evidence (issue 13, item 4) ---
+    from issuer.console import freelancers as _freelancer_pages  # noqa: F401
     from issuer.console import org_profile, organisation  # noqa: F401
+    from issuer.console import projects as _project_pages  # noqa: F401
 
     app.register_blueprint(blp)

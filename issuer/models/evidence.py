@@ -12,6 +12,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Numeric,
     String,
     Text,
@@ -48,7 +49,11 @@ class Freelancer(db.Model):
     """A credential recipient. Credentials name them by DID, else by a salted email hash."""
 
     __tablename__ = "freelancers"
-    __table_args__ = (UniqueConstraint("issuer_id", "email"),)
+    __table_args__ = (
+        UniqueConstraint("issuer_id", "email"),
+        # The console's list: a provider's freelancers by name, a page at a time.
+        Index("ix_freelancers_issuer_name", "issuer_id", "name", "id"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("frl"))
     issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id", ondelete="CASCADE"), index=True)

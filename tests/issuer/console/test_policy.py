@@ -44,6 +44,23 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/console/certifications/<certification_id>/edit"): "issuer",
     ("POST", "/console/certifications/<certification_id>/archive"): "issuer",
     ("POST", "/console/certifications/<certification_id>/image"): "issuer",
+    # --- Freelancers and evidence (issue 13, item 4) ---
+    ("GET", "/console/freelancers"): "viewer",
+    ("GET", "/console/freelancers/new"): "issuer",
+    ("POST", "/console/freelancers/new"): "issuer",
+    ("GET", "/console/freelancers/<freelancer_id>"): "viewer",
+    ("GET", "/console/freelancers/<freelancer_id>/edit"): "issuer",
+    ("POST", "/console/freelancers/<freelancer_id>/edit"): "issuer",
+    ("GET", "/console/freelancers/import"): "issuer",
+    ("POST", "/console/freelancers/import"): "issuer",
+    ("POST", "/console/freelancers/import/confirm"): "issuer",
+    ("GET", "/console/freelancers/import/template.csv"): "issuer",
+    ("GET", "/console/freelancers/<freelancer_id>/projects/new"): "issuer",
+    ("POST", "/console/freelancers/<freelancer_id>/projects/new"): "issuer",
+    ("GET", "/console/projects/<project_id>"): "viewer",
+    ("GET", "/console/projects/<project_id>/edit"): "issuer",
+    ("POST", "/console/projects/<project_id>/edit"): "issuer",
+    ("POST", "/console/projects/<project_id>/assessments"): "issuer",
 }
 PUBLIC_ROUTES = {
     "/console/signin",
