@@ -18,7 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from issuer.ids import new_id
 from microcred.platform.db import UtcDateTime, utcnow
@@ -58,6 +58,10 @@ class Freelancer(db.Model):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("frl"))
     issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
+    #: The name case-folded by Python (``str.casefold``), for the console's search: the
+    #: databases' ``lower()`` folds only ASCII letters (SQLite; PostgreSQL under the C
+    #: collation), so "ÉLODIE" would not find "Élodie". Kept in step by ``_fold_name``.
+    search_name: Mapped[str | None] = mapped_column(String(200))
     #: Stored lower-cased for contact and for the salted identifier; never published.
     email: Mapped[str] = mapped_column(String(254))
     did: Mapped[str | None] = mapped_column(String(500))
@@ -72,6 +76,11 @@ class Freelancer(db.Model):
     projects: Mapped[list[GigProject]] = relationship(
         back_populates="freelancer", order_by="GigProject.created_at", cascade="all, delete-orphan"
     )
+
+    @validates("name")
+    def _fold_name(self, _key: str, name: str) -> str:
+        self.search_name = name.casefold() if name is not None else None
+        return name
 
     def __repr__(self) -> str:
         return f"<Freelancer {self.id} {self.name!r}>"

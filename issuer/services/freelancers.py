@@ -81,15 +81,16 @@ def _like_escaped(text: str) -> str:
 
 def search(issuer: Issuer, query: str = "", *, page: int = 1, per_page: int = 50) -> FreelancerPage:
     """One page of the provider's freelancers by name, whose name or e-mail contains
-    ``query`` (case-insensitive). Ordered by name, then id, which the index
-    ``ix_freelancers_issuer_name`` serves (migration 0010a)."""
+    ``query`` (case-insensitive in every script: the name's case-folded copy). Ordered by
+    name, then id, which the index ``ix_freelancers_issuer_name`` serves (migration
+    0010a)."""
     where = [Freelancer.issuer_id == issuer.id]
-    needle = query.strip().lower()
+    needle = query.strip().casefold()
     if needle:
         pattern = f"%{_like_escaped(needle)}%"
         where.append(
             or_(
-                func.lower(Freelancer.name).like(pattern, escape="\\"),
+                Freelancer.search_name.like(pattern, escape="\\"),  # the name, case-folded
                 Freelancer.email.like(pattern, escape="\\"),  # stored lower-cased
             )
         )
