@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Boolean,
@@ -41,6 +41,12 @@ PLATFORMS = (
 OUTCOMES = ("accepted", "rejected")
 
 
+def _folded_name(context: Any) -> str | None:
+    """``search_name``'s default on an insert that does not give it (a bulk insert)."""
+    name = context.get_current_parameters().get("name")
+    return name.casefold() if isinstance(name, str) else None
+
+
 def _identity_salt() -> str:
     return secrets.token_hex(16)
 
@@ -60,8 +66,9 @@ class Freelancer(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     #: The name case-folded by Python (``str.casefold``), for the console's search: the
     #: databases' ``lower()`` folds only ASCII letters (SQLite; PostgreSQL under the C
-    #: collation), so "ÉLODIE" would not find "Élodie". Kept in step by ``_fold_name``.
-    search_name: Mapped[str | None] = mapped_column(String(200))
+    #: collation), so "ÉLODIE" would not find "Élodie". Kept in step by ``_fold_name``
+    #: (and ``_folded_name`` for a bulk insert).
+    search_name: Mapped[str | None] = mapped_column(String(200), default=_folded_name)
     #: Stored lower-cased for contact and for the salted identifier; never published.
     email: Mapped[str] = mapped_column(String(254))
     did: Mapped[str | None] = mapped_column(String(500))

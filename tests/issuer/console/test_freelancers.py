@@ -170,7 +170,6 @@ def test_a_page_of_10000_is_read_through_the_index(app: Flask, make: Factory) ->
                         "id": f"frl_{slug}{n:05d}",
                         "issuer_id": issuer_id,
                         "name": f"Person {n:05d}",
-                        "search_name": f"person {n:05d}",
                         "email": f"p{n:05d}@{slug}.example",
                         "identity_salt": "00",
                         "profile_public": False,
