@@ -175,3 +175,22 @@ def project_assess(project_id: str) -> Page:
         "The progress below counts them."
     )
     return redirect(url_for("console.freelancer_detail", freelancer_id=project.freelancer_id))
+
+
+@blp.route("/projects/<project_id>/delete", methods=["POST"])
+@requires("issuer")
+def project_delete(project_id: str) -> Page:
+    """Delete a gig project and its assessments; refused (409) while it is evidence of an
+    issued credential, as in the API."""
+    me = signed_in()
+    project = projects.get_project(me.issuer, project_id)
+    freelancer_id, title = project.freelancer_id, project.title
+    refusals: list[MicrocredError] = []
+    with attempt(ConsoleForm(formdata=None), refusals):
+        projects.delete_project(
+            me.issuer, project.id, actor=accounts.actor_of(me.user), ip=client_ip()
+        )
+    if refusals:
+        raise refusals[0]
+    flash(f"The project “{title}” and its assessments are deleted.")
+    return redirect(url_for("console.freelancer_detail", freelancer_id=freelancer_id))

@@ -150,7 +150,7 @@ def update_project(
     return project
 
 
-def delete_project(issuer: Issuer, project_id: str, *, actor: str) -> None:
+def delete_project(issuer: Issuer, project_id: str, *, actor: str, ip: str | None = None) -> None:
     project = get_project(issuer, project_id)
     backing = db.session.scalar(
         select(CredentialEvidence.credential_id).where(CredentialEvidence.project_id == project.id)
@@ -163,7 +163,12 @@ def delete_project(issuer: Issuer, project_id: str, *, actor: str) -> None:
         )
     db.session.delete(project)
     audit.record(
-        issuer.id, actor=actor, action="project.delete", target_type="project", target_id=project_id
+        issuer.id,
+        actor=actor,
+        action="project.delete",
+        target_type="project",
+        target_id=project_id,
+        ip=ip,
     )
 
 

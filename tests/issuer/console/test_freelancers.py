@@ -25,6 +25,7 @@ from microcred.platform.extensions import db
 from tests.issuer.console.conftest import PASSWORD, Console, Provider
 from tests.issuer.factories import Factory
 from tests.issuer.factories import Provider as FactoryProvider
+from tests.issuer.issuance_helpers import issue
 
 ACME = FactoryProvider(0, "acme", "", "")
 PAYLOAD = re.compile(r'name="payload" value="([^"]*)"')
@@ -535,6 +536,32 @@ def test_a_project_is_edited(app: Flask, make: Factory, issuer_console: Console)
         assert (project.title, project.client_rating) == ("New title", None)
 
 
+def test_a_project_is_deleted_unless_it_backs_a_credential(
+    app: Flask, make: Factory, issuer_console: Console
+) -> None:
+    cert = make.certification(ACME, competencies=[{"name": "Python"}])
+    freelancer_id = make.freelancer(ACME)
+    spare = make.project(ACME, freelancer_id, title="Spare gig")
+    backing = make.project(ACME, freelancer_id, title="Backing gig")
+    make.assess(ACME, spare, {cert.competency_ids[0]: "rejected"})
+    make.assess(ACME, backing, {cert.competency_ids[0]: "accepted"})
+    issue(make, ACME, freelancer_id, cert.id)
+    response = issuer_console.post(f"/console/projects/{spare}/delete")
+    assert response.status_code == 302
+    assert "“Spare gig” and its assessments are deleted" in issuer_console.get(
+        response.location
+    ).get_data(as_text=True)
+    refused = issuer_console.post(f"/console/projects/{backing}/delete")
+    assert refused.status_code == 409
+    assert "evidence for an issued credential" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(GigProject, spare) is None
+        assert db.session.get(GigProject, backing) is not None
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "project.delete"))
+        assert event is not None
+        assert event.ip
+
+
 def test_a_viewer_reads_assessments_without_the_form(
     make: Factory, viewer_console: Console
 ) -> None:
@@ -608,6 +635,7 @@ def test_provider_b_reaches_none_of_providers_a_freelancers(
         ("GET", f"/console/projects/{project_id}", {}),
         ("GET", f"/console/projects/{project_id}/edit", {}),
         ("POST", f"/console/projects/{project_id}/edit", _project_form(title="Stolen")),
+        ("POST", f"/console/projects/{project_id}/delete", {}),
         (
             "POST",
             f"/console/projects/{project_id}/assessments",

@@ -61,6 +61,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/console/projects/<project_id>/edit"): "issuer",
     ("POST", "/console/projects/<project_id>/edit"): "issuer",
     ("POST", "/console/projects/<project_id>/assessments"): "issuer",
+    ("POST", "/console/projects/<project_id>/delete"): "issuer",
 }
 PUBLIC_ROUTES = {
     "/console/signin",
