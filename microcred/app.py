@@ -110,39 +110,45 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # The issuer console at /console, with database sessions on its paths alone.
     issuer.console.init_app(app)
     verifier.web.init_app(app, own=_own_sources(app))  # public verification pages and APIs
-    # /credentials/issue checks relatedResource digests with the verifier's checker (its
-    # SSRF-guarded fetcher and cache): nothing is signed that verification would refuse.
+    # certificates, badges, QR codes, profiles, share pages
+    sharing.init_app(app, sources=_sharing_sources())
+    _wire_across_features(app)
+    outages.init_app(app)  # 503 when the database is down, /healthz and /livez
+    return app
+
+
+def _wire_across_features(app: Flask) -> None:
+    """What one feature lends another, handed over here so that neither imports the
+    other (the floors, docs/ARCHITECTURE.md)."""
+    import sharing
+    from issuer.console.design import CERTIFICATE_PREVIEW_KEY
+    from issuer.console.issuing import PREVIEW_DOCUMENTS_KEY
     from issuer.console.org_profile import DOMAIN_FETCH_KEY
+    from issuer.console.sso_views import SSO_FETCHER_KEY
     from issuer.services.vc_api import RELATED_RESOURCES_KEY
+    from sharing.state import EXTENSION_KEY as SHARING_KEY
+    from verifier.http import SafeFetcher
     from verifier.web.service import EXTENSION_KEY as VERIFIER_KEY
 
+    # /credentials/issue checks relatedResource digests with the verifier's checker (its
+    # SSRF-guarded fetcher and cache): nothing is signed that verification would refuse.
     app.extensions[RELATED_RESOURCES_KEY] = app.extensions[VERIFIER_KEY].related_resources
     # The console's "Check now" of a provider's domain fetches its did.json through the
     # SSRF guard (loopback only with MICROCRED_ALLOW_PRIVATE_FETCH, as the CLI's check).
     app.extensions[DOMAIN_FETCH_KEY] = _domain_fetch(app)
     # Single sign-on: discovery, token and JWKS of an organisation's OpenID provider.
-    from issuer.console.sso_views import SSO_FETCHER_KEY
-    from verifier.http import SafeFetcher
-
     app.extensions[SSO_FETCHER_KEY] = SafeFetcher(
         allow_private=bool(app.config.get("MICROCRED_ALLOW_PRIVATE_FETCH")),
         ca_certs=os.environ.get("SSL_CERT_FILE") or None,
     )
-    # certificates, badges, QR codes, profiles, share pages
-    sharing.init_app(app, sources=_sharing_sources())
-    # --- Issuing: the console's preview draws the PDF and badge of an unsigned draft ---
-    from issuer.console.issuing import PREVIEW_DOCUMENTS_KEY
-
+    # Issuing: the console's preview draws the PDF and badge of an unsigned draft.
     app.extensions[PREVIEW_DOCUMENTS_KEY] = sharing.preview_renderer(app)
-    # The console's certificate design page previews a sample certificate through the
-    # sharing feature's renderer (its render pool and document cache).
-    from issuer.console.design import CERTIFICATE_PREVIEW_KEY
-    from sharing.state import EXTENSION_KEY as SHARING_KEY
-
+    # The certificate design page previews a sample certificate through the sharing
+    # feature's renderer (its render pool and document cache).
     documents = app.extensions[SHARING_KEY].documents
-    app.extensions[CERTIFICATE_PREVIEW_KEY] = lambda data, fmt: documents.sample_preview(data, fmt).body
-    outages.init_app(app)  # 503 when the database is down, /healthz and /livez
-    return app
+    app.extensions[CERTIFICATE_PREVIEW_KEY] = lambda data, fmt: (
+        documents.sample_preview(data, fmt).body
+    )
 
 
 def _domain_fetch(app: Flask) -> Callable[[str], Mapping[str, Any]]:

@@ -34,18 +34,19 @@ def init_app(app: Flask) -> None:
     # A token lives as long as the session that holds it, not a fixed hour.
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     csrf.init_app(app)
-    # --- Issuing (issue 13, item 5): the credentials list, issuing one, bulk issuing ---
-    from issuer.console import bulk_pages, credentials_pages, issuing  # noqa: F401
-    # --- certificate design (issue 13, items 2-3): layout, colours, signatory, preview ---
-    from issuer.console import design  # noqa: F401 - routes register before the blueprint
-
     app.session_interface = DatabaseSessions(fallback=app.session_interface)
-    # Organisation and trust (issue 13, item 2): their routes register before the blueprint.
-    # Single sign-on (OpenID Connect), invitations revoked, several organisations.
+    # The pages: each module's routes register on the blueprint when it is imported, so
+    # before the blueprint is.
     from issuer.console import (  # noqa: F401
-        org_profile,
-        organisation,
-        sso_views,
+        bulk_pages,  # issuing in bulk (item 5)
+        credentials_pages,  # the credentials list, one credential, its status (item 5)
+        design,  # the certificate's design and its preview (items 2-3)
+        freelancers,  # freelancers, their import (item 4)
+        issuing,  # issuing one, with a preview (item 5)
+        org_profile,  # the organisation's profile and domain (item 2)
+        organisation,  # API keys and signing keys (item 2)
+        projects,  # gig projects and their assessments (item 4)
+        sso_views,  # single sign-on, invitations revoked, several organisations (item 1)
     )
 
     app.register_blueprint(blp)

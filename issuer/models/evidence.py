@@ -5,19 +5,20 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Numeric,
     String,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from issuer.ids import new_id
 from microcred.platform.db import UtcDateTime, utcnow
@@ -40,6 +41,12 @@ PLATFORMS = (
 OUTCOMES = ("accepted", "rejected")
 
 
+def _folded_name(context: Any) -> str | None:
+    """``search_name``'s default on an insert that does not give it (a bulk insert)."""
+    name = context.get_current_parameters().get("name")
+    return name.casefold() if isinstance(name, str) else None
+
+
 def _identity_salt() -> str:
     return secrets.token_hex(16)
 
@@ -48,11 +55,20 @@ class Freelancer(db.Model):
     """A credential recipient. Credentials name them by DID, else by a salted email hash."""
 
     __tablename__ = "freelancers"
-    __table_args__ = (UniqueConstraint("issuer_id", "email"),)
+    __table_args__ = (
+        UniqueConstraint("issuer_id", "email"),
+        # The console's list: a provider's freelancers by name, a page at a time.
+        Index("ix_freelancers_issuer_name", "issuer_id", "name", "id"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("frl"))
     issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
+    #: The name case-folded by Python (``str.casefold``), for the console's search: the
+    #: databases' ``lower()`` folds only ASCII letters (SQLite; PostgreSQL under the C
+    #: collation), so "ÉLODIE" would not find "Élodie". Kept in step by ``_fold_name``
+    #: (and ``_folded_name`` for a bulk insert).
+    search_name: Mapped[str | None] = mapped_column(String(200), default=_folded_name)
     #: Stored lower-cased for contact and for the salted identifier; never published.
     email: Mapped[str] = mapped_column(String(254))
     did: Mapped[str | None] = mapped_column(String(500))
@@ -67,6 +83,11 @@ class Freelancer(db.Model):
     projects: Mapped[list[GigProject]] = relationship(
         back_populates="freelancer", order_by="GigProject.created_at", cascade="all, delete-orphan"
     )
+
+    @validates("name")
+    def _fold_name(self, _key: str, name: str) -> str:
+        self.search_name = name.casefold() if name is not None else None
+        return name
 
     def __repr__(self) -> str:
         return f"<Freelancer {self.id} {self.name!r}>"

@@ -16,12 +16,11 @@ from marshmallow import fields, validate
 
 from credentials.errors import MicrocredError
 from issuer.services import images
+from issuer.services.freelancers import DID_PATTERN, HANDLE_PATTERN
 from issuer.services.issuers import SLUG_PATTERN
+from issuer.services.projects import NOT_IN_IRI
 
-#: DID syntax (DID Core §3.1): did:<method>:<method-specific-id>.
-DID_PATTERN = re.compile(r"did:[a-z0-9]+:(?:[A-Za-z0-9._:-]|%[0-9A-Fa-f]{2})+")
 COLOR_PATTERN = re.compile(r"#[0-9a-fA-F]{6}")
-HANDLE_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])")
 
 
 def camelcase(name: str) -> str:
@@ -88,7 +87,8 @@ def required_text(max_length: int, **kwargs: Any) -> Trimmed:
 
 #: What an IRI may not hold (RFC 3987; the RDF IRI production of N-Quads): marshmallow's
 #: Url accepts ``https://example.com/a">b``, which rdfc issuance then refuses as an IRI.
-_NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f]')
+#: One rule, in the service the console's project form calls too.
+_NOT_IN_IRI = NOT_IN_IRI
 
 
 def _check_iri(value: str) -> None:

@@ -90,6 +90,33 @@ class EvidenceEvaluation:
         return tuple(lacking)
 
     @property
+    def projects_needed(self) -> int:
+        """The fewest more accepted gig projects that could meet the rule: one project may
+        be accepted for several competencies, so it is the largest shortfall among the
+        competencies that are cheapest to meet (0 when the rule is met)."""
+        if self.met or not self.competencies:
+            return 0
+        gaps = sorted(c.required - c.accepted for c in self.competencies if not c.met)
+        short = self.required_competencies - self.competencies_met
+        return gaps[: max(short, 1)][-1]
+
+    def summary(self, certification_name: str) -> str:
+        """One sentence: "2 of 3 competencies demonstrated, 1 more accepted project needed
+        for <name>" (or that the rule is met)."""
+        if not self.competencies:
+            return f"{certification_name} has no competencies yet."
+        required = self.required_competencies
+        met = min(self.competencies_met, required)
+        head = f"{met} of {required} competenc{'y' if required == 1 else 'ies'} demonstrated"
+        if self.met:
+            return f"{head}: the evidence rule of {certification_name} is met."
+        more = self.projects_needed
+        return (
+            f"{head}, {more} more accepted project{'s' if more != 1 else ''} needed "
+            f"for {certification_name}"
+        )
+
+    @property
     def backing_project_ids(self) -> tuple[str, ...]:
         """Projects accepted for at least one met competency: the credential's evidence."""
         ids = {p for c in self.competencies if c.met for p in c.accepted_project_ids}

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import Select, select
 
@@ -17,6 +20,7 @@ from issuer.models import (
     Issuer,
     MicroCertification,
 )
+from issuer.models.evidence import PLATFORMS
 from issuer.services import audit
 from issuer.services.freelancers import get_freelancer
 from microcred.platform.extensions import db
@@ -33,6 +37,56 @@ _FIELDS = (
     "client_rating",
     "client_feedback",
 )
+
+
+#: What an IRI may not hold (RFC 3987): a credential carries the project's URL as an IRI.
+NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f]')
+
+
+def field_problems(data: Mapping[str, Any]) -> dict[str, str]:
+    """What is wrong with a gig project's fields, by field name (empty: nothing): the
+    checks that need no database, for the console's form (the API's schema states the
+    same rules)."""
+    problems: dict[str, str] = {}
+    if "platform" in data and data["platform"] not in PLATFORMS:
+        problems["platform"] = f"Choose one of: {', '.join(PLATFORMS)}."
+    if "title" in data:
+        title = (data["title"] or "").strip()
+        if not title:
+            problems["title"] = "A title is needed."
+        elif len(title) > 200:
+            problems["title"] = "At most 200 characters."
+    url_problem = _url_problem(data.get("url"))
+    if url_problem:
+        problems["url"] = url_problem
+    if len(data.get("client_name") or "") > 200:
+        problems["client_name"] = "At most 200 characters."
+    for name in ("deliverables", "client_feedback"):
+        if len(data.get(name) or "") > 10_000:
+            problems[name] = "At most 10,000 characters."
+    rating = data.get("client_rating")
+    if rating is not None and not (
+        Decimal(rating).is_finite() and 0 <= rating <= 5 and rating == round(rating, 1)
+    ):
+        problems["client_rating"] = "A rating from 0 to 5, with at most one decimal."
+    started, finished = data.get("started_on"), data.get("finished_on")
+    if started and finished and finished < started:
+        problems["finished_on"] = "Must not be before the start."
+    return problems
+
+
+def _url_problem(url: str | None) -> str | None:
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if len(url) > 500:
+        return "At most 500 characters."
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return "An http(s) address, such as https://www.upwork.com/jobs/…"
+    found = NOT_IN_IRI.search(url)
+    if found is not None:
+        return f"{found.group()!r} is not allowed in an address; percent-encode it."
+    return None
 
 
 def projects_query(freelancer: Freelancer) -> Select[tuple[GigProject]]:
@@ -53,7 +107,12 @@ def get_project(issuer: Issuer, project_id: str) -> GigProject:
 
 
 def create_project(
-    issuer: Issuer, freelancer_id: str, data: Mapping[str, Any], *, actor: str
+    issuer: Issuer,
+    freelancer_id: str,
+    data: Mapping[str, Any],
+    *,
+    actor: str,
+    ip: str | None = None,
 ) -> GigProject:
     freelancer = get_freelancer(issuer, freelancer_id)
     project = GigProject(issuer_id=issuer.id, freelancer=freelancer)
@@ -66,13 +125,14 @@ def create_project(
         action="project.create",
         target_type="project",
         target_id=project.id,
+        ip=ip,
         freelancer=freelancer.id,
     )
     return project
 
 
 def update_project(
-    issuer: Issuer, project_id: str, data: Mapping[str, Any], *, actor: str
+    issuer: Issuer, project_id: str, data: Mapping[str, Any], *, actor: str, ip: str | None = None
 ) -> GigProject:
     project = get_project(issuer, project_id)
     _apply(project, data)
@@ -84,12 +144,13 @@ def update_project(
         action="project.update",
         target_type="project",
         target_id=project.id,
+        ip=ip,
         fields=sorted(data),
     )
     return project
 
 
-def delete_project(issuer: Issuer, project_id: str, *, actor: str) -> None:
+def delete_project(issuer: Issuer, project_id: str, *, actor: str, ip: str | None = None) -> None:
     project = get_project(issuer, project_id)
     backing = db.session.scalar(
         select(CredentialEvidence.credential_id).where(CredentialEvidence.project_id == project.id)
@@ -102,7 +163,12 @@ def delete_project(issuer: Issuer, project_id: str, *, actor: str) -> None:
         )
     db.session.delete(project)
     audit.record(
-        issuer.id, actor=actor, action="project.delete", target_type="project", target_id=project_id
+        issuer.id,
+        actor=actor,
+        action="project.delete",
+        target_type="project",
+        target_id=project_id,
+        ip=ip,
     )
 
 
@@ -127,6 +193,7 @@ def set_assessments(
     *,
     reviewer: str,
     actor: str,
+    ip: str | None = None,
 ) -> GigProject:
     """Replace the project's assessments with ``items`` (one per competency).
 
@@ -165,6 +232,7 @@ def set_assessments(
         action="project.assess",
         target_type="project",
         target_id=project.id,
+        ip=ip,
         outcomes={item["competency_id"]: item["outcome"] for item in items},
     )
     return project

@@ -173,6 +173,14 @@ def test_provider_b_reaches_nothing_of_provider_a(  # noqa: PLR0912 - one walk o
             paths = [rule.replace("<prefix>", prefix) for prefix in a_prefixes]
         if "<fragment>" in rule:  # fragments repeat across providers: B's own key-1
             paths = [rule.replace("<fragment>", "key-1")]
+        # --- Freelancers and evidence: a URL naming a freelancer or a gig project is tried
+        # with A's own (404, nothing of A's shown) by the helper, and not walked below ---
+        from tests.issuer.console.test_freelancers import tried_with_a_evidence
+
+        tried = tried_with_a_evidence(
+            app, provider.slug, beta.console, method, rule, a_marks=a_marks
+        )
+        paths = [] if tried else paths
         for path in paths:
             if method == "GET":
                 response = beta.console.get(path)
