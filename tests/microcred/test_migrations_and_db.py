@@ -37,6 +37,37 @@ def test_migrations_run_down_and_up_again(tmp_path: Path) -> None:
         db.engine.dispose()
 
 
+def test_a_table_rebuilt_on_sqlite_keeps_the_rows_that_refer_to_it(tmp_path: Path) -> None:
+    # 0010e rebuilds ``issuers`` on SQLite (a new CHECK constraint); with foreign keys
+    # enforced, dropping the old table cascaded to every provider's API keys, credentials
+    # and members. A provider and its key must come through every migration above 0009a.
+    app = create_app(app_config(f"sqlite:///{tmp_path / 'rebuild.db'}", tmp_path))
+    with app.app_context():
+        flask_migrate.upgrade(directory=str(MIGRATIONS_DIR), revision="0009a_console_certs")
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO issuers (id, slug, name, did, did_method, created_at, "
+                    "updated_at) VALUES (1, 'old', 'Old', 'did:web:old.example', 'web', "
+                    "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO api_keys (id, issuer_id, name, prefix, secret_hash, "
+                    "created_at, created_by, scopes) VALUES (1, 1, 'k', 'keep0001', 'x', "
+                    "'2026-01-01 00:00:00', 'cli', 'read')"
+                )
+            )
+        flask_migrate.upgrade(directory=str(MIGRATIONS_DIR))
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT prefix FROM api_keys")).scalars().all() == [
+                "keep0001"
+            ]
+            assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        db.engine.dispose()
+
+
 def test_status_index_uniqueness_is_a_database_constraint(app: Flask) -> None:
     with app.app_context():
         constraints = inspect(db.engine).get_unique_constraints("status_allocations")

@@ -58,9 +58,46 @@ def run_migrations_online() -> None:
     conf_args.setdefault("render_item", render_item)
 
     with target_db.engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode changes a SQLite table by copying it, dropping it and renaming the
+            # copy. With foreign keys enforced, the drop deletes every row that refers to
+            # the table through ON DELETE CASCADE: all of a provider's keys, credentials and
+            # members when ``issuers`` is rebuilt (Alembic's "batch migrations" guide). The
+            # pragma only takes effect outside a transaction, so it goes to the driver
+            # before the migration's transaction begins.
+            _sqlite_foreign_keys(connection, on=False)
+        try:
+            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+            with context.begin_transaction():
+                context.run_migrations()
+            if sqlite:
+                _refuse_dangling_references(connection)
+        finally:
+            if sqlite:
+                # SQLite's DDL is not transactional for Alembic: each migration commits on
+                # its own, and a read after them autobegins a transaction that would make
+                # the pragma a no-op, leaving the pooled connection unenforced.
+                if connection.in_transaction():
+                    connection.rollback()
+                _sqlite_foreign_keys(connection, on=True)
+
+
+def _sqlite_foreign_keys(connection: Any, *, on: bool) -> None:
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    finally:
+        cursor.close()
+
+
+def _refuse_dangling_references(connection: Any) -> None:
+    """With enforcement off, a migration could leave a row pointing nowhere: check every
+    table afterwards and fail loudly (the migrations ran, so restore the backup taken
+    before upgrading; docs/DEPLOYMENT.md, "Upgrading")."""
+    dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if dangling:
+        raise RuntimeError(f"the migration left rows referring to missing rows: {dangling[:5]}")
 
 
 if context.is_offline_mode():
