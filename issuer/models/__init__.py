@@ -15,6 +15,7 @@ from issuer.models.issued import (
     IssuedCredential,
     StatusAllocation,
     StatusList,
+    VerificationCount,
 )
 from issuer.models.operations import (
     BULK_ITEM_STATES,
@@ -57,4 +58,5 @@ __all__ = [
     "StatusAllocation",
     "StatusList",
     "User",
+    "VerificationCount",
 ]

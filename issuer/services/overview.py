@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, and_, func, or_, select
 
 from issuer.models import (
     AuditEvent,
@@ -15,7 +16,10 @@ from issuer.models import (
     MicroCertification,
     User,
 )
+from microcred.platform.db import utcnow
 from microcred.platform.extensions import db
+
+EXPIRING_DAYS = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,9 +28,24 @@ class Counts:
     revoked: int
     certifications: int
     freelancers: int
+    #: Neither revoked, suspended nor past its ``validUntil``.
+    active: int = 0
+    #: Suspended and not revoked (a revoked credential counts as revoked only).
+    suspended: int = 0
+    #: Active, and its ``validUntil`` falls within the next ``EXPIRING_DAYS`` days.
+    expiring: int = 0
+    #: Past its ``validUntil``, neither revoked nor suspended.
+    expired: int = 0
 
 
-def counts(issuer: Issuer) -> Counts:
+def counts(issuer: Issuer, *, now: datetime | None = None) -> Counts:
+    """The provider's credentials by state in one pass over
+    ``ix_issued_credentials_issuer_state`` (an index-only scan on PostgreSQL), plus its
+    certifications and freelancers: one statement."""
+    now = now or utcnow()
+    soon = now + timedelta(days=EXPIRING_DAYS)
+    ic = IssuedCredential
+
     def count(model: Any, *where: ColumnElement[bool]) -> ScalarSelect[int]:
         return (
             select(func.count())
@@ -35,12 +54,32 @@ def counts(issuer: Issuer) -> Counts:
             .scalar_subquery()
         )
 
+    live = and_(ic.revoked_at.is_(None), ic.suspended.is_(False))
+    current = or_(ic.valid_until.is_(None), ic.valid_until > now)
+    states = (
+        select(
+            func.count().label("issued"),
+            func.count().filter(ic.revoked_at.is_not(None)).label("revoked"),
+            func.count().filter(live, current).label("active"),
+            func.count().filter(ic.revoked_at.is_(None), ic.suspended.is_(True)).label("suspended"),
+            func.count()
+            .filter(live, ic.valid_until > now, ic.valid_until <= soon)
+            .label("expiring"),
+            func.count().filter(live, ic.valid_until <= now).label("expired"),
+        )
+        .where(ic.issuer_id == issuer.id)
+        .subquery()
+    )
     row = db.session.execute(
         select(
-            count(IssuedCredential),
-            count(IssuedCredential, IssuedCredential.revoked_at.is_not(None)),
+            states.c.issued,
+            states.c.revoked,
             count(MicroCertification),
             count(Freelancer),
+            states.c.active,
+            states.c.suspended,
+            states.c.expiring,
+            states.c.expired,
         )
     ).one()
     return Counts(*(int(value or 0) for value in row))
