@@ -186,6 +186,7 @@ def seed(app: Any, *, credentials: int, freelancers: int) -> None:  # noqa: PLR0
             raise SystemExit("a partly seeded database: run with --reseed")
 
     started = time.perf_counter()
+    print("seeding …", flush=True)
     client = app.test_client()
     response = _post_form(
         client,
@@ -205,6 +206,7 @@ def seed(app: Any, *, credentials: int, freelancers: int) -> None:  # noqa: PLR0
         issuer = issuers.get_issuer(SLUG)
         owner = find_user(OWNER)
         assert owner is not None
+        owner_id = owner.id
         tokens = [
             teams.invite(issuer, f"member{i}@bench-academy.example", role, by=owner)
             for i, role in enumerate(["issuer", "viewer"] * 6)
@@ -325,7 +327,7 @@ def seed(app: Any, *, credentials: int, freelancers: int) -> None:  # noqa: PLR0
             for i in range(20_000):
                 yield {
                     "issuer_id": issuer_id,
-                    "actor": rng.choice(["api_key:mc_bench", f"user:{owner.id}", "cli"]),
+                    "actor": rng.choice(["api_key:mc_bench", f"user:{owner_id}", "cli"]),
                     "action": rng.choice(
                         ["credential.issue", "credential.revoke", "freelancer.create"]
                     ),
@@ -466,6 +468,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=30, help="timed requests per page")
     parser.add_argument("--budget-ms", type=float, default=150.0, help="the p95 bound")
     parser.add_argument("--reseed", action="store_true", help="drop the database first")
+    parser.add_argument("--only", default="", help="measure only paths containing this")
     args = parser.parse_args(argv)
 
     import logging
@@ -479,6 +482,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     seed(app, credentials=args.credentials, freelancers=args.freelancers)
     found = samples(app)
     paths, skipped = pages(app, found)
+    paths = [path for path in paths if args.only in path]
     results = measure(app, paths, args.requests)
 
     dialect = args.database_url.split(":", 1)[0]

@@ -12,8 +12,8 @@ from datetime import date
 
 WIDTH = 720
 HEIGHT = 220
-LEFT = 44  # room for the y-axis labels
-BOTTOM = 24  # room for the x-axis labels
+LEFT = 56  # room for the y-axis labels
+BOTTOM = 32  # room for the x-axis labels
 TOP = 8
 
 
@@ -37,6 +37,7 @@ class Tick:
 class Label:
     text: str
     x: float
+    anchor: str  # start, middle, end: the first and last stay inside the view box
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,14 +53,12 @@ class Chart:
     baseline: int = HEIGHT - BOTTOM
 
 
-def _nice_ceiling(value: int) -> int:
-    """The smallest of 1, 2, 5 × 10^k at least ``value`` (4 at least, for even ticks)."""
-    if value <= 4:
-        return 4
+def _nice_step(value: int) -> int:
+    """The smallest of 1, 2, 5 × 10^k at least ``value`` / 4: four even steps reach it."""
     step = 1
     while True:
         for factor in (1, 2, 5):
-            if factor * step >= value:
+            if factor * step * 4 >= value:
                 return factor * step
         step *= 10
 
@@ -74,7 +73,8 @@ def bars(series: list[tuple[date, int]]) -> Chart:
     plot_height = HEIGHT - BOTTOM - TOP
     baseline = HEIGHT - BOTTOM
     peak = max((value for _, value in series), default=0)
-    top = _nice_ceiling(peak)
+    step = _nice_step(peak)
+    top = step * 4
     slot = plot_width / max(len(series), 1)
     gap = min(2.0, slot * 0.2)
     drawn = []
@@ -83,9 +83,12 @@ def bars(series: list[tuple[date, int]]) -> Chart:
         drawn.append(
             Bar(day, value, LEFT + i * slot + gap / 2, baseline - height, slot - gap, height)
         )
-    ticks = [Tick(top * k // 4, baseline - plot_height * k / 4) for k in range(5)]
+    ticks = [Tick(step * k, baseline - plot_height * k / 4) for k in range(5)]
     labels = []
     if series:
-        for i in sorted({0, len(series) // 2, len(series) - 1}):
-            labels.append(Label(day_label(series[i][0]), LEFT + (i + 0.5) * slot))
+        last = len(series) - 1
+        for i in sorted({0, last // 2, last}):
+            anchor = "start" if i == 0 else "end" if i == last else "middle"
+            x = LEFT if i == 0 else WIDTH - 4 if i == last else LEFT + (i + 0.5) * slot
+            labels.append(Label(day_label(series[i][0]), x, anchor))
     return Chart(drawn, ticks, labels, sum(v for _, v in series), peak)

@@ -56,6 +56,8 @@ class IssuedCredential(db.Model):
             "suspended",
             "valid_until",
         ),
+        # "Issued under the current edition?" before every edit of a certification.
+        Index("ix_issued_credentials_cert_version", "certification_id", "certification_version"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
@@ -195,7 +197,8 @@ class VerificationCount(db.Model):
 
     __tablename__ = "verification_counts"
     __table_args__ = (
-        Index("ix_verification_counts_issuer_day", "issuer_id", "day"),
+        # The chart sums a provider's days from the index alone (count included).
+        Index("ix_verification_counts_issuer_day", "issuer_id", "day", "count"),
         CheckConstraint("count > 0", name="count"),
     )
 

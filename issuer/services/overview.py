@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, and_, func, or_, select
+from sqlalchemy import ColumnElement, ScalarSelect, func, select
 
 from issuer.models import (
     AuditEvent,
@@ -39,9 +39,12 @@ class Counts:
 
 
 def counts(issuer: Issuer, *, now: datetime | None = None) -> Counts:
-    """The provider's credentials by state in one pass over
-    ``ix_issued_credentials_issuer_state`` (an index-only scan on PostgreSQL), plus its
-    certifications and freelancers: one statement."""
+    """The provider's credentials by state, its certifications and freelancers: one
+    statement of small counts. Revoked, suspended, expired and expiring are index range
+    reads of ``ix_issued_credentials_issuer_state`` (issuer, revoked_at, suspended,
+    valid_until) that touch only the rows they count; only "issued" reads every entry of
+    the provider (an index-only scan on PostgreSQL), and "active" is what remains, as the
+    four states partition the credentials."""
     now = now or utcnow()
     soon = now + timedelta(days=EXPIRING_DAYS)
     ic = IssuedCredential
@@ -54,35 +57,29 @@ def counts(issuer: Issuer, *, now: datetime | None = None) -> Counts:
             .scalar_subquery()
         )
 
-    live = and_(ic.revoked_at.is_(None), ic.suspended.is_(False))
-    current = or_(ic.valid_until.is_(None), ic.valid_until > now)
-    states = (
-        select(
-            func.count().label("issued"),
-            func.count().filter(ic.revoked_at.is_not(None)).label("revoked"),
-            func.count().filter(live, current).label("active"),
-            func.count().filter(ic.revoked_at.is_(None), ic.suspended.is_(True)).label("suspended"),
-            func.count()
-            .filter(live, ic.valid_until > now, ic.valid_until <= soon)
-            .label("expiring"),
-            func.count().filter(live, ic.valid_until <= now).label("expired"),
-        )
-        .where(ic.issuer_id == issuer.id)
-        .subquery()
-    )
+    live = (ic.revoked_at.is_(None), ic.suspended.is_(False))
     row = db.session.execute(
         select(
-            states.c.issued,
-            states.c.revoked,
+            count(ic),
+            count(ic, ic.revoked_at.is_not(None)),
             count(MicroCertification),
             count(Freelancer),
-            states.c.active,
-            states.c.suspended,
-            states.c.expiring,
-            states.c.expired,
+            count(ic, ic.revoked_at.is_(None), ic.suspended.is_(True)),
+            count(ic, *live, ic.valid_until > now, ic.valid_until <= soon),
+            count(ic, *live, ic.valid_until <= now),
         )
     ).one()
-    return Counts(*(int(value or 0) for value in row))
+    issued, revoked, certs, people, suspended, expiring, expired = (int(v or 0) for v in row)
+    return Counts(
+        issued=issued,
+        revoked=revoked,
+        certifications=certs,
+        freelancers=people,
+        active=issued - revoked - suspended - expired,
+        suspended=suspended,
+        expiring=expiring,
+        expired=expired,
+    )
 
 
 def audit_page(issuer: Issuer, *, page: int, per_page: int) -> tuple[list[AuditEvent], bool]:

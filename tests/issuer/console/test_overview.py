@@ -211,7 +211,7 @@ def test_dashboard_counts_states_and_charts_verifications(
     assert 'href="/console/credentials?status=revoked"' in html
     assert "5 verifications of your credentials in the last 30 days" in words
     assert 'role="img"' in html
-    assert '<title id="verifications-title">' in html
+    assert '<title id="verifications-chart-title">' in html
     assert html.count("<rect ") == 1  # one day with verifications, one bar
     assert re.search(r"<td class=\"num\">5</td>", html)
 

@@ -1,5 +1,6 @@
 """Anonymous verification counts per credential and UTC day, and an index for the
-console's dashboard (a provider's credentials counted by state from the index alone).
+console's pages: a provider's credentials counted by state, and a certification's by
+edition, from indexes alone (the console page bench, docs/PERFORMANCE.md).
 
 Revision ID: 0010c_verification_counts
 Revises: 0009a_console_certs
@@ -39,16 +40,22 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("credential_id", "day", name=op.f("pk_verification_counts")),
     )
     op.create_index(
-        "ix_verification_counts_issuer_day", "verification_counts", ["issuer_id", "day"]
+        "ix_verification_counts_issuer_day", "verification_counts", ["issuer_id", "day", "count"]
     )
     op.create_index(
         "ix_issued_credentials_issuer_state",
         "issued_credentials",
         ["issuer_id", "revoked_at", "suspended", "valid_until"],
     )
+    op.create_index(
+        "ix_issued_credentials_cert_version",
+        "issued_credentials",
+        ["certification_id", "certification_version"],
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_issued_credentials_cert_version", table_name="issued_credentials")
     op.drop_index("ix_issued_credentials_issuer_state", table_name="issued_credentials")
     op.drop_index("ix_verification_counts_issuer_day", table_name="verification_counts")
     op.drop_table("verification_counts")
