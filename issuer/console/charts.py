@@ -14,7 +14,7 @@ WIDTH = 720
 HEIGHT = 220
 LEFT = 56  # room for the y-axis labels
 BOTTOM = 32  # room for the x-axis labels
-TOP = 8
+TOP = 16  # room for the top tick label
 
 
 @dataclass(frozen=True, slots=True)
