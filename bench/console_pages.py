@@ -342,7 +342,7 @@ def seed(app: Any, *, credentials: int, freelancers: int) -> None:  # noqa: PLR0
         today = now.date()
 
         def count_rows() -> Iterator[dict[str, Any]]:
-            for cid in rng.sample(credential_ids, 5_000):
+            for cid in rng.sample(credential_ids, min(5_000, len(credential_ids))):
                 for day in sorted(rng.sample(range(90), 6)):
                     yield {
                         "credential_id": cid,

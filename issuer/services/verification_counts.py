@@ -26,8 +26,9 @@ Batch = Mapping[tuple[str, str, date], int]
 
 def _insert() -> postgresql.Insert | sqlite.Insert:
     dialect = db.session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(VerificationCount)
+    if dialect == "postgresql":
+        return postgresql.insert(VerificationCount)
+    return sqlite.insert(VerificationCount)
 
 
 def add(batch: Batch) -> int:
