@@ -88,7 +88,8 @@ class VerificationCounter:
             return sum(self._counts.values())
 
     def flush(self) -> int:
-        """Write the buffer in one transaction; rows touched. On failure the counts go back."""
+        """Write the buffer in one transaction; the keys written (a key that is not one of
+        our credentials writes nothing). On failure the counts go back."""
         with self._lock:
             batch, self._counts = self._counts, {}
         if not batch:

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import exists, func, literal, or_, select
+from sqlalchemy import Date, Integer, bindparam, exists, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from issuer.models import FormerDid, IssuedCredential, Issuer, VerificationCount
@@ -24,41 +25,56 @@ from microcred.platform.extensions import db
 Batch = Mapping[tuple[str, str, date], int]
 
 
-def _insert() -> postgresql.Insert | sqlite.Insert:
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(VerificationCount)
-    return sqlite.insert(VerificationCount)
+def _upsert(dialect: str) -> Any:
+    """The one statement of a flush, with parameters ``did``, ``cid``, ``day``, ``n``."""
+    ours = (
+        select(
+            IssuedCredential.id,
+            bindparam("day", type_=Date),
+            IssuedCredential.issuer_id,
+            bindparam("n", type_=Integer),
+        )
+        .join(Issuer, Issuer.id == IssuedCredential.issuer_id)
+        .where(
+            IssuedCredential.credential_id == bindparam("cid"),
+            or_(
+                Issuer.did == bindparam("did"),
+                exists().where(FormerDid.issuer_id == Issuer.id, FormerDid.did == bindparam("did")),
+            ),
+        )
+        # The VC API lets a caller reuse a JSON id: the newest credential gets the count.
+        .order_by(IssuedCredential.issued_at.desc(), IssuedCredential.id)
+        .limit(1)
+    )
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = VerificationCount.__table__
+    statement = insert(table).from_select(["credential_id", "day", "issuer_id", "count"], ours)
+    return statement.on_conflict_do_update(
+        index_elements=["credential_id", "day"],
+        set_={"count": table.c.count + statement.excluded.count},
+    )
+
+
+_STATEMENTS: dict[str, Any] = {}
 
 
 def add(batch: Batch) -> int:
-    """Add a batch of counts in the caller's transaction; how many rows it touched."""
-    touched = 0
-    for (did, credential_id, day), n in batch.items():
-        if n <= 0:
-            continue
-        ours = (
-            select(IssuedCredential.id, literal(day), IssuedCredential.issuer_id, literal(n))
-            .join(Issuer, Issuer.id == IssuedCredential.issuer_id)
-            .where(
-                IssuedCredential.credential_id == credential_id,
-                or_(
-                    Issuer.did == did,
-                    exists().where(FormerDid.issuer_id == Issuer.id, FormerDid.did == did),
-                ),
-            )
-            # The VC API lets a caller reuse a JSON id: the newest credential gets the count.
-            .order_by(IssuedCredential.issued_at.desc(), IssuedCredential.id)
-            .limit(1)
-        )
-        statement = _insert().from_select(["credential_id", "day", "issuer_id", "count"], ours)
-        statement = statement.on_conflict_do_update(
-            index_elements=["credential_id", "day"],
-            set_={"count": VerificationCount.count + statement.excluded.count},
-        )
-        # RETURNING rather than rowcount: psycopg reports -1 for INSERT … SELECT.
-        touched += len(db.session.execute(statement.returning(VerificationCount.day)).all())
-    return touched
+    """Add a batch of counts in the caller's transaction: one statement, executed for
+    every key at once (``executemany``); how many keys it offered."""
+    params = [
+        {"did": did, "cid": credential_id, "day": day, "n": n}
+        for (did, credential_id, day), n in batch.items()
+        if n > 0
+    ]
+    if not params:
+        return 0
+    dialect = db.session.get_bind().dialect.name
+    statement = _STATEMENTS.get(dialect)
+    if statement is None:
+        statement = _STATEMENTS[dialect] = _upsert(dialect)
+    # Core, not the ORM's bulk INSERT: the session's connection runs it as executemany.
+    db.session.connection().execute(statement, params)
+    return len(params)
 
 
 def per_day(issuer: Issuer, *, days: int, today: date) -> list[tuple[date, int]]:
