@@ -131,6 +131,20 @@ def test_without_a_flush_at_most_the_buffer_is_lost(app: Flask, make: Factory) -
     assert rows(app) == []
 
 
+def test_two_processes_buffers_sum(app: Flask, make: Factory) -> None:
+    """Each gunicorn worker has its own buffer; their flushes add up, in any order."""
+    issued = _issued(make)
+    did, cid = issued.json["issuer"]["id"], issued.json["id"]
+    first, second = VerificationCounter(app, interval=0), VerificationCounter(app, interval=0)
+    for _ in range(2):
+        first(did, cid)
+    for _ in range(5):
+        second(did, cid)
+    second.flush()
+    first.flush()
+    assert rows(app) == [(issued.id, 7)]
+
+
 def test_a_failed_flush_keeps_the_counts(
     app: Flask, make: Factory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
