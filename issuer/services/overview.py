@@ -65,8 +65,8 @@ def counts(issuer: Issuer, *, now: datetime | None = None) -> Counts:
             count(MicroCertification),
             count(Freelancer),
             count(ic, ic.revoked_at.is_(None), ic.suspended.is_(True)),
-            count(ic, *live, ic.valid_until > now, ic.valid_until <= soon),
-            count(ic, *live, ic.valid_until <= now),
+            count(ic, *live, ic.valid_until >= now, ic.valid_until <= soon),
+            count(ic, *live, ic.valid_until < now),  # as the credentials list's filter
         )
     ).one()
     issued, revoked, certs, people, suspended, expiring, expired = (int(v or 0) for v in row)
