@@ -64,6 +64,14 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# --- overview: the console pages' p95 at 100,000 credentials (docs/PERFORMANCE.md) ---
+# PostgreSQL at BENCH_CONSOLE_DATABASE_URL (the database is created and seeded once).
+BENCH_CONSOLE_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/bench_console
+.PHONY: bench-console
+bench-console: $(STAMP)
+	$(BIN)/python -m bench.console_pages --database-url $(BENCH_CONSOLE_DATABASE_URL)
+# --- end overview ---
+
 bench: $(STAMP) system-deps
 	@scripts/system-deps.sh wrk
 	$(BIN)/python -m bench

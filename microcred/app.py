@@ -194,6 +194,7 @@ def _settle_base_url(app: Flask, *, explicit: bool) -> None:
 def _own_sources(app: Flask) -> OwnSources:
     """The issuing side's credentials, DIDs, status lists and providers, lent to the
     verifier through its interface (the verifier itself never imports ``issuer``)."""
+    from issuer import verification_counter
     from issuer.local_sources import DatabaseSources, find_stored_credential
     from issuer.own_sources import FreshOwnSources, verification_scope
     from verifier.web.interfaces import OwnSources
@@ -206,6 +207,7 @@ def _own_sources(app: Flask) -> OwnSources:
         issuers=database,
         credentials=find_stored_credential,
         scope=verification_scope,
+        count=verification_counter.init_app(app),  # anonymous counts, flushed in batches
     )
 
 

@@ -53,7 +53,7 @@ def _detail_page(
     page = render_template(
         "console/cert_detail.html",
         certification=certification,
-        issued=certifications.issued_counts(me.issuer).get(certification.id, 0),
+        issued=certifications.issued_count(certification),
         artwork_form=artwork_form,
         # The public badge route, with the edit time so the browser fetches a new upload.
         badge_url=url_for(

@@ -31,12 +31,14 @@ Page = Response | str | tuple[str, int]
 STATUS_CHOICES = (
     ("", "Any status"),
     ("valid", "Active"),
+    ("expiring", "Active, expiring within 30 days"),
     ("suspended", "Suspended"),
     ("revoked", "Revoked"),
     ("expired", "Expired"),
 )
 STATUS_LABELS = {
     "valid": "Active",
+    "expiring": "Expiring soon",
     "suspended": "Suspended",
     "revoked": "Revoked",
     "expired": "Expired",

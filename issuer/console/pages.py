@@ -7,21 +7,38 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from credentials.errors import MicrocredError
-from issuer.console import mailing
+from issuer.console import charts, mailing
 from issuer.console.blueprint import attempt, blp, form_page
 from issuer.console.forms import ChangePasswordForm, ConsoleForm, InviteForm, RoleForm
 from issuer.console.policy import client_ip, requires, signed_in
-from issuer.services import accounts, overview, teams
+from issuer.services import accounts, overview, teams, verification_counts
+from microcred.platform.db import utcnow
 
 Page = Response | str | tuple[str, int]
 AUDIT_PER_PAGE = 50
+
+
+#: The chart's spans, chosen by a link (``?days=``); anything else is the first.
+CHART_DAYS = (30, 90)
 
 
 @blp.route("/")
 @requires("viewer")
 def dashboard() -> str:
     me = signed_in()
-    return render_template("console/dashboard.html", counts=overview.counts(me.issuer))
+    asked = request.args.get("days", "")
+    days = int(asked) if asked.isdigit() and int(asked) in CHART_DAYS else CHART_DAYS[0]
+    series = verification_counts.per_day(me.issuer, days=days, today=utcnow().date())
+    return render_template(
+        "console/dashboard.html",
+        counts=overview.counts(me.issuer),
+        expiring_days=overview.EXPIRING_DAYS,
+        chart=charts.bars(series),
+        days=days,
+        spans=CHART_DAYS,
+        first_day=charts.day_label(series[0][0]),
+        last_day=charts.day_label(series[-1][0]),
+    )
 
 
 def _team_page(invite_form: InviteForm | None = None, status: int = 200) -> tuple[str, int]:

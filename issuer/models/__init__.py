@@ -22,6 +22,7 @@ from issuer.models.issued import (
     IssuedCredential,
     StatusAllocation,
     StatusList,
+    VerificationCount,
 )
 from issuer.models.operations import (
     BULK_ITEM_STATES,
@@ -65,4 +66,5 @@ __all__ = [
     "StatusAllocation",
     "StatusList",
     "User",
+    "VerificationCount",
 ]

@@ -7,12 +7,13 @@ signed JSON exactly as signed, one ``CredentialEvidence`` row per backing projec
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -47,6 +48,17 @@ class IssuedCredential(db.Model):
         # "Does the freelancer already hold one for this certification?" on every issuance
         # (migration 0003 says why not two single-column indexes).
         Index("ix_issued_credentials_holder", "freelancer_id", "certification_id"),
+        # The console's dashboard counts a provider's credentials by state in one pass
+        # over this index alone (migration 0010c).
+        Index(
+            "ix_issued_credentials_issuer_state",
+            "issuer_id",
+            "revoked_at",
+            "suspended",
+            "valid_until",
+        ),
+        # "Issued under the current edition?" before every edit of a certification.
+        Index("ix_issued_credentials_cert_version", "certification_id", "certification_version"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
@@ -172,3 +184,28 @@ class StatusAllocation(db.Model):
 
     status_list: Mapped[StatusList] = relationship(back_populates="allocations")
     credential: Mapped[IssuedCredential] = relationship(back_populates="status_allocations")
+
+
+class VerificationCount(db.Model):
+    """How often one of our credentials was verified on one UTC day: a count, nothing else.
+
+    No address, no user agent, nothing about who verified: the public verifier hands the
+    issuing side (issuer DID, credential id) of an authentic credential it checked, and
+    ``issuer.verification_counter`` adds them up in memory and writes them here in
+    batches. ``issuer_id`` is the credential's, copied so that the dashboard's chart reads
+    one provider's days from one index.
+    """
+
+    __tablename__ = "verification_counts"
+    __table_args__ = (
+        # The chart sums a provider's days from the index alone (count included).
+        Index("ix_verification_counts_issuer_day", "issuer_id", "day", "count"),
+        CheckConstraint("count > 0", name="count"),
+    )
+
+    credential_id: Mapped[str] = mapped_column(
+        ForeignKey("issued_credentials.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id", ondelete="CASCADE"))
+    count: Mapped[int] = mapped_column(Integer)

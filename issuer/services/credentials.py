@@ -13,7 +13,7 @@ import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, func, not_, or_, select, tuple_
@@ -39,9 +39,22 @@ def credential_status(credential: IssuedCredential, now: datetime | None = None)
     return "valid"
 
 
+#: The console's list also filters "expiring": active, and ending within this many days
+#: (the dashboard's count of the same name links to it).
+EXPIRING_DAYS = 30
+PAGE_STATUSES = (*STATUSES, "expiring")
+
+
 def _status_condition(status: str, now: datetime) -> Any:
     not_revoked = IssuedCredential.revoked_at.is_(None)
     expired = and_(IssuedCredential.valid_until.is_not(None), IssuedCredential.valid_until < now)
+    if status == "expiring":
+        return and_(
+            not_revoked,
+            not_(IssuedCredential.suspended),
+            IssuedCredential.valid_until >= now,
+            IssuedCredential.valid_until <= now + timedelta(days=EXPIRING_DAYS),
+        )
     if status == "revoked":
         return IssuedCredential.revoked_at.is_not(None)
     if status == "suspended":
@@ -154,8 +167,10 @@ def credentials_page(
         .where(c.issuer_id == issuer.id)
     )
     if status:
-        if status not in STATUSES:
-            raise UnprocessableError(f"status must be one of {', '.join(STATUSES)}", field="status")
+        if status not in PAGE_STATUSES:
+            raise UnprocessableError(
+                f"status must be one of {', '.join(PAGE_STATUSES)}", field="status"
+            )
         statement = statement.where(_status_condition(status, datetime.now(UTC)))
     if certification:
         statement = statement.where(c.certification_id == certification)

@@ -16,7 +16,7 @@ from typing import Any, Literal, Protocol
 from verifier.resolvers import LocalDidSource, LocalStatusListSource
 from verifier.trust import LocalIssuerDirectory
 
-__all__ = ["CredentialStore", "OwnSources", "RefKind", "StoredCredential"]
+__all__ = ["CountVerification", "CredentialStore", "OwnSources", "RefKind", "StoredCredential"]
 
 RefKind = Literal["id", "short_code"]
 
@@ -41,6 +41,16 @@ class CredentialStore(Protocol):
     def __call__(self, kind: RefKind, value: str, /) -> StoredCredential | None: ...
 
 
+class CountVerification(Protocol):
+    """Told of each authentic credential verified (its structure, proof and issuer checks
+    passed; revoked, suspended or expired still count): the issuer's DID and the
+    credential's ``id``, nothing about who asked. It must not block or write to a
+    database in the request: the issuing side buffers and decides later which of these
+    are ours (``issuer.verification_counter``)."""
+
+    def __call__(self, issuer_did: str, credential_id: str, /) -> None: ...
+
+
 class _Nothing:
     """Owns no DID, no status list, no provider."""
 
@@ -63,7 +73,8 @@ class OwnSources:
     """This service's own DIDs, status lists, providers and stored credentials.
 
     ``scope`` is entered around each verification (and each presentation): an
-    implementation may read what one verification needs once inside it.
+    implementation may read what one verification needs once inside it. ``count`` hears
+    of every authentic credential verified, ours or not.
     """
 
     dids: LocalDidSource
@@ -71,6 +82,8 @@ class OwnSources:
     issuers: LocalIssuerDirectory
     credentials: CredentialStore
     scope: Callable[[], AbstractContextManager[None]] = nullcontext
+    #: Anonymous verification counts; None counts nothing.
+    count: CountVerification | None = None
 
     @classmethod
     def nothing(cls) -> OwnSources:

@@ -11,7 +11,7 @@ verification.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -22,7 +22,7 @@ from credentials.presentations import PresentationResult
 from credentials.results import VerificationResult
 from credentials.verify import DEFAULT_DEADLINE, Verifier
 from verifier.factory import build_verifier
-from verifier.web.interfaces import OwnSources
+from verifier.web.interfaces import CountVerification, OwnSources
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -72,13 +72,41 @@ def current_verifier() -> Verifier:
     return verifier
 
 
+#: The checks that say a credential is what it claims to be: when none of these failed,
+#: its verification is counted (``OwnSources.count``), whatever its status or dates.
+AUTHENTIC = frozenset(("structure", "proof", "issuer"))
+
+
 def verify(credential: object) -> VerificationResult:
     """Verify with the app-wide verifier (one read of our own lists' stamps per issuer)."""
-    with own_sources().scope():
-        return current_verifier().verify(credential)
+    own = own_sources()
+    with own.scope():
+        result = current_verifier().verify(credential)
+    if own.count is not None:
+        _count(own.count, result)
+    return result
 
 
 def verify_presentation(presentation: object) -> PresentationResult:
     """A presentation and every credential in it, with the app-wide verifier."""
-    with own_sources().scope():
-        return current_verifier().verify_presentation(presentation)
+    own = own_sources()
+    with own.scope():
+        result = current_verifier().verify_presentation(presentation)
+    if own.count is not None:
+        for each in result.credentials:
+            if each is not None:
+                _count(own.count, each)
+    return result
+
+
+def _count(count: CountVerification, result: VerificationResult) -> None:
+    """Hand (issuer DID, credential id) of an authentic credential to ``count``."""
+    for check in result.checks:
+        if check.failed and check.name in AUTHENTIC:
+            return
+    document = result.credential
+    issuer = document.get("issuer")
+    did = issuer.get("id") if isinstance(issuer, Mapping) else issuer
+    credential_id = document.get("id")
+    if isinstance(did, str) and isinstance(credential_id, str):
+        count(did, credential_id)

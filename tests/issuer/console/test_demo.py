@@ -29,7 +29,7 @@ def test_demo_owner_signs_in_to_a_populated_console(
     assert console.sign_in(email, password).status_code == 302
     page = re.sub(r"\s+", " ", console.get("/console/").get_data(as_text=True))
     assert "Northwind Skills Academy" in page
-    assert '<span class="stat-value">1</span> <span class="stat-label">credentials issued' in page
+    assert '<span class="stat-value">1</span> <span class="stat-label">issued' in page
     assert '<span class="stat-value">1</span> <span class="stat-label">freelancers' in page
     assert f"{email} (owner)" in page
 
