@@ -232,7 +232,7 @@ def test_organisation_and_trust(
     owner.check_accessibility()
 
     # Profile, then the domain's document.
-    page.get_by_role("link", name="Organisation", exact=True).click()
+    page.get_by_role("link", name="Profile", exact=True).click()
     owner.check_accessibility()
     page.get_by_label("Website").fill("https://harbour.example")
     page.get_by_label("Contact e-mail").fill("hello@harbour.example")
