@@ -428,7 +428,9 @@ def pages(app: Any, found: Samples) -> tuple[list[str], list[str]]:
             continue
         if rule.endpoint == "console.static":
             continue
-        path, missing = found.fill(rule.rule, sorted(rule.arguments))
+        # An argument with a default (``defaults={"fmt": "png"}``) is not in the path.
+        arguments = sorted(rule.arguments - set(rule.defaults or {}))
+        path, missing = found.fill(rule.rule, arguments)
         if path is None:
             skipped.append(f"{rule.rule}: skipped (no sample id for <{missing}>)")
             continue
