@@ -30,7 +30,7 @@ from flask import Flask
 
 from bench.console_pages import Samples
 from issuer.console.policy import PUBLIC, declared_access
-from issuer.models import Issuer, MicroCertification
+from issuer.models import Issuer
 from issuer.services import accounts, bulk, certifications, issuers, teams, verification_counts
 from issuer.services import credentials as credential_service
 from microcred.platform.extensions import db
@@ -110,9 +110,11 @@ _INTERACTIVE = """() => {
 }"""
 
 
-def _seed(app: Flask, make: Factory) -> tuple[Samples, dict[str, str]]:
-    """Data for every page of the signed-up provider; the samples that fill path arguments,
-    and the public links (reset, invitation) by their collection."""
+def _seed(app: Flask, make: Factory) -> Samples:
+    """Data for every page of the signed-up provider: three certifications (one archived),
+    freelancers with assessed projects, credentials (one revoked, one suspended), an API
+    key, verification counts, a pending invitation, a bulk job, a reset link; and the ids
+    that fill path arguments (by argument name, or by the collection the path names)."""
     with app.app_context():
         user = accounts.find_user(OWNER)
         assert user is not None
@@ -148,12 +150,10 @@ def _seed(app: Flask, make: Factory) -> tuple[Samples, dict[str, str]]:
         issuer = issuers.get_issuer(provider.slug)
         rows = [{"freelancerId": base.freelancer_id, "certificationId": base.certification.id}]
         job = bulk.open_job(issuer, rows, source_format="csv", actor=FACTORY_ACTOR)
-        certification = db.session.get(MicroCertification, base.certification.id)
-        assert certification is not None
     with make.transaction():
         reset = accounts.request_reset(OWNER)
         assert reset is not None
-    samples = Samples(
+    return Samples(
         by_collection={"bulk": job.job_id, "reset": reset[1], "invitations": invitation},
         by_arg={
             "certification_id": base.certification.id,
@@ -162,7 +162,6 @@ def _seed(app: Flask, make: Factory) -> tuple[Samples, dict[str, str]]:
             "project_id": base.project_ids[0],
         },
     )
-    return samples, {}
 
 
 def _routes(app: Flask) -> list[Any]:
@@ -218,6 +217,7 @@ class Walk:
                         + (el.className ? '.' + String(el.className).split(' ')[0] : ''))"""
                 )
                 self.fail(path, width, f"scrolls sideways (too wide: {wide})")
+            page.evaluate("document.activeElement && document.activeElement.blur()")
             page.screenshot(path=str(self.shots / f"{name}-{width}.png"), full_page=True)
             self._keyboard(path, width)
         page.set_viewport_size(DESKTOP)
@@ -255,7 +255,7 @@ def test_every_console_page_is_accessible_fits_and_is_keyboard_reachable(
     shots = Path(os.environ.get("CONSOLE_SCREENSHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
     owner = journeys.signed_up_owner(browser, live_url, tmp_path)
-    samples, _ = _seed(app, make)
+    samples = _seed(app, make)
     walk = Walk(owner, shots)
 
     skipped: dict[str, str] = {}
