@@ -24,6 +24,7 @@ import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
@@ -219,6 +220,9 @@ class Walk:
         status = response.status if response else 0
         if status != 200:
             self.fail(path, "-", f"answers {status}")
+            return
+        if urlsplit(page.url).path != urlsplit(path).path:  # the page walked is another
+            self.fail(path, "-", f"redirects to {urlsplit(page.url).path}")
             return
         self.walked.append(path)
         for width, size in (("1280", DESKTOP), ("360", PHONE)):
