@@ -249,14 +249,14 @@ def test_pdf_without_an_embedded_credential_is_422(client: FlaskClient) -> None:
 
     response = client.post(URL, data=pdf.getvalue(), content_type="application/pdf")
 
-    body = _assert_error(response, 422, "no_embedded_credential")
+    body = _assert_error(response, 422, "format.no_credential")
     assert "PDF" in body["description"]
 
 
 def test_png_without_a_baked_credential_is_422(client: FlaskClient) -> None:
     response = client.post(URL, data=default_badge_png("API"), content_type="image/png")
 
-    _assert_error(response, 422, "no_embedded_credential")
+    _assert_error(response, 422, "format.no_credential")
 
 
 def test_50_mb_upload_is_413_without_a_500(client: FlaskClient) -> None:
