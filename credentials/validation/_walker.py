@@ -21,7 +21,7 @@ def rule(
     """Problems a method (and what it calls) adds carry ``code`` unless they name another."""
 
     def decorate(method: Callable[Concatenate[_W, _P], _R]) -> Callable[Concatenate[_W, _P], _R]:
-        def checked(self: _W, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        def checked(self: _W, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
             saved, self.rule = self.rule, code
             try:
                 return method(self, *args, **kwargs)
