@@ -144,6 +144,9 @@ def test_page_shows_the_warning_apart_from_the_verdict(
     assert 'class="card warnings"' in html
     assert f'data-code="{code}"' in html
     assert "Worth checking yourself" in html
+    if code == "ob3.subject_without_identifier":
+        # The subject's own name (DCC style) is what the page shows, to check against.
+        assert '<p class="recipient">Jane Doe</p>' in html
 
 
 def test_page_without_warnings_has_no_warning_section(
