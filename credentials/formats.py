@@ -159,7 +159,7 @@ def classify(document: object) -> Identified:  # noqa: PLR0911 - one answer per 
     if not isinstance(document, Mapping):
         return Identified(Kind.UNKNOWN_JSON, "a JSON value that is not an object")
     contexts = _contexts(document)
-    if contexts[0] in _VC_CONTEXTS:
+    if contexts and contexts[0] in _VC_CONTEXTS:
         if "EnvelopedVerifiableCredential" in _types(document):
             return Identified(Kind.ENVELOPED, "an enveloped credential (VC-JOSE-COSE or SD-JWT)")
         return Identified(Kind.CREDENTIAL, "a verifiable credential")

@@ -72,6 +72,12 @@ def test_identify(text: str, kind: Kind, words: str) -> None:
     assert words in found.description
 
 
+@pytest.mark.parametrize("context", [[], {}, None, [None], 7])
+def test_odd_contexts_are_classified(context: object) -> None:
+    # Found by the property below: an empty @context list.
+    assert classify({"@context": context}).kind in (Kind.CREDENTIAL, Kind.UNKNOWN_JSON)
+
+
 def test_enveloped_credential_is_named() -> None:
     envelope = {
         "@context": ["https://www.w3.org/ns/credentials/v2"],
