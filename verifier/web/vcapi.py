@@ -124,7 +124,10 @@ def verify_presentation() -> Response:
         found = check_problems(checked)
         problems.extend(found)
         item: dict[str, Any] = {"verified": checked.verified, "problemDetails": []}
-        item["problemDetails"] = [p.as_dict() for p in found]
+        # Each credential's warnings with its own problems; they never fail the presentation.
+        item["problemDetails"] = [p.as_dict() for p in found] + [
+            p.as_dict() for p in warning_problems(checked)
+        ]
         item["results"] = results(checked, entry)
         credential_results.append(item)
     verified = result.verified and not problems

@@ -195,3 +195,18 @@ def test_cli_verified_with_warnings_is_success(
     assert "signature.invalid" in [
         e["code"] for e in json.loads(refused.output)["results"][0]["errors"]
     ]
+
+
+def test_vc_api_presentation_lists_a_credentials_warning_and_stays_verified(
+    dev_client: FlaskClient, foreign: ForeignIssuer
+) -> None:
+    from tests.verifier.web.test_vc_api_presentations import CHALLENGE, DOMAIN, _post, _vp
+
+    vp = _vp(foreign, program(foreign))
+    response = _post(dev_client, vp, challenge=CHALLENGE, domain=DOMAIN)
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["verified"] is True
+    (credential,) = body["credentialResults"]
+    assert credential["verified"] is True
+    assert [p["code"] for p in credential["problemDetails"]] == ["ob3.achievement_type_unknown"]
