@@ -75,6 +75,22 @@ class MalformedCredentialError(InvalidInputError):
     code = "malformed_credential"
 
 
+class UnsupportedFormatError(MalformedCredentialError):
+    """A credential in a format this service does not verify yet: a JWT, an Open Badges 2.0
+    or 1.x assertion, a link (``credentials.formats``; ``details["format"]`` names it)."""
+
+    code = "format.unsupported"
+    http_status = 422
+
+
+class NoCredentialError(MalformedCredentialError):
+    """Input that holds no credential at all: empty, plain text, JSON that is no
+    credential (``details["format"]`` says what it is)."""
+
+    code = "format.no_credential"
+    http_status = 422
+
+
 class InvalidTextError(MalformedCredentialError):
     """A string that is not Unicode text (a lone surrogate): it has no UTF-8 form, so no
     canonical form and no signature that another implementation could check."""
@@ -111,10 +127,15 @@ class NoncharacterError(InvalidInputError):
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One structural problem, located by a JSON path such as ``credentialSubject.id``."""
+    """One structural problem, located by a JSON path such as ``credentialSubject.id``.
+
+    ``code`` names the rule broken (``credentials.findings.CATALOGUE``): it decides
+    whether verification treats the problem as an error or a warning. Issuance refuses
+    every problem, whatever its code."""
 
     field: str
     message: str
+    code: str = "vc.malformed"
 
     def as_dict(self) -> dict[str, str]:
         return {"field": self.field, "message": self.message}
@@ -192,7 +213,8 @@ class MultibaseError(InvalidInputError):
 class NoEmbeddedCredentialError(InvalidInputError):
     """An uploaded PDF, PNG or SVG carries no (or more than one) embedded credential."""
 
-    code = "no_embedded_credential"
+    #: The same code as ``NoCredentialError``: the file holds no credential (issue 15).
+    code = "format.no_credential"
     http_status = 422
 
 

@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from credentials.errors import Problem
+from credentials.findings import Finding, Severity, check_code, severity_of
 from credentials.trust import TrustDecision
 
 
@@ -56,9 +57,32 @@ class Check:
         return out
 
 
-def structure_check(problems: Sequence[Problem], well_formed: str) -> Check:
-    """The ``structure`` check from a validator's problems: the first named, the rest counted."""
+def split_problems(problems: Sequence[Problem]) -> tuple[list[Problem], tuple[Finding, ...]]:
+    """The problems that are errors, and the others as warnings (``credentials.findings``)."""
+    if not problems:  # the common case: no lookups at all
+        return [], ()
+    errors = [p for p in problems if severity_of(p.code) is Severity.ERROR]
+    warnings = tuple(
+        Finding.of(p.code, f"{p.field}: {p.message}" if p.field else p.message, p.field)
+        for p in problems
+        if severity_of(p.code) is Severity.WARNING
+    )
+    return errors, warnings
+
+
+def structure_check(problems: Sequence[Problem], well_formed: str, *, warnings: int = 0) -> Check:
+    """The ``structure`` check from a validator's problems (errors only): the first named,
+    the rest counted. ``warnings``: how many warnings were set aside (they do not fail it)."""
     if not problems:
+        if warnings:
+            plural = "s" if warnings > 1 else ""
+            return Check(
+                "structure",
+                Outcome.PASSED,
+                f"Well-formed VC 2.0 credential, with {warnings} Open Badges 3.0 data-quality "
+                f"warning{plural} (see warnings).",
+                code="warnings",
+            )
         return Check("structure", Outcome.PASSED, well_formed)
     first = problems[0]
     more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
@@ -67,7 +91,7 @@ def structure_check(problems: Sequence[Problem], well_formed: str) -> Check:
         Outcome.FAILED,
         f"{first.field}: {first.message}{more}" if first.field else first.message + more,
         code="malformed",
-        details={"problems": [p.as_dict() for p in problems]},
+        details={"problems": [p.as_dict() for p in problems], "codes": [p.code for p in problems]},
     )
 
 
@@ -84,6 +108,8 @@ class VerificationResult:
     credential: Mapping[str, Any]
     checks: tuple[Check, ...]
     trust: TrustDecision | None = None
+    #: Findings that do not fail the verdict (Open Badges data-quality rules, ...).
+    warnings: tuple[Finding, ...] = ()
 
     @property
     def verified(self) -> bool:
@@ -93,6 +119,11 @@ class VerificationResult:
     @property
     def failures(self) -> tuple[Check, ...]:
         return tuple(c for c in self.checks if c.failed)
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        """Every failed check as findings with stable codes (one per structural problem)."""
+        return _errors(self.failures)
 
     def checks_named(self, name: str) -> tuple[Check, ...]:
         return tuple(c for c in self.checks if c.name == name)
@@ -105,7 +136,7 @@ class VerificationResult:
     def summary(self) -> str:
         """One sentence for people: the verdict and, when not valid, the first reason."""
         failures = self.failures
-        return _summary(self._verdict(failures), failures)
+        return _summary(self._verdict(failures), failures, self.warnings)
 
     def _verdict(self, failures: tuple[Check, ...]) -> Verdict:
         if any(c.name in _INTEGRITY for c in failures):
@@ -131,16 +162,41 @@ class VerificationResult:
         return {
             "verified": not failures,
             "verdict": verdict.value,
-            "summary": _summary(verdict, failures),
+            "summary": _summary(verdict, failures, self.warnings),
             "credentialId": self.credential.get("id"),
             "issuer": issuer_id if isinstance(issuer_id, str) else None,
             "trust": self.trust.as_dict() if self.trust is not None else None,
             "checks": [c.as_dict() for c in self.checks],
+            "errors": [f.as_dict() for f in _errors(failures)] if failures else [],
+            "warnings": [f.as_dict() for f in self.warnings],
         }
 
 
-def _summary(verdict: Verdict, failures: tuple[Check, ...]) -> str:
+def _errors(failures: tuple[Check, ...]) -> tuple[Finding, ...]:
+    found: list[Finding] = []
+    for check in failures:
+        problems = check.details.get("problems") if check.name == "structure" else None
+        codes = check.details.get("codes") if problems is not None else None
+        if isinstance(problems, list) and isinstance(codes, list) and len(codes) == len(problems):
+            for problem, code in zip(problems, codes, strict=True):
+                field = problem.get("field") or None
+                text = f"{field}: {problem['message']}" if field else problem["message"]
+                found.append(Finding.of(code, text, field))
+        else:
+            found.append(Finding.of(check_code(check.name, check.code), check.message))
+    return tuple(found)
+
+
+def _summary(
+    verdict: Verdict, failures: tuple[Check, ...], warnings: tuple[Finding, ...] = ()
+) -> str:
     if verdict is Verdict.VALID:
+        if warnings:
+            plural = "s" if len(warnings) > 1 else ""
+            return (
+                f"Valid, with {len(warnings)} warning{plural}: every check of authenticity "
+                f"and currency passed. {warnings[0].meaning}"
+            )
         return "Valid: every check passed."
     timed_out = next((c for c in failures if c.code == TIMEOUT), None)
     if verdict is Verdict.INVALID and timed_out is not None:

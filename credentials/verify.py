@@ -6,7 +6,8 @@ JSON, not an object), which the web layer answers with a 4xx.
 
 Checks, in order (each appears in the result, passed, failed or skipped):
 
-1. ``structure`` — VC 2.0 / OB 3.0 data model (credentials.validation).
+1. ``structure`` — VC 2.0 / OB 3.0 data model (credentials.validation); a broken Open
+   Badges data-quality rule is a warning on the result, not a failure (credentials.findings).
 2. ``proof`` — each Data Integrity proof (vc-data-integrity §4.4, vc-di-eddsa §3).
 3. ``issuer`` — a proof was made with a key of the issuer (VC 2.0 §4.7: the
    verification method's controller is the ``issuer``); other proofs of a set or
@@ -29,6 +30,7 @@ from credentials.budget import budget
 from credentials.dates import parse_datetime, utcnow
 from credentials.did import DidKeyResolver
 from credentials.errors import InvalidInputError, MalformedCredentialError
+from credentials.findings import Finding
 from credentials.jsontext import check_json_text
 from credentials.presentations import PresentationResult, verify_presentation
 from credentials.proofs import ProofVerification, verify_proofs
@@ -39,7 +41,13 @@ from credentials.resolvers import (
     ResourceFetcher,
     StatusListFetcher,
 )
-from credentials.results import Check, Outcome, VerificationResult, structure_check
+from credentials.results import (
+    Check,
+    Outcome,
+    VerificationResult,
+    split_problems,
+    structure_check,
+)
 from credentials.statuscheck import StatusChecker, issuer_id
 from credentials.trust import TrustPolicy
 from credentials.validation import validate_credential, validity_keys
@@ -158,8 +166,9 @@ class Verifier:
         with budget(self._deadline):
             proofs = verify_proofs(credential, resolver=self._did_resolver, now=now)
             issuer = _issuer_check(credential, proofs)
+            structure, warnings = _structure_check(credential)
             checks = [
-                _structure_check(credential),
+                structure,
                 *_proof_checks(proofs),
                 issuer,
                 _validity_check(credential, now),
@@ -170,7 +179,9 @@ class Verifier:
             trust = self._trust.decide(
                 credential, issuer_id(credential), intact=issuer.outcome is Outcome.PASSED
             )
-        return VerificationResult(credential=credential, checks=tuple(checks), trust=trust)
+        return VerificationResult(
+            credential=credential, checks=tuple(checks), trust=trust, warnings=warnings
+        )
 
     def verify_presentation(self, presentation: object) -> PresentationResult:
         """Verify a presentation: its holder's proof and each credential in it
@@ -198,10 +209,13 @@ class Verifier:
         return self._status.check(credential, now)
 
 
-def _structure_check(credential: Mapping[str, Any]) -> Check:
-    return structure_check(
-        validate_credential(credential), "Well-formed VC 2.0 / Open Badges 3.0 credential."
+def _structure_check(credential: Mapping[str, Any]) -> tuple[Check, tuple[Finding, ...]]:
+    """The structure check (errors fail it) and the warnings (Open Badges data quality)."""
+    errors, warnings = split_problems(validate_credential(credential))
+    check = structure_check(
+        errors, "Well-formed VC 2.0 / Open Badges 3.0 credential.", warnings=len(warnings)
     )
+    return check, warnings
 
 
 def _proof_checks(proofs: list[ProofVerification]) -> list[Check]:

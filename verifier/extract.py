@@ -7,25 +7,25 @@ file name or declared type), then strict JSON (``credentials.verify.load_credent
 
 Every failure is a typed error from ``credentials.errors`` with its HTTP status:
 ``PayloadTooLargeError`` (413) for an oversized upload, ``UnsupportedMediaError`` (415) for
-anything that is not one of the formats, ``NoEmbeddedCredentialError`` (422) for a PDF or
-image without a credential, ``MalformedCredentialError`` (400) for broken JSON.
+anything that is not one of the formats, ``NoEmbeddedCredentialError`` (422,
+``format.no_credential``) for a PDF or image without a credential,
+``UnsupportedFormatError`` (422, ``format.unsupported``) for a JWT or an Open Badges 2.0
+badge, ``MalformedCredentialError`` (400) for broken JSON.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, Final
 
 from credentials.documents.baking import CredentialFormat, extract_credential
 from credentials.errors import PayloadTooLargeError, UnsupportedMediaError
-from credentials.verify import load_credential
+from credentials.formats import load_supported
 
 __all__ = ["DEFAULT_MAX_UPLOAD_BYTES", "ExtractedCredential", "read_upload"]
 
 #: A PDF certificate with its fonts is a few hundred kilobytes; 10 MiB is generous.
 DEFAULT_MAX_UPLOAD_BYTES: Final = 10 * 1024 * 1024
-_COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,14 +55,10 @@ def read_upload(
             details={"size": size, "limit": max_bytes},
         )
     kind, text = extract_credential(bytes(data), filename=filename, content_type=content_type)
-    if _COMPACT_JWS.fullmatch(text.strip()):
-        # Baked badges may carry a VC-JWT; we verify Data Integrity (embedded proof) only.
-        raise UnsupportedMediaError(
-            f"the {kind.upper()} carries a VC-JWT (a compact JWS); only credentials secured "
-            "with an embedded Data Integrity proof can be verified here",
-            field="file",
-        )
-    return ExtractedCredential(format=kind, credential=load_credential(text), raw_text=text)
+    # A JWT, an Open Badges 2.0 assertion or a link is named, not called broken JSON.
+    return ExtractedCredential(
+        format=kind, credential=load_supported(text, field="file"), raw_text=text
+    )
 
 
 def _mib(size: int) -> str:

@@ -18,6 +18,7 @@ from typing import Any, Final, Literal
 from credentials.documents import png_chunks, svg_baking
 from credentials.documents.pdf_extract import extract_pdf_credential
 from credentials.errors import InvalidInputError, MalformedCredentialError, UnsupportedMediaError
+from credentials.formats import UNSUPPORTED, identify, refusal
 
 __all__ = [
     "CredentialFormat",
@@ -197,6 +198,11 @@ def extract_credential(
         return kind, extract_pdf_credential(data)
     if kind == "json":
         return kind, _json_text(data)
+    found = identify(data[:MAX_CREDENTIAL_BYTES])
+    if found.kind in UNSUPPORTED:  # a .jwt file, a saved link: said plainly (issue 15)
+        refused = refusal(found, "file")
+        if refused is not None:
+            raise refused
     raise UnsupportedMediaError(_unsupported_message(data, filename, content_type), field="file")
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from credentials.errors import (
     MalformedCredentialError,
     NoEmbeddedCredentialError,
+    UnsupportedFormatError,
     UnsupportedMediaError,
 )
 
@@ -158,14 +159,19 @@ def extract(png: bytes) -> str:
             if keyword == KEYWORD:
                 found.append(chunk.data)
             ob2 = ob2 or keyword == _OB2_KEYWORD
-    if not found:
-        hint = (
-            " (it carries an Open Badges 2.0 'openbadges' chunk, which is not an OB 3.0 credential)"
-            if ob2
-            else ""
+    if not found and ob2:
+        raise UnsupportedFormatError(
+            "this format is not supported yet (a PNG badge baked with an Open Badges 2.0 "
+            "'openbadges' chunk); only Open Badges 3.0 credentials secured with an embedded "
+            "Data Integrity proof can be verified here",
+            field="image",
+            details={"format": "ob2", "description": "an Open Badges 2.0 baked PNG"},
         )
+    if not found:
         raise NoEmbeddedCredentialError(
-            f"the PNG has no iTXt chunk with keyword 'openbadgecredential'{hint}", field="image"
+            "this file holds no credential: the PNG has no iTXt chunk with keyword "
+            "'openbadgecredential'",
+            field="image",
         )
     if len(found) > 1:
         raise NoEmbeddedCredentialError(

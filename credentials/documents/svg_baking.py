@@ -22,12 +22,15 @@ from dataclasses import dataclass, field
 from credentials.errors import (
     InvalidInputError,
     NoEmbeddedCredentialError,
+    UnsupportedFormatError,
     UnsupportedMediaError,
 )
 
 __all__ = ["OB_NAMESPACE", "bake", "decode_svg", "extract"]
 
 OB_NAMESPACE = "https://purl.imsglobal.org/ob/v3p0"
+#: Open Badges 2.0 bakes <openbadges:assertion> in this namespace (not verified yet).
+_OB2_NAMESPACE = "http://openbadges.org"
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 _CREDENTIAL = f"{OB_NAMESPACE} credential"
 MAX_SVG_BYTES = 16 * 1024 * 1024
@@ -150,8 +153,18 @@ def extract(svg: str | bytes) -> str:
     scan = _scan(decode_svg(svg).encode("utf-8"))
     count = len(scan.credential_starts)
     if count == 0:
+        text = decode_svg(svg)
+        if _OB2_NAMESPACE in text and "assertion" in text:
+            raise UnsupportedFormatError(
+                "this format is not supported yet (an SVG badge baked with an Open Badges 2.0 "
+                "<openbadges:assertion>); only Open Badges 3.0 credentials secured with an "
+                "embedded Data Integrity proof can be verified here",
+                field="image",
+                details={"format": "ob2", "description": "an Open Badges 2.0 baked SVG"},
+            )
         raise NoEmbeddedCredentialError(
-            f"the SVG has no <openbadges:credential> element (namespace {OB_NAMESPACE})",
+            "this file holds no credential: the SVG has no <openbadges:credential> element "
+            f"(namespace {OB_NAMESPACE})",
             field="image",
         )
     if count > 1:

@@ -176,7 +176,9 @@ def _recipient_name(subject: Mapping[str, Any]) -> str | None:
             name = _str(identifier.get("identityHash"))
             if name is not None:
                 return name
-    return None
+    # A subject's own "name" (schema:name in the VC 2.0 context), as DCC wallets' credentials
+    # name their recipient; the verifier warns to check it against the person.
+    return _str(subject.get("name"))
 
 
 def _alignments(owner: Mapping[str, Any]) -> tuple[AlignmentSummary, ...]:

@@ -3,12 +3,35 @@ checks of single properties (objects, types, URLs, strings, enumerations, timest
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from credentials.errors import Problem
 from credentials.validation._values import is_language_value, is_url, parse_datetime_stamp, types_of
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+_W = TypeVar("_W", bound="Walker")
+
+
+def rule(
+    code: str,
+) -> Callable[[Callable[Concatenate[_W, _P], _R]], Callable[Concatenate[_W, _P], _R]]:
+    """Problems a method (and what it calls) adds carry ``code`` unless they name another."""
+
+    def decorate(method: Callable[Concatenate[_W, _P], _R]) -> Callable[Concatenate[_W, _P], _R]:
+        def checked(self: _W, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+            saved, self.rule = self.rule, code
+            try:
+                return method(self, *args, **kwargs)
+            finally:
+                self.rule = saved
+
+        checked.__name__, checked.__doc__ = method.__name__, method.__doc__
+        return checked
+
+    return decorate
 
 
 def at(path: str, key: str) -> str:
@@ -34,9 +57,11 @@ class Walker:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        #: The code of the rule being checked (``credentials.findings``); see ``rule``.
+        self.rule = "vc.malformed"
 
-    def add(self, path: str, message: str) -> None:
-        self.problems.append(Problem(path, message))
+    def add(self, path: str, message: str, code: str | None = None) -> None:
+        self.problems.append(Problem(path, message, code or self.rule))
 
     def objects(
         self, owner: Mapping[str, Any], key: str, path: str

@@ -1,7 +1,9 @@
 """``microcred sign`` and ``microcred verify``: the credential core from the command line.
 
-Exit codes of ``verify`` (DESIGN §4): 0 every credential verified, 1 at least one
-did not, 2 at least one input was unusable (unreadable, not a credential).
+Exit codes of ``verify`` (DESIGN §4): 0 every credential verified (warnings included: a
+warning never fails a verdict), 1 at least one did not, 2 at least one input was unusable
+(unreadable, no credential: ``format.no_credential``, a format not verified yet:
+``format.unsupported``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import click
 
 from credentials.documents.baking import extract_credential
 from credentials.errors import MicrocredError, SigningError
+from credentials.formats import load_supported
 from credentials.proofs import JCS, RDFC, add_proof
 from credentials.results import Outcome
 from credentials.statuscheck import issuer_id
@@ -140,10 +143,15 @@ def _verify_one(verifier: Verifier, name: str) -> tuple[dict[str, Any], int]:
     try:
         data = read_input(name)
         kind, text = extract_credential(data, filename=name)
-        result = verifier.verify(load_credential(text))
+        # A JWT, an Open Badges 2.0 assertion or a file with no credential is named.
+        result = verifier.verify(load_supported(text))
     except (MicrocredError, click.UsageError) as exc:
-        message = exc.message if isinstance(exc, MicrocredError) else exc.format_message()
-        return {"file": name, "verified": False, "error": message}, 2
+        if isinstance(exc, MicrocredError):
+            report = {"file": name, "verified": False, "error": exc.message, "code": exc.code}
+            if "format" in exc.details:
+                report["format"] = exc.details["format"]
+            return report, 2
+        return {"file": name, "verified": False, "error": exc.format_message()}, 2
     report = {"file": name, "format": kind, **result.as_dict()}
     return report, 0 if result.verified else 1
 
@@ -153,8 +161,13 @@ _MARKS = {Outcome.PASSED.value: "✓", Outcome.FAILED.value: "✗", Outcome.SKIP
 
 def _print_report(report: Mapping[str, Any]) -> None:
     if "error" in report:
-        click.secho(f"{report['file']}: UNUSABLE INPUT", fg="red", bold=True)
-        click.echo(f"  {report['error']}")
+        headline = {
+            "format.unsupported": "FORMAT NOT SUPPORTED YET",
+            "format.no_credential": "NO CREDENTIAL",
+        }.get(str(report.get("code")), "UNUSABLE INPUT")
+        click.secho(f"{report['file']}: {headline}", fg="red", bold=True)
+        code = f" [{report['code']}]" if report.get("code") else ""
+        click.echo(f"  {report['error']}{code}")
         return
     colour = "green" if report["verified"] else "red"
     verdict = str(report["verdict"]).replace("_", " ").upper()
@@ -169,3 +182,9 @@ def _print_report(report: Mapping[str, Any]) -> None:
     for check in report["checks"]:
         mark = _MARKS.get(check["outcome"], "?")
         click.echo(f"  {mark} {check['check']:<10} {check['message']}")
+    for error in report.get("errors", []):
+        click.echo(f"  ✗ error      [{error['code']}] {error['meaning']}")
+    for warning in report.get("warnings", []):
+        # A warning never fails the verdict (nor the exit status): say what to check.
+        click.secho(f"  ! warning    [{warning['code']}] {warning['meaning']}", fg="yellow")
+        click.echo(f"               {warning['message']}")

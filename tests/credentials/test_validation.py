@@ -1087,6 +1087,7 @@ def test_subject_without_id_or_identifier_is_unidentifiable() -> None:
         Problem(
             "credentialSubject",
             "needs an id or at least one identifier (OB 3.0 AchievementSubject)",
+            "ob3.subject_without_identifier",
         )
     ]
     # Either one alone is enough.
@@ -1206,6 +1207,7 @@ def test_problem_names_the_alignment_url_by_its_json_path() -> None:
         Problem(
             "credentialSubject.achievement.alignment[1].targetUrl",
             "must be a single absolute URL (or URN or DID)",
+            "ob3.alignment_malformed",
         )
     ]
 

@@ -431,12 +431,34 @@ def test_unsupported_status_type_fails_closed() -> None:
 
 def test_structural_problem_is_reported_with_its_field() -> None:
     doc = f.credential()
-    del doc["credentialSubject"]["achievement"]["criteria"]
+    doc["name"] = 42  # VC 2.0 §11.1: a name is a string or language value object(s)
     result = verifier().verify(f.signed(doc))
     (structure,) = result.checks_named("structure")
     assert structure.outcome is Outcome.FAILED
-    assert "criteria" in structure.message
+    assert "name" in structure.message
     assert result.verdict is Verdict.INVALID
+    assert [(e.code, e.field) for e in result.errors] == [("vc.malformed", "name")]
+
+
+def test_an_open_badges_data_quality_rule_is_a_warning() -> None:
+    # Issue 15, item 1: OB 3.0 requires criteria, but its absence says nothing about
+    # authenticity: verified, with a named warning.
+    doc = f.credential()
+    del doc["credentialSubject"]["achievement"]["criteria"]
+    result = verifier().verify(f.signed(doc))
+    (structure,) = result.checks_named("structure")
+    assert structure.outcome is Outcome.PASSED
+    assert result.verified
+    assert result.verdict is Verdict.VALID
+    (warning,) = result.warnings
+    assert warning.code == "ob3.achievement_incomplete"
+    assert warning.field == "credentialSubject.achievement.criteria"
+    body = result.as_dict()
+    assert body["verified"] is True
+    assert body["errors"] == []
+    assert body["warnings"][0]["code"] == "ob3.achievement_incomplete"
+    assert body["warnings"][0]["severity"] == "warning"
+    assert body["summary"].startswith("Valid, with 1 warning")
 
 
 @pytest.mark.parametrize(

@@ -201,4 +201,5 @@ def test_verify_baked_png_and_svg(keys_dir: Path, tmp_path: Path) -> None:
     plain_png.write_bytes(default_badge_png("No credential"))
     unbaked = run(keys_dir, "verify", str(plain_png))
     assert unbaked.exit_code == 2
-    assert "UNUSABLE INPUT" in unbaked.output
+    assert "NO CREDENTIAL" in unbaked.output
+    assert "[format.no_credential]" in unbaked.output

@@ -20,6 +20,7 @@ from credentials.errors import (
     MalformedCredentialError,
     NoEmbeddedCredentialError,
     PayloadTooLargeError,
+    UnsupportedFormatError,
     UnsupportedMediaError,
 )
 from credentials.results import Verdict
@@ -175,8 +176,10 @@ def test_malformed_json_upload() -> None:
 def test_vc_jwt_badge_is_unsupported_with_a_clear_reason() -> None:
     svg = bake_svg(default_badge_svg("JWT badge"), "eyJhbGciOiJFZERTQSJ9.eyJ2YyI6e319.c2lnbmF0dXJl")
 
-    with pytest.raises(UnsupportedMediaError, match=r"SVG carries a VC-JWT"):
+    with pytest.raises(UnsupportedFormatError, match=r"not supported yet \(a VC 1\.1 JWT-VC") as e:
         read_upload(svg.encode())
+    assert e.value.code == "format.unsupported"
+    assert e.value.details["format"] == "jwt"
 
 
 def test_non_bytes_are_refused() -> None:

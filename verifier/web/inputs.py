@@ -8,7 +8,9 @@
   ``application/octet-stream``: the bytes are sniffed, never the declared type trusted).
 
 Every failure is a typed error with its status: malformed JSON 400, unsupported media
-415, nothing embedded 422, over the size limit 413 (werkzeug stops reading at
+415, nothing embedded or no credential at all 422 (``format.no_credential``), a credential
+format not verified yet (a JWT, Open Badges 2.0) 422 (``format.unsupported``,
+``credentials.formats``), over the size limit 413 (werkzeug stops reading at
 MAX_CONTENT_LENGTH, so a huge upload is refused before it is buffered).
 """
 
@@ -20,11 +22,13 @@ from typing import Any
 from flask import Request, current_app
 
 from credentials.errors import MalformedCredentialError, UnsupportedMediaError
-from credentials.verify import load_credential
+from credentials.formats import UNSUPPORTED, classify, load_supported, refusal, refuse_unsupported
 from verifier.extract import DEFAULT_MAX_UPLOAD_BYTES, read_upload
 
 FILE_TYPES = ("application/pdf", "image/png", "image/svg+xml", "application/octet-stream")
 JSON_TYPES = ("application/json", "application/ld+json", "application/vc+ld+json")
+#: Bodies that may hold a JWT (or pasted text): answered by what they are.
+TEXT_TYPES = ("application/jwt", "application/vc+jwt", "application/vc+sd-jwt", "text/plain")
 ENVELOPE_KEY = "verifiableCredential"
 
 
@@ -47,6 +51,10 @@ def unwrap(document: Mapping[str, Any]) -> Mapping[str, Any]:
         return document
     inner = document[ENVELOPE_KEY]
     if not isinstance(inner, Mapping):
+        found = classify(inner) if inner is not None else None
+        refused = refusal(found, ENVELOPE_KEY) if found and found.kind in UNSUPPORTED else None
+        if refused is not None:
+            raise refused  # a JWT string, a link: named
         raise MalformedCredentialError(
             "verifiableCredential must be a JSON object (the credential)", field=ENVELOPE_KEY
         )
@@ -56,8 +64,8 @@ def unwrap(document: Mapping[str, Any]) -> Mapping[str, Any]:
 def credential_from_request(request: Request) -> Mapping[str, Any]:
     """The credential in ``request`` (see the module docs for what is accepted)."""
     mimetype = request.mimetype
-    if is_json_type(mimetype):
-        return unwrap(load_credential(request.get_data(cache=False)))
+    if is_json_type(mimetype) or mimetype in TEXT_TYPES:
+        return _credential(load_supported(request.get_data(cache=False), whole=False))
     if mimetype == "multipart/form-data":
         return credential_from_form(request)
     if mimetype in FILE_TYPES:
@@ -85,8 +93,15 @@ def credential_from_form(request: Request) -> Mapping[str, Any]:
         return extracted.credential
     text = request.form.get("credential", "")
     if text.strip():
-        return unwrap(load_credential(text))
+        return _credential(load_supported(text, field="credential", whole=False))
     raise MalformedCredentialError(
         "nothing to verify: choose a file (JSON, PDF, PNG or SVG) or paste the credential JSON",
         field="file",
     )
+
+
+def _credential(document: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The credential of a parsed body, refused plainly when it is no credential we verify."""
+    credential = unwrap(document)
+    refuse_unsupported(credential, field=ENVELOPE_KEY if credential is not document else None)
+    return credential

@@ -122,6 +122,26 @@ class TrustDecisionSchema(ma.Schema):
     notes = ma.fields.List(ma.fields.String())
 
 
+class FindingSchema(ma.Schema):
+    code = ma.fields.String(
+        required=True,
+        metadata={
+            "description": "Stable code a client matches on, e.g. signature.invalid, "
+            "status.revoked, ob3.subject_without_identifier (docs/VERIFYING.md lists them)"
+        },
+    )
+    severity = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf(["error", "warning"]),
+        metadata={"description": "an error fails the verdict; a warning never does"},
+    )
+    message = ma.fields.String(required=True, metadata={"description": "The technical detail"})
+    meaning = ma.fields.String(
+        required=True, metadata={"description": "What it means for the client, in plain words"}
+    )
+    field = ma.fields.String(metadata={"description": "JSON path of the property at fault"})
+
+
 class VerificationResultSchema(ma.Schema):
     verified = ma.fields.Boolean(required=True, metadata={"description": "No check failed"})
     verdict = ma.fields.String(
@@ -134,6 +154,19 @@ class VerificationResultSchema(ma.Schema):
     credentialId = ma.fields.String(allow_none=True)  # noqa: N815
     issuer = ma.fields.String(allow_none=True, metadata={"description": "The issuer's DID"})
     checks = ma.fields.List(ma.fields.Nested(VerificationCheckSchema), required=True)
+    errors = ma.fields.List(
+        ma.fields.Nested(FindingSchema),
+        required=True,
+        metadata={"description": "Why it is not verified: one finding per failed rule"},
+    )
+    warnings = ma.fields.List(
+        ma.fields.Nested(FindingSchema),
+        required=True,
+        metadata={
+            "description": "Rules of a vocabulary (Open Badges 3.0) it does not follow that do "
+            "not bear on authenticity: shown on a verified result, never failing it"
+        },
+    )
     trust = ma.fields.Nested(
         TrustDecisionSchema,
         metadata={"description": "Who issued it: apart from whether it is intact and current"},
@@ -157,6 +190,12 @@ class ProblemDetailSchema(ma.Schema):
     type = ma.fields.String(required=True)
     title = ma.fields.String()
     detail = ma.fields.String()
+    code = ma.fields.String(
+        metadata={
+            "description": "microcred's stable code (an RFC 9457 extension member); a "
+            "warning (type urn:microcred:finding:…) leaves `verified` true (VCALM §3.8.1)"
+        }
+    )
 
 
 class VcApiVerifyResponseSchema(ma.Schema):
@@ -183,6 +222,7 @@ _SCHEMAS = {
     "VerificationEvidence": VerificationEvidenceSchema,
     "VerificationCompetency": VerificationCompetencySchema,
     "VerifiedCredential": VerifiedCredentialSchema,
+    "VerificationFinding": FindingSchema,
     "VerificationResult": VerificationResultSchema,
     "VcApiVerifyRequest": VcApiVerifyRequestSchema,
     "ProblemDetail": ProblemDetailSchema,
@@ -213,8 +253,11 @@ def _verify_operation() -> dict[str, Any]:
             "`verified` and `verdict`. Send the credential as `application/json` (the "
             'credential itself or `{"verifiableCredential": …}`), a file as '
             "`multipart/form-data` (field `file`), or the raw bytes of a PDF, PNG or SVG. "
-            "Unusable input is a 4xx error: malformed JSON 400, no embedded credential 422, "
-            "unsupported media 415, larger than the upload limit 413. No API key."
+            "Unusable input is a 4xx error: malformed JSON 400, no credential in it 422 "
+            "(`error`: `format.no_credential`), a credential format not verified yet (a JWT, "
+            "an Open Badges 2.0 assertion) 422 (`error`: `format.unsupported`), unsupported "
+            "media 415, larger than the upload limit 413. A verified result may carry "
+            "`warnings` (Open Badges data-quality rules): they never fail it. No API key."
         ),
         "security": [],
         "requestBody": {
@@ -231,6 +274,8 @@ def _verify_operation() -> dict[str, Any]:
                 "application/pdf": binary,
                 "image/png": binary,
                 "image/svg+xml": binary,
+                "application/vc+jwt": {"schema": {"type": "string"}},
+                "text/plain": {"schema": {"type": "string"}},
             },
         },
         "responses": {
@@ -251,7 +296,8 @@ def _vc_api_operation() -> dict[str, Any]:
         "description": (
             "W3C VC API (VCALM) `POST /credentials/verify`. 200 when the credential "
             "verified; 400 when it did not (the same body, with `problemDetails`) or the "
-            "request is not usable. No API key."
+            "request is not usable. Warnings (type `urn:microcred:finding:<code>`) are "
+            "ProblemDetails that leave `verified` true (VCALM §3.8.1). No API key."
         ),
         "security": [],
         "requestBody": {

@@ -55,6 +55,15 @@ class CheckView:
 
 
 @dataclass(frozen=True, slots=True)
+class WarningView:
+    """A finding that does not fail the verdict: what it means, then the detail."""
+
+    meaning: str
+    message: str
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
 class ProjectView:
     name: str
     line: str | None  # platform, client, dates, rating, as issued
@@ -86,6 +95,7 @@ class PageModel:
     issued: datetime | None
     expires: datetime | None
     override_reason: str | None = None  # awarded by the issuer's decision, and why
+    warnings: tuple[WarningView, ...] = ()
 
 
 _LABELS = {
@@ -198,6 +208,13 @@ def _verdict(
             text += ". Its issuer provides no revocation list, so revocation cannot be checked."
         else:
             text += ", and the issuer has not revoked or suspended it."
+        if result.warnings:
+            count = len(result.warnings)
+            text += (
+                f" It does not follow every rule of the Open Badges format: see the "
+                f"{count} warning{'s' if count > 1 else ''} below, which say what to check "
+                "yourself."
+            )
         if not trust.trusted:
             text += " Who the issuer is has not been confirmed: see “Who issued it”."
         return VerdictView(verdict.value, label, text, tone, symbol)
@@ -338,4 +355,5 @@ def page_model(result: VerificationResult) -> PageModel:
         issued=summary.awarded_date or summary.valid_from,
         expires=summary.valid_until,
         override_reason=summary.override_reason,
+        warnings=tuple(WarningView(w.meaning, w.message, w.code) for w in result.warnings),
     )

@@ -45,6 +45,11 @@ _FORM_ERROR_TITLES = {
     415: "This kind of file cannot carry a credential.",
     422: "No credential was found in this file.",
 }
+#: Titles by stable code (credentials.formats): what it is, said plainly.
+_FORM_ERROR_CODES = {
+    "format.unsupported": "This format is not supported yet.",
+    "format.no_credential": "No credential was found in this.",
+}
 
 
 @blp.get("/")
@@ -85,7 +90,8 @@ def verify_upload() -> str | tuple[str, int]:
     except MicrocredError as exc:
         if exc.http_status >= 500:
             raise
-        return _render_form(status=exc.http_status, message=exc.message), exc.http_status
+        status = exc.http_status
+        return _render_form(status=status, message=exc.message, code=exc.code), status
     return _render_result(result, stored=None)
 
 
@@ -126,11 +132,15 @@ def _verification_url(stored: StoredCredential) -> str:
     return f"{current_app.config['MICROCRED_BASE_URL']}/v/{stored.short_code}"
 
 
-def _render_form(status: int | None = None, message: str | None = None) -> str:
+def _render_form(
+    status: int | None = None, message: str | None = None, code: str | None = None
+) -> str:
     error: dict[str, Any] | None = None
     if status is not None:
-        title = _FORM_ERROR_TITLES.get(status, "The credential could not be verified.")
-        error = {"title": title, "message": message or ""}
+        title = _FORM_ERROR_CODES.get(code or "") or _FORM_ERROR_TITLES.get(
+            status, "The credential could not be verified."
+        )
+        error = {"title": title, "message": message or "", "code": code}
     pasted = request.form.get("credential", "") if error and status != 413 else ""
     return render_template(
         "verify/form.html",

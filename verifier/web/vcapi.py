@@ -35,8 +35,14 @@ from flask import Blueprint, request
 from werkzeug.wrappers import Response
 
 from credentials.errors import MalformedCredentialError
+from credentials.formats import (
+    UNSUPPORTED,
+    classify,
+    load_supported,
+    refusal,
+    refuse_unsupported,
+)
 from credentials.proofs import proofs_of
-from credentials.verify import load_credential
 from microcred.platform.errors import parses_own_json, problem_body
 from microcred.platform.extensions import limit_public
 from microcred.platform.security import allow_cross_origin, api_headers
@@ -49,6 +55,7 @@ from verifier.web.vcapi_problems import (
     options_problems,
     presentation_problems,
     results,
+    warning_problems,
 )
 
 PATH = "/credentials/verify"
@@ -73,7 +80,10 @@ def verify_credential() -> Response:
     verified = result.verified and not problems
     body: dict[str, Any] = {"verified": verified}
     if options["returnProblemDetails"]:
-        body["problemDetails"] = [p.as_dict() for p in problems]
+        # VCALM §3.8.1: warnings are ProblemDetails too; they leave "verified" true.
+        body["problemDetails"] = [p.as_dict() for p in problems] + [
+            p.as_dict() for p in warning_problems(result)
+        ]
     if options["returnResults"]:
         body["results"] = results(result, credential)
         if result.trust is not None:
@@ -114,7 +124,10 @@ def verify_presentation() -> Response:
         found = check_problems(checked)
         problems.extend(found)
         item: dict[str, Any] = {"verified": checked.verified, "problemDetails": []}
-        item["problemDetails"] = [p.as_dict() for p in found]
+        # Each credential's warnings with its own problems; they never fail the presentation.
+        item["problemDetails"] = [p.as_dict() for p in found] + [
+            p.as_dict() for p in warning_problems(checked)
+        ]
         item["results"] = results(checked, entry)
         credential_results.append(item)
     verified = result.verified and not problems
@@ -144,22 +157,22 @@ def _parse_request(
             f'send the request as application/json: {{"{member}": {{…}}, "options": {{…}}}}',
             field="body",
         )
-    body = load_credential(request.get_data(cache=False))
+    body = load_supported(request.get_data(cache=False), whole=False)
     document = body.get(member)
     if not isinstance(document, Mapping):
+        # A VC 1.1 JWT-VC sent as a string, a link: named (format.unsupported).
+        found = classify(document) if document is not None else None
+        if found is not None and found.kind in UNSUPPORTED and member == "verifiableCredential":
+            raise refusal(found, member) or AssertionError("unsupported kinds are refused")
         raise MalformedCredentialError(
             f"{member} is required and must be a JSON object", field=member
         )
     if member == "verifiablePresentation":
         return document, _options(body.get("options"))
-    credential = document
-    if credential.get("type") == "EnvelopedVerifiableCredential":
-        raise MalformedCredentialError(
-            "enveloped credentials (VC-JOSE-COSE, SD-JWT) are not supported; send a "
-            "credential secured with an embedded Data Integrity proof",
-            field="verifiableCredential",
-        )
-    return credential, _options(body.get("options"))
+    options = _options(body.get("options"))
+    # An EnvelopedVerifiableCredential (VC-JOSE-COSE), an Open Badges 2.0 assertion...
+    refuse_unsupported(document, field=member)
+    return document, options
 
 
 def _options(raw: object) -> dict[str, Any]:

@@ -28,9 +28,10 @@ the specification that defines the rule, and the credential is not verified.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from credentials.findings import check_code
 from credentials.proofs import proofs_of
 from credentials.results import Check, Outcome, VerificationResult
 
@@ -55,9 +56,14 @@ class ProblemDetail:
     type: str
     title: str
     detail: str
+    #: The stable finding code (``credentials.findings``), an RFC 9457 extension member.
+    code: str | None = None
 
     def as_dict(self) -> dict[str, str]:
-        return {"type": self.type, "title": self.title, "detail": self.detail}
+        out = {"type": self.type, "title": self.title, "detail": self.detail}
+        if self.code is not None:
+            out["code"] = self.code
+        return out
 
     @classmethod
     def parsing_error(cls, detail: str) -> ProblemDetail:
@@ -130,7 +136,36 @@ def _related_problem(check: Check) -> ProblemDetail:
 
 
 def check_problems(result: VerificationResult) -> list[ProblemDetail]:
-    return [problem_for(check) for check in result.failures]
+    out = []
+    for check in result.failures:
+        problem = problem_for(check)
+        out.append(replace(problem, code=_first_code(check)))
+    return out
+
+
+def _first_code(check: Check) -> str:
+    codes = check.details.get("codes") if check.name == "structure" else None
+    if isinstance(codes, list) and codes and isinstance(codes[0], str):
+        return codes[0]
+    return check_code(check.name, check.code)
+
+
+#: The type of a warning: a URI naming its stable code (docs/VERIFYING.md explains each).
+WARNING_TYPE = "urn:microcred:finding:"
+
+
+def warning_problems(result: VerificationResult) -> list[ProblemDetail]:
+    """VCALM §3.8.1 "Warnings": ProblemDetails that do not make ``verified`` false. The
+    title is the stable code; the detail says what it means for the client and where."""
+    return [
+        ProblemDetail(
+            WARNING_TYPE + finding.code,
+            finding.code,
+            f"{finding.meaning} ({finding.message})",
+            finding.code,
+        )
+        for finding in result.warnings
+    ]
 
 
 def presentation_problems(checks: Sequence[Check]) -> list[ProblemDetail]:

@@ -16,6 +16,7 @@ from credentials.errors import (
     InvalidInputError,
     MalformedCredentialError,
     NoEmbeddedCredentialError,
+    UnsupportedFormatError,
     UnsupportedMediaError,
 )
 
@@ -156,8 +157,12 @@ def test_open_badges_2_chunk_is_explained(plain_png: bytes) -> None:
     ob2 = make_chunk(b"iTXt", b"openbadges\x00\x00\x00\x00\x00https://example.org/assertion")
     png = plain_png[:33] + ob2 + plain_png[33:]
 
-    with pytest.raises(NoEmbeddedCredentialError, match=r"Open Badges 2\.0"):
+    with pytest.raises(
+        UnsupportedFormatError, match=r"not supported yet .*Open Badges 2\.0"
+    ) as raised:
         extract_png(png)
+    assert raised.value.code == "format.unsupported"
+    assert raised.value.details["format"] == "ob2"
 
 
 def test_compressed_credential_chunk_is_refused(plain_png: bytes) -> None:

@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 
 from credentials.documents.baking import bake_svg, extract_svg
-from credentials.errors import InvalidInputError, NoEmbeddedCredentialError, UnsupportedMediaError
+from credentials.errors import (
+    InvalidInputError,
+    NoEmbeddedCredentialError,
+    UnsupportedFormatError,
+    UnsupportedMediaError,
+)
 from tests.credentials.documents.documents_helpers import parse_own_xml
 
 ASSETS = Path(__file__).parent / "assets"
@@ -164,12 +169,24 @@ def test_svg_without_credential() -> None:
 
 def test_credential_element_in_another_namespace_does_not_count() -> None:
     svg = (
-        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="http://openbadges.org">'
-        "<openbadges:assertion verify='https://example.org/a'/></svg>"
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="http://example.org/other">'
+        "<openbadges:credential>{}</openbadges:credential></svg>"
     )
 
     with pytest.raises(NoEmbeddedCredentialError):
         extract_svg(svg)
+
+
+def test_open_badges_2_assertion_is_named_not_supported_yet() -> None:
+    # Issue 15, item 7: an OB 2.0 baked SVG is a format we do not verify yet, said plainly.
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="http://openbadges.org">'
+        "<openbadges:assertion verify='https://example.org/a'/></svg>"
+    )
+
+    with pytest.raises(UnsupportedFormatError, match=r"not supported yet .*Open Badges 2\.0") as e:
+        extract_svg(svg)
+    assert e.value.code == "format.unsupported"
 
 
 def test_empty_credential_element() -> None:

@@ -149,7 +149,7 @@ def test_domain_and_challenge_must_match_the_signed_proof(
                     "id": "data:application/vc+jwt,eyJ",
                 }
             },
-            "enveloped credentials",
+            "not supported yet (an enveloped credential",
         ),
     ],
     ids=["missing", "not-object", "options-array", "option-type", "enveloped"],
