@@ -25,7 +25,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.wrappers import Response
 
 from issuer.models import ROLES, Issuer, Membership, User
-from issuer.services import accounts
+from issuer.services import accounts, sso
 from microcred.platform.extensions import db
 from microcred.platform.refusals import ForbiddenError
 
@@ -92,6 +92,12 @@ def _load_principal() -> Principal | None:
     # --- single sign-on: a session the organisation's provider opened is bound to it.
     bound = session.get("sso_issuer_id")
     if bound is not None and bound != issuer_id:
+        session.clear()
+        return None
+    # A session opened with a password ends as soon as its organisation requires single
+    # sign-on (owners excepted, so that no organisation locks itself out), not at the
+    # member's next sign-in.
+    if bound is None and not sso.password_allowed(member):
         session.clear()
         return None
     return Principal(user=user, membership=member, issuer=issuer)

@@ -302,6 +302,20 @@ def test_require_sso_refuses_passwords_except_the_owner_s(
     assert owner.get("/console/").status_code == 200
 
 
+def test_requiring_sso_ends_password_sessions_already_open(
+    app: Flask, provider: Provider, idp: IdP, new_console: Callable[[], Console]
+) -> None:
+    issuer = new_console()
+    assert issuer.sign_in(provider.members["issuer"]).status_code == 302
+    assert issuer.get("/console/").status_code == 200
+    configure(provider.console, idp, require_sso="y")
+    # The issuer's password session ends at its next request; the owner's stays.
+    response = issuer.get("/console/")
+    assert response.status_code == 302
+    assert "/console/signin" in response.headers["Location"]
+    assert provider.console.get("/console/").status_code == 200
+
+
 def test_an_sso_session_is_bound_to_its_organisation(  # noqa: PLR0917 - fixtures
     app: Flask,
     provider: Provider,
