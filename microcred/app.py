@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -135,12 +135,15 @@ def _wire_across_features(app: Flask) -> None:
     app.extensions[RELATED_RESOURCES_KEY] = app.extensions[VERIFIER_KEY].related_resources
     # The console's "Check now" of a provider's domain fetches its did.json through the
     # SSRF guard (loopback only with MICROCRED_ALLOW_PRIVATE_FETCH, as the CLI's check).
-    app.extensions[DOMAIN_FETCH_KEY] = _domain_fetch(app)
-    # Single sign-on: discovery, token and JWKS of an organisation's OpenID provider.
-    app.extensions[SSO_FETCHER_KEY] = SafeFetcher(
+    # Single sign-on (discovery, token and JWKS of an organisation's OpenID provider) uses
+    # the same fetcher. SSL_CERT_FILE, when set, names the CA bundle (as for
+    # ``microcred issuers verify-domain``).
+    fetcher = SafeFetcher(
         allow_private=bool(app.config.get("MICROCRED_ALLOW_PRIVATE_FETCH")),
         ca_certs=os.environ.get("SSL_CERT_FILE") or None,
     )
+    app.extensions[DOMAIN_FETCH_KEY] = lambda url: fetcher.fetch_json(url).data
+    app.extensions[SSO_FETCHER_KEY] = fetcher
     # Issuing: the console's preview draws the PDF and badge of an unsigned draft.
     app.extensions[PREVIEW_DOCUMENTS_KEY] = sharing.preview_renderer(app)
     # The certificate design page previews a sample certificate through the sharing
@@ -149,18 +152,6 @@ def _wire_across_features(app: Flask) -> None:
     app.extensions[CERTIFICATE_PREVIEW_KEY] = lambda data, fmt: (
         documents.sample_preview(data, fmt).body
     )
-
-
-def _domain_fetch(app: Flask) -> Callable[[str], Mapping[str, Any]]:
-    """One JSON document over HTTPS through the SSRF-guarded fetcher; SSL_CERT_FILE, when
-    set, names the CA bundle (as for ``microcred issuers verify-domain``)."""
-    from verifier.http import SafeFetcher
-
-    fetcher = SafeFetcher(
-        allow_private=bool(app.config.get("MICROCRED_ALLOW_PRIVATE_FETCH")),
-        ca_certs=os.environ.get("SSL_CERT_FILE") or None,
-    )
-    return lambda url: fetcher.fetch_json(url).data
 
 
 def _settle_base_url(app: Flask, *, explicit: bool) -> None:
