@@ -24,9 +24,10 @@ message names the URL.
 from __future__ import annotations
 
 import http.client
+import ipaddress
 import ssl
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -98,6 +99,7 @@ class SafeFetcher:
         max_bytes: int = 1_048_576,
         user_agent: str = DEFAULT_USER_AGENT,
         ca_certs: str | None = None,
+        host_map: Mapping[str, tuple[str, int]] | None = None,
     ) -> None:
         self.allow_private = allow_private
         self.allow_http = allow_http
@@ -107,6 +109,10 @@ class SafeFetcher:
         self.max_bytes = max_bytes
         self.user_agent = user_agent
         self.ca_certs = ca_certs
+        #: Tests only: host name -> (IP address, port) of a local server standing in for
+        #: it (a fixture's did:web host, a badge platform). The name is still what TLS
+        #: checks and what the Host header says; only where the connection goes changes.
+        self.host_map = dict(host_map or {})
 
     def __repr__(self) -> str:
         return (
@@ -165,7 +171,12 @@ class SafeFetcher:
         self, target: Target, accept: str, total: float, *, body: bytes | None = None
     ) -> BytesResult:
         deadline = Deadline(url=target.url, total=total)
-        found = addresses.resolve(target.host, target.port, timeout=deadline.remaining())
+        mapped = self.host_map.get(target.host)
+        if mapped is not None:
+            target = replace(target, port=mapped[1])
+            found = [ipaddress.ip_address(mapped[0])]
+        else:
+            found = addresses.resolve(target.host, target.port, timeout=deadline.remaining())
         addresses.vet(target.url, target.host, found, allow_private=self.allow_private)
         refused: list[ResolutionError] = []
         # Like a browser, try each (vetted) address until one accepts the connection.

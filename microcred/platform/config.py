@@ -236,6 +236,12 @@ def finalize_config(config: MutableMapping[str, Any]) -> None:
             "MICROCRED_ALLOW_PRIVATE_FETCH is for development only; unset it in production",
             field="MICROCRED_ALLOW_PRIVATE_FETCH",
         )
+    if production and config.get("MICROCRED_VERIFIER_FETCHER") is not None:
+        raise ConfigurationError(
+            "MICROCRED_VERIFIER_FETCHER replaces the verifier's fetcher for tests only; "
+            "remove it in production",
+            field="MICROCRED_VERIFIER_FETCHER",
+        )
     uri = normalize_database_url(str(config["SQLALCHEMY_DATABASE_URI"]))
     config["SQLALCHEMY_DATABASE_URI"] = uri
     config.setdefault(

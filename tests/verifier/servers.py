@@ -17,12 +17,14 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from cryptography import x509
@@ -76,7 +78,9 @@ def _ca(common_name: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]
 
 
 def _leaf(
-    ca_key: ec.EllipticCurvePrivateKey, ca_cert: x509.Certificate
+    ca_key: ec.EllipticCurvePrivateKey,
+    ca_cert: x509.Certificate,
+    hosts: Sequence[str] = (),
 ) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     key = ec.generate_private_key(ec.SECP256R1())
     now = datetime.now(UTC)
@@ -84,6 +88,7 @@ def _leaf(
         x509.DNSName("localhost"),
         x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
         x509.IPAddress(ipaddress.ip_address("::1")),
+        *(x509.DNSName(host) for host in hosts),
     ]
     cert = (
         x509.CertificateBuilder()
@@ -105,10 +110,11 @@ def _leaf(
     return key, cert
 
 
-def make_tls_material(directory: Path) -> TlsMaterial:
+def make_tls_material(directory: Path, hosts: Sequence[str] = ()) -> TlsMaterial:
+    """A CA and a leaf for localhost (and ``hosts``) signed by it, plus an unrelated CA."""
     ca_key, ca_cert = _ca("microcred test CA")
     _, other_cert = _ca("some other CA")
-    leaf_key, leaf_cert = _leaf(ca_key, ca_cert)
+    leaf_key, leaf_cert = _leaf(ca_key, ca_cert, hosts)
     pem = serialization.Encoding.PEM
     paths = {
         "ca": directory / "ca.pem",
@@ -201,8 +207,11 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.0"
 
     def do_GET(self) -> None:
-        self.server.record(self.path, self.headers.get("Host"))
-        route = self.server.routes.get(self.path)
+        host = self.headers.get("Host")
+        self.server.record(self.path, host)
+        # A route registered for "host/path" (FixtureWeb) wins over one for the path alone.
+        named = f"{host.rsplit(':', 1)[0] if host and not host.endswith(']') else host}{self.path}"
+        route = self.server.routes.get(named) or self.server.routes.get(self.path)
         if route is None:
             route = Route(status=404, body=b'{"error": "not found"}')
         if route.delay and self.server.stopping.wait(route.delay):
@@ -304,3 +313,53 @@ def record_connects(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
     monkeypatch.setattr(socket.socket, "connect", connect)
     return attempts
+
+
+class FixtureWeb:
+    """Real hosts stood in for on loopback: a fixture's did:web domain, a badge platform's
+    hosted assertions, an issuer's status lists. One HTTPS server answers for every host,
+    with a certificate naming them all, signed by a test CA; ``fetcher`` is a SafeFetcher
+    that trusts that CA and maps each host to the server (``SafeFetcher.host_map``), so the
+    URLs in a committed fixture are fetched as written and no test reaches the internet.
+    Give the app ``MICROCRED_VERIFIER_FETCHER=web.fetcher`` to verify through it."""
+
+    def __init__(self, server: TestServer, tls: TlsMaterial, hosts: Sequence[str]) -> None:
+        self.server = server
+        self.tls = tls
+        self.hosts = tuple(hosts)
+
+    @property
+    def fetcher(self) -> Any:
+        from verifier.http import SafeFetcher  # tests of sharing/ import this module too
+
+        return SafeFetcher(
+            allow_private=True,
+            ca_certs=self.tls.ca_path,
+            host_map=dict.fromkeys(self.hosts, ("127.0.0.1", self.server.port)),
+        )
+
+    def serve(self, url: str, body: Any = None, **options: Any) -> Route:
+        """Answer GET ``url`` (full https URL, host among ``hosts``) with ``body``."""
+        parts = urlsplit(url)
+        if parts.hostname not in self.hosts:
+            raise ValueError(f"{url}: host not among {self.hosts}")
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        return self.server.route(f"{parts.hostname}{path}", body, **options)
+
+    def hits(self, url: str) -> int:
+        parts = urlsplit(url)
+        return self.server.hits(parts.path + (f"?{parts.query}" if parts.query else ""))
+
+
+@contextmanager
+def fixture_web(directory: Path, hosts: Sequence[str]) -> Iterator[FixtureWeb]:
+    """A running ``FixtureWeb`` for ``hosts`` (its TLS files under ``directory``)."""
+    tls = make_tls_material(directory, hosts)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tls.cert_path, tls.key_path)
+    served = _serve(TestServer(context))
+    server = next(served)
+    try:
+        yield FixtureWeb(server, tls, hosts)
+    finally:
+        served.close()

@@ -6,6 +6,8 @@ itself is covered in test_ssrf_guard.py.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from credentials.errors import ForbiddenAddressError, ResolutionError
@@ -13,6 +15,7 @@ from tests.verifier.servers import (  # noqa: F401 - fixtures
     TestServer,
     TlsMaterial,
     fake_dns,
+    fixture_web,
     http_server_fixture,
     https_server_fixture,
     tls_fixture,
@@ -311,3 +314,23 @@ def test_allow_http_does_not_lift_the_address_guard(http_server: TestServer) -> 
         SafeFetcher(allow_http=True).fetch_json(http_server.url("/x", host="127.0.0.1"))
 
     assert http_server.connections == 0
+
+
+def test_a_mapped_host_is_fetched_from_the_local_server_under_its_own_name(
+    tmp_path: Path,
+) -> None:
+    with fixture_web(tmp_path, ["issuer.example.edu"]) as web:
+        web.serve("https://issuer.example.edu/.well-known/did.json", DID_DOC)
+        result = web.fetcher.fetch_json("https://issuer.example.edu/.well-known/did.json")
+        assert result.data == DID_DOC
+        # TLS checked the name, the Host header carried it, no port was added to it.
+        assert web.server.requests == [("/.well-known/did.json", "issuer.example.edu")]
+        with pytest.raises(ResolutionError, match="404"):
+            web.fetcher.fetch_json("https://issuer.example.edu/other.json")
+
+
+def test_an_unmapped_host_still_goes_through_the_guard(tmp_path: Path) -> None:
+    with fixture_web(tmp_path, ["issuer.example.edu"]) as web:
+        guarded = SafeFetcher(ca_certs=web.tls.ca_path, host_map={})
+        with pytest.raises((ForbiddenAddressError, ResolutionError)):
+            guarded.fetch_json(f"https://localhost:{web.server.port}/x")

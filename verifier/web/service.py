@@ -34,11 +34,15 @@ OWN_SOURCES_KEY = "microcred.verifier.own"
 def build_app_verifier(app: Flask, own: OwnSources) -> Verifier:
     """MICROCRED_ALLOW_PRIVATE_FETCH (development only) lets did:web and status list fetches
     reach loopback and private addresses over plain http. MICROCRED_VERIFIER_CLOCK (tests)
-    is a callable returning the aware "now" that validity windows are checked against."""
+    is a callable returning the aware "now" that validity windows are checked against.
+    MICROCRED_VERIFIER_FETCHER (tests) is the ``verifier.http.SafeFetcher`` to fetch with."""
     development = bool(app.config["MICROCRED_ALLOW_PRIVATE_FETCH"])
     clock: Callable[[], datetime] = app.config.get("MICROCRED_VERIFIER_CLOCK") or utcnow
     registered = own.issuers if app.config.get("MICROCRED_TRUST_REGISTERED", True) else None
     return build_verifier(
+        # Tests only: a SafeFetcher that trusts a test CA and maps fixture hosts to local
+        # servers (``SafeFetcher.host_map``); refused in production by finalize_config.
+        fetcher=app.config.get("MICROCRED_VERIFIER_FETCHER"),
         allow_private=development,
         allow_http=development,
         local_dids=own.dids,
