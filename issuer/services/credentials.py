@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, not_, or_, select, tuple_
 
 from issuer.models import Freelancer, IssuedCredential, Issuer, MicroCertification
-from issuer.services import audit, status_lists
+from issuer.services import audit, events, status_lists
 from microcred.platform.extensions import db
 from microcred.platform.refusals import ConflictError, NotFoundError, UnprocessableError
 
@@ -238,6 +238,7 @@ def revoke(
     credential.revoked_at = datetime.now(UTC)
     credential.revocation_reason = text
     _audit(issuer, credential, "revoke", actor, ip, reason=text, list_version=list_version)
+    events.publish(events.Event("credential.revoked", issuer.id, credential.id, reason=text))
     return credential
 
 
@@ -261,6 +262,7 @@ def suspend(
     credential.suspended = True
     credential.suspended_at = datetime.now(UTC)
     _audit(issuer, credential, "suspend", actor, ip, reason=text, list_version=list_version)
+    events.publish(events.Event("credential.suspended", issuer.id, credential.id, reason=text))
     return credential
 
 
@@ -282,6 +284,7 @@ def unsuspend(
     credential.suspended = False
     credential.suspended_at = None
     _audit(issuer, credential, "unsuspend", actor, ip, reason=text, list_version=list_version)
+    events.publish(events.Event("credential.reinstated", issuer.id, credential.id, reason=text))
     return credential
 
 

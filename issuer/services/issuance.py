@@ -42,6 +42,7 @@ from credentials.ob3 import build_credential
 from credentials.proofs import RDFC, add_proof, get_suite
 from issuer.ids import new_uuid
 from issuer.models import CredentialEvidence, IssuedCredential, Issuer
+from issuer.services import events
 from issuer.services import issuance_records as records
 from issuer.services.evidence import EvidenceEvaluation, counting, evaluate
 from issuer.services.issuance_records import IssuerRecord, evidence_summary
@@ -202,6 +203,7 @@ def issue_credential(
         override=reason,
         evidence=[p.id for p in backing],
     )
+    events.publish(events.Event("credential.issued", issuer.id, issued.id))
     return issued
 
 

@@ -45,6 +45,7 @@ from credentials.statuscheck import issuer_id as issuer_of
 from credentials.statuslist import ENTRY_TYPE
 from credentials.validation import validate_credential, validity_keys
 from issuer.models import STATUS_PURPOSES, IssuedCredential, Issuer
+from issuer.services import events
 from issuer.services.issuance import record_event, sign_and_store
 from issuer.services.signers import active_signer
 from issuer.services.status_lists import IndexAllocator, list_cache
@@ -136,6 +137,7 @@ def issue_vc(
         credential_id=options.get("credentialId"),
         status=list(purposes) or None,
     )
+    events.publish(events.Event("credential.issued", issuer.id, issued.id, data={"via": "vc-api"}))
     return issued
 
 
