@@ -50,12 +50,6 @@ def _check_int(text: str) -> int:
     return value
 
 
-# Where a number can stand in compact JSON (separators "," and ":"): the whole text, after
-# ":" (an object's value) or after "," or "[" (an array's element), running up to ",", "}",
-# "]" or the end. Text inside strings can look the same ("a:1,b"): that costs the slower
-# check below, never a wrong answer; a date such as "12:00:00Z" does not match.
-_NUMBER = re.compile(rb"(?:^|[:,\[])-?[0-9][0-9.eE+-]*(?=[,}\]]|$)")
-
 # UTF-8 lead bytes of 4-byte sequences: characters outside the BMP.
 _BEYOND_BMP = re.compile(rb"[\xf0-\xf4]")
 
@@ -70,8 +64,6 @@ def _fast(document: object) -> bytes | None:
         return None
     if _BEYOND_BMP.search(encoded):
         return None
-    if _NUMBER.search(encoded) is None:
-        return encoded  # no number anywhere: nothing json.dumps could write differently
     try:
         # Re-reading the text is a C-speed way to see every number literal.
         json.loads(text, parse_float=_refuse_float, parse_int=_check_int)
