@@ -234,6 +234,7 @@ def _proof_checks(proofs: list[ProofVerification]) -> list[Check]:
         details: dict[str, Any] = {"index": proof.index}
         for key, value in (
             ("id", proof.proof_id),
+            ("type", proof.proof_type),
             ("cryptosuite", proof.cryptosuite),
             ("verificationMethod", proof.verification_method),
         ):

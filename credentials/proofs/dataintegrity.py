@@ -155,6 +155,9 @@ class ProofVerification:
     #: The DID whose document lists the key under assertionMethod (set once resolved).
     controller: str | None = None
     created: datetime | None = None
+    #: ``DataIntegrityProof`` or a legacy type (``Ed25519Signature2020``): in a proof set
+    #: of mixed suites it names which proof failed.
+    proof_type: str | None = None
 
 
 class _ProofFailedError(Exception):
@@ -201,6 +204,7 @@ def _verify_one(
             "proof_id": _str_or_none(proof.get("id")),
             "cryptosuite": _str_or_none(proof.get("cryptosuite")),
             "verification_method": _str_or_none(proof.get("verificationMethod")),
+            "proof_type": _str_or_none(proof.get("type")),
         }
     try:
         controller, created = _check_proof(document, proofs, index, resolver, now, purpose=purpose)
