@@ -95,7 +95,7 @@ def test_through_the_api_and_the_vc_api(make_app: Callable[..., Flask]) -> None:
 
     # (fullOpenBadge names a status list at example.com: the app cannot reach it)
     valid = client.post("/api/v1/verify", json=signed("skillAssertionCase"))
-    unsigned = client.post("/api/v1/verify", json=example("fullOpenBadge"))
+    unsigned = client.post("/api/v1/verify", json=example("basicOpenBadgeCredential"))
     vc_api = client.post(
         "/credentials/verify", json={"verifiableCredential": signed("basicOpenBadgeCredential")}
     )
