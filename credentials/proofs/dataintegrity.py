@@ -204,8 +204,10 @@ def _verify_one(
             "proof_id": _str_or_none(proof.get("id")),
             "cryptosuite": _str_or_none(proof.get("cryptosuite")),
             "verification_method": _str_or_none(proof.get("verificationMethod")),
-            "proof_type": _str_or_none(proof.get("type")),
         }
+        # Not through _str_or_none: this runs for every proof of every verification.
+        proof_type = proof.get("type")
+        facts["proof_type"] = proof_type if isinstance(proof_type, str) else None
     try:
         controller, created = _check_proof(document, proofs, index, resolver, now, purpose=purpose)
     except _ProofFailedError as failure:
