@@ -218,7 +218,8 @@ class StatusChecker:
                 method = signer.assertion_method(method_id)
                 if method is None or method.public_key not in issuer_keys:
                     return False
-        except VerificationTimeoutError:
+        except (VerificationTimeoutError, ResolutionError):
+            # Could not look: says nothing about the list (raised, so not cached).
             raise
         except MicrocredError:
             return False

@@ -358,3 +358,31 @@ def test_reading_any_list_gives_a_reading_or_a_named_error(fmt: Any, value: Any)
     else:
         error = None
     assert error is None or error in ERRORS
+
+
+@given(
+    st.one_of(
+        _JSON,
+        st.fixed_dictionaries(
+            {"type": st.sampled_from(["StatusList2021Entry", "RevocationList2020Status"])},
+            optional={
+                "statusPurpose": _JSON,
+                "statusListIndex": _JSON,
+                "revocationListIndex": _JSON,
+                "statusListCredential": st.just(ls.SL_URL) | _JSON,
+                "revocationListCredential": st.just(ls.RL_URL) | _JSON,
+            },
+        ),
+    )
+)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_any_status_entry_gives_a_status_check_never_an_exception(entry: Any) -> None:
+    lists = {ls.SL_URL: ls.status_list_2021(), ls.RL_URL: ls.revocation_list_2020()}
+    credential = ls.v1_credential(entry)  # unsigned: the status check runs all the same
+
+    result = verify(credential, lists)
+
+    for check in result.checks_named("status"):
+        assert check.outcome in (Outcome.PASSED, Outcome.FAILED, Outcome.SKIPPED)
+        if check.outcome is Outcome.FAILED:
+            assert check.details.get("error") in ERRORS or check.code == "revoked"
