@@ -195,3 +195,21 @@ def test_cli(
 
     assert result.exit_code == exit_code, result.output
     assert json.loads(result.output)["results"][0]["verdict"] == verdict
+
+
+# --- the floor is configuration ------------------------------------------------------------
+
+
+def test_the_status_floor_is_read_from_the_environment() -> None:
+    from credentials.errors import ConfigurationError
+    from microcred.platform.config import load_config
+
+    assert load_config({})["MICROCRED_STATUS_MIN_ENTRIES"] == 131_072
+    assert (
+        load_config({"MICROCRED_STATUS_MIN_ENTRIES": "100000"})["MICROCRED_STATUS_MIN_ENTRIES"]
+        == 100_000
+    )
+    with pytest.raises(ConfigurationError, match="MICROCRED_STATUS_MIN_ENTRIES"):
+        load_config({"MICROCRED_STATUS_MIN_ENTRIES": "lots"})
+    with pytest.raises(ConfigurationError, match="at least 8"):
+        load_config({"MICROCRED_STATUS_MIN_ENTRIES": "0"})
