@@ -78,13 +78,12 @@ def freelancer_mail_labels() -> dict[str, dict[str, str]]:
     return {"status": dict(STATUS_LABELS), "kind": dict(KIND_LABELS)}
 
 
-@blp.route(
-    "/credentials/<credential_id>/mail/<any(issued, revoked, expiring):kind>/resend",
-    methods=["POST"],
-)
+@blp.route("/credentials/<credential_id>/mail/<kind>/resend", methods=["POST"])
 @requires("issuer")
 def resend_mail(credential_id: str, kind: str) -> Response | tuple[str, int]:
     me = signed_in()
+    if kind not in MAIL_KINDS:
+        raise NotFoundError(f"no mail of kind {kind!r}: one of {', '.join(MAIL_KINDS)}")
     credential = credentials.get_credential(me.issuer, credential_id)
     form = ResendForm()
     refusals: list[MicrocredError] = []

@@ -61,7 +61,8 @@ def deliveries(app: Flask) -> list[dict[str, Any]]:
 def freelancer_email(app: Flask, credential_id: str) -> str:
     with app.app_context():
         credential = db.session.get(IssuedCredential, credential_id)
-        assert credential is not None and credential.freelancer is not None
+        assert credential is not None
+        assert credential.freelancer is not None
         return credential.freelancer.email
 
 
@@ -103,7 +104,8 @@ def test_issuing_mails_the_freelancer_html_and_text_with_badge_inline_and_pdf(
     assert "See your credential's verify page" in text
     assert f'href="{verify}"' in html
     for competency in ("Python", "API design", "Testing"):
-        assert competency in text and f"<li>{competency}</li>" in html
+        assert competency in text
+        assert f"<li>{competency}</li>" in html
     assert f"Provider {world.provider.slug}" in text
     # The badge: inline, referenced by its Content-ID, with alt text; a PNG.
     by_cid = {str(p["Content-ID"]): p for p in parts(message) if p["Content-ID"]}
