@@ -175,13 +175,15 @@ def _shown(folder: Path, name: str, issuer_id: int) -> ShownMessage:
     attachments = []
     for part in message.walk():
         cid = str(part.get("Content-ID", "")).strip("<>")
+        payload = part.get_payload(decode=True)
+        body = payload if isinstance(payload, bytes) else b""
         if cid and html is not None:
             # Shown inside the console's page: its images come along as data: URIs, and its
             # inline styles go (the console's Content-Security-Policy refuses them).
-            data = base64.b64encode(part.get_payload(decode=True) or b"").decode("ascii")
+            data = base64.b64encode(body).decode("ascii")
             html = html.replace(f"cid:{cid}", f"data:{part.get_content_type()};base64,{data}")
         elif part.get_content_disposition() == "attachment":
-            size = len(part.get_payload(decode=True) or b"")
+            size = len(body)
             attachments.append(f"{part.get_filename()} ({part.get_content_type()}, {size:,} bytes)")
     if html is not None:
         html = _STYLE_ATTRIBUTE.sub("", html)

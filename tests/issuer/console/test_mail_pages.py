@@ -107,7 +107,7 @@ def test_another_provider_cannot_send_again(
     assert statuses(app) == [("issued", "sent", 1)]
 
 
-def test_the_outbox_page_shows_the_providers_own_messages_as_html_and_text(
+def test_the_outbox_page_shows_the_providers_own_messages_as_html_and_text(  # noqa: PLR0917 - fixtures
     app: Flask,
     provider: Provider,
     sign_up: Callable[..., Provider],
