@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy as email_policy
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -140,7 +140,8 @@ def build_email(message: MailMessage, sender: str) -> EmailMessage:
     email["To"] = ", ".join(message.to)
     email["Subject"] = message.subject
     email["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip(">") or None)
-    # --- fl-mail: extra headers ---
+    # --- fl-mail: extra headers, and the Date every mail should carry (RFC 5322) ---
+    email["Date"] = formatdate(usegmt=True)
     for name, value in message.headers:
         email[name] = value
     # --- end fl-mail ---

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from issuer.models import AuditEvent, MailDelivery
@@ -210,3 +212,28 @@ def sign_up_on() -> Callable[[Flask], Provider]:
 
 def test_add_member_helper_is_the_console_one(app: Flask, provider: Provider) -> None:
     assert add_member  # the helper the fixtures use (imported for the members' roles)
+
+
+# --- the outbox's file names: any text is refused unless it is one of ours ---------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(name=st.text(max_size=80))
+def test_any_message_name_but_an_outbox_file_is_not_found(name: str) -> None:
+    import tempfile
+
+    from issuer.console.mail_pages import OUTBOX_NAME, _shown
+    from microcred.platform.refusals import NotFoundError
+
+    with tempfile.TemporaryDirectory() as folder:
+        outbox = Path(folder, "outbox")
+        outbox.mkdir()
+        # A real .eml beside the outbox, and one inside it for another provider: neither is
+        # ever shown, whatever the name asked for.
+        Path(folder, "20260101T000000000000-00000000.eml").write_bytes(b"Subject: x\r\n\r\nx")
+        (outbox / "20260101T000000000000-11111111.eml").write_bytes(
+            b"X-Microcred-Issuer: 2\r\nSubject: y\r\n\r\ny"
+        )
+        with pytest.raises(NotFoundError):
+            _shown(outbox, name, issuer_id=1)
+        assert OUTBOX_NAME.match(name) is None or "/" not in name
