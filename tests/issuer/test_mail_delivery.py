@@ -148,7 +148,24 @@ def test_a_claim_link_when_the_claiming_feature_lends_one(
 
     def claim_link(credential_id: str) -> str:
         asked.append(credential_id)
+        # Stands in for the claiming feature's token row: written in the caller's session,
+        # inside its write transaction, and committed with it.
+        db.session.add(
+            AuditEvent(
+                issuer_id=world_issuer_id(credential_id),
+                actor="claim-test",
+                action="claim.token",
+                target_type="credential",
+                target_id=credential_id,
+                details={},
+            )
+        )
         return f"{TEST_BASE_URL}/claim/token-for-{credential_id}"
+
+    def world_issuer_id(credential_id: str) -> int:
+        credential = db.session.get(IssuedCredential, credential_id)
+        assert credential is not None
+        return credential.issuer_id
 
     app.extensions[CLAIM_LINKS_KEY] = claim_link
     _, issued = issued_one(make)
@@ -156,6 +173,9 @@ def test_a_claim_link_when_the_claiming_feature_lends_one(
     assert asked == [issued.id]
     assert smtp_server.mailbox.link() == f"{TEST_BASE_URL}/claim/token-for-{issued.id}"
     assert "Claim your credential" in smtp_server.mailbox.text()
+    with app.app_context():
+        written = db.session.scalars(select(AuditEvent).where(AuditEvent.actor == "claim-test"))
+        assert [e.target_id for e in written] == [issued.id]
 
 
 def test_without_the_pdf_when_the_provider_turns_it_off(
@@ -513,3 +533,19 @@ def test_a_test_app_without_smtp_or_outbox_writes_no_mail(
     issued_one(Factory(app))
     assert deliver(app) == 0
     assert deliveries(app) == []
+
+
+def test_production_without_smtp_logs_the_mail_and_shows_it_failed(
+    make_app: Callable[..., Flask], caplog: pytest.LogCaptureFixture
+) -> None:
+    """As the console's own mail: no SMTP in production means the log, never a file."""
+    app = make_app()
+    app.config["MICROCRED_ENV"] = "production"  # the rest of production's checks aside
+    _, issued = issued_one(Factory(app))
+    with caplog.at_level("WARNING", logger="microcred.platform.mail"):
+        assert deliver(app) == 2
+    assert f"/v/{issued.short_code}" in caplog.text  # the link, for an operator to hand on
+    [row] = deliveries(app)
+    assert row["status"] == "failed"
+    assert "MICROCRED_SMTP_URL is not set" in row["last_error"]
+    assert run_retries(app) == 0  # not retried: nothing will change until SMTP is set
