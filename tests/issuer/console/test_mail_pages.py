@@ -17,7 +17,7 @@ from sqlalchemy import select
 from issuer.models import AuditEvent, MailDelivery
 from microcred.platform.extensions import db
 from microcred.platform.queue import task_queue
-from tests.issuer.console.conftest import Console, Provider, add_member
+from tests.issuer.console.conftest import Console, Provider
 from tests.issuer.console.test_organisation import issuer_of
 from tests.issuer.factories import Factory
 from tests.issuer.factories import Provider as ApiProvider
@@ -208,10 +208,6 @@ def sign_up_on() -> Callable[[Flask], Provider]:
         return Provider("smtp-org", "Smtp Org", "owner@smtp-org.example", console)
 
     return sign
-
-
-def test_add_member_helper_is_the_console_one(app: Flask, provider: Provider) -> None:
-    assert add_member  # the helper the fixtures use (imported for the members' roles)
 
 
 # --- the outbox's file names: any text is refused unless it is one of ours ---------------------
