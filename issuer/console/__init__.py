@@ -43,6 +43,7 @@ def init_app(app: Flask) -> None:
         design,  # the certificate's design and its preview (items 2-3)
         freelancers,  # freelancers, their import (item 4)
         issuing,  # issuing one, with a preview (item 5)
+        mail_pages,  # fl-mail: a credential's mail to the freelancer, settings, the outbox
         org_profile,  # the organisation's profile and domain (item 2)
         organisation,  # API keys and signing keys (item 2)
         projects,  # gig projects and their assessments (item 4)

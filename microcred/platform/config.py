@@ -43,6 +43,10 @@ Variables (default in brackets):
 - MICROCRED_SMTP_URL: smtp://user:pass@host:port (``?starttls=1``; smtps:// for TLS from
   the start) for the console's mail [none: messages and their links go to the log]
 - MICROCRED_MAIL_FROM: the From of every message [microcred <noreply@localhost>]
+- (fl-mail) MICROCRED_EXPIRY_NOTICE_DAYS: freelancers are told this many days before
+  their credential expires [30]; MICROCRED_MAIL_OUTBOX: with no SMTP URL, mail is written
+  there as .eml files [<instance>/outbox in development; none when testing; refused in
+  production] (docs/RECIPIENTS.md)
 - MICROCRED_CONSOLE_SIGNIN_RATELIMIT: console sign-in attempts per client address
   [10 per minute]; MICROCRED_CONSOLE_LOCK_AFTER failed sign-ins lock an account for
   MICROCRED_CONSOLE_LOCK_MINUTES [5, 15]; a console session ends after
@@ -186,6 +190,12 @@ def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
         "MICROCRED_SMTP_URL": environ.get("MICROCRED_SMTP_URL") or None,
         "MICROCRED_MAIL_FROM": environ.get("MICROCRED_MAIL_FROM")
         or "microcred <noreply@localhost>",
+        # --- fl-mail: mail to freelancers (issuer.mail_delivery, docs/RECIPIENTS.md) ---
+        "MICROCRED_EXPIRY_NOTICE_DAYS": env_int(
+            environ, "MICROCRED_EXPIRY_NOTICE_DAYS", 30, minimum=1
+        ),
+        "MICROCRED_MAIL_OUTBOX": environ.get("MICROCRED_MAIL_OUTBOX") or None,
+        # --- end fl-mail ---
         # The console (docs/CONSOLE.md): sign-in protection and session lifetimes.
         "MICROCRED_CONSOLE_SIGNIN_RATELIMIT": environ.get("MICROCRED_CONSOLE_SIGNIN_RATELIMIT")
         or "10 per minute",

@@ -90,6 +90,11 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/console/projects/<project_id>/edit"): "issuer",
     ("POST", "/console/projects/<project_id>/assessments"): "issuer",
     ("POST", "/console/projects/<project_id>/delete"): "issuer",
+    # --- fl-mail: mail to freelancers ---
+    ("POST", "/console/credentials/<credential_id>/mail/<kind>/resend"): "issuer",
+    ("GET", "/console/mail"): "viewer",
+    ("POST", "/console/mail/settings"): "owner",
+    # --- end fl-mail ---
 }
 PUBLIC_ROUTES = {
     "/console/signin",
