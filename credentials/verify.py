@@ -29,9 +29,14 @@ from typing import Any
 from credentials.budget import budget
 from credentials.dates import parse_datetime, utcnow
 from credentials.did import DidKeyResolver
-from credentials.errors import InvalidInputError, MalformedCredentialError
+from credentials.errors import (
+    InvalidInputError,
+    MalformedCredentialError,
+    UnsupportedFormatError,  # v-jwt
+)
 from credentials.findings import Finding
 from credentials.jsontext import check_json_text
+from credentials.jwtvc import is_envelope, token_of, verify_jose  # v-jwt
 from credentials.presentations import PresentationResult, verify_presentation
 from credentials.proofs import ProofVerification, verify_proofs
 from credentials.relatedcheck import RelatedResourceChecker
@@ -162,6 +167,10 @@ class Verifier:
             credential = load_credential(credential)
         if not isinstance(credential, Mapping):
             raise MalformedCredentialError("a credential must be a JSON object")
+        # --- v-jwt: a JWT in an EnvelopedVerifiableCredential (never has a proof) ---
+        if "proof" not in credential and is_envelope(credential):
+            return self._verify_enveloped(credential)
+        # --- end v-jwt ---
         now = self._clock()
         with budget(self._deadline):
             proofs = verify_proofs(credential, resolver=self._did_resolver, now=now)
@@ -196,6 +205,39 @@ class Verifier:
             verify_credential=self.verify,
             now=self._clock(),
         )
+
+    # --- v-jwt: VC-JOSE-COSE and VC 1.1 JWT-VCs (credentials.jwtvc) ---
+    def _verify_enveloped(self, document: Mapping[str, Any]) -> VerificationResult:
+        """The same checks, result shape and trust decision as for Data Integrity: the
+        JWS stands in for the proof, the decoded credential for the document."""
+        token = token_of(document)
+        if token is None:
+            raise UnsupportedFormatError(
+                "this format is not supported yet (an enveloped credential that is not "
+                "data:application/vc+jwt); only vc+jwt envelopes and Data Integrity "
+                "credentials can be verified here",
+                details={"format": "enveloped"},
+            )
+        now = self._clock()
+        with budget(self._deadline):
+            jose = verify_jose(token, resolver=self._did_resolver, now=now)
+            credential = jose.credential
+            checks = [
+                jose.structure,
+                jose.proof,
+                jose.issuer,
+                jose.validity,
+                *self._status_checks(credential, now),
+                *self._related.check(credential),
+            ]
+            trust = self._trust.decide(
+                credential, issuer_id(credential), intact=jose.issuer.outcome is Outcome.PASSED
+            )
+        return VerificationResult(
+            credential=credential, checks=tuple(checks), trust=trust, warnings=jose.warnings
+        )
+
+    # --- end v-jwt ---
 
     def _status_checks(self, credential: Mapping[str, Any], now: datetime) -> list[Check]:
         if self._status is None:

@@ -38,6 +38,7 @@ from credentials.errors import MalformedCredentialError
 from credentials.formats import (
     UNSUPPORTED,
     classify,
+    jwt_envelope,  # v-jwt
     load_supported,
     refusal,
     refuse_unsupported,
@@ -159,6 +160,10 @@ def _parse_request(
         )
     body = load_supported(request.get_data(cache=False), whole=False)
     document = body.get(member)
+    # --- v-jwt: a VC JWT sent as a string is taken as its vc+jwt envelope ---
+    if member == "verifiableCredential":
+        document = jwt_envelope(document) or document
+    # --- end v-jwt ---
     if not isinstance(document, Mapping):
         # A VC 1.1 JWT-VC sent as a string, a link: named (format.unsupported).
         found = classify(document) if document is not None else None
