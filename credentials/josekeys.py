@@ -159,7 +159,9 @@ def _from_document(kid: str, did: str, resolver: DidResolver) -> JoseKey:
     except VerificationTimeoutError as exc:
         raise JoseFailure("timeout", f"cannot resolve {did}: {exc.message}") from None
     except ResolutionError as exc:
-        raise JoseFailure("jose.resolution_failed", f"cannot resolve {did}: {exc.message}") from None
+        raise JoseFailure(
+            "jose.resolution_failed", f"cannot resolve {did}: {exc.message}"
+        ) from None
     raw = document.raw
     authorised = False
     entry: Mapping[str, Any] | None = None

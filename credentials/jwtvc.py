@@ -184,9 +184,7 @@ def verify_jose(token: str, *, resolver: DidResolver, now: datetime) -> JoseOutc
         _check_vc2_claims(payload, credential, problems)
     _check_claim_types(payload, problems)
     errors, warnings = split_problems([*problems, *validate_credential(credential)])
-    structure = structure_check(
-        errors, f"Well-formed credential ({fmt}).", warnings=len(warnings)
-    )
+    structure = structure_check(errors, f"Well-formed credential ({fmt}).", warnings=len(warnings))
     issuer = issuer_id(credential)
     proof, key = _proof(parsed, issuer, resolver)
     return JoseOutcome(

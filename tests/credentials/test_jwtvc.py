@@ -96,7 +96,9 @@ def test_vc_jose_cose_verifies(alg: str, method: str, web: FixtureWeb) -> None:
 
 
 @pytest.mark.parametrize(("alg", "method"), [("EdDSA", "key"), ("ES256", "jwk"), ("RS256", "web")])
-def test_vc11_jwt_vc_verifies_with_its_claims_mapped(alg: str, method: str, web: FixtureWeb) -> None:
+def test_vc11_jwt_vc_verifies_with_its_claims_mapped(
+    alg: str, method: str, web: FixtureWeb
+) -> None:
     issuer = Issuer.make(alg, method)
     claims = issuer.vc11_claims()
     result = verifier_for(issuer, web).verify(load_supported(issuer.sign(claims, vc11=True)))
@@ -229,7 +231,12 @@ def test_did_web_with_a_multikey_method_verifies(web: FixtureWeb) -> None:
     issuer = Issuer.make("ES256", "web")
     multikey = issuer.signer.did_key().removeprefix("did:key:")
     issuer.document["verificationMethod"] = [
-        {"id": issuer.kid, "type": "Multikey", "controller": WEB_DID, "publicKeyMultibase": multikey}
+        {
+            "id": issuer.kid,
+            "type": "Multikey",
+            "controller": WEB_DID,
+            "publicKeyMultibase": multikey,
+        }
     ]
     assert verifier_for(issuer, web).verify(envelope(issuer.jwt())).verified
 
@@ -259,7 +266,9 @@ def test_vc11_sub_that_contradicts_the_subject_is_a_claims_mismatch(web: Fixture
 def test_expired_by_exp(web: FixtureWeb) -> None:
     issuer = Issuer.make("EdDSA", "key")
     past = int((datetime.now(UTC) - timedelta(days=1)).timestamp())
-    result = verifier_for(issuer, web).verify(envelope(issuer.sign({**issuer.credential(), "exp": past})))
+    result = verifier_for(issuer, web).verify(
+        envelope(issuer.sign({**issuer.credential(), "exp": past}))
+    )
 
     assert result.verdict.value == "expired"
     validity = check(result, "validity")
@@ -281,7 +290,9 @@ def test_expired_by_valid_until_although_exp_is_later(web: FixtureWeb) -> None:
 def test_not_yet_valid_by_nbf(web: FixtureWeb) -> None:
     issuer = Issuer.make("EdDSA", "jwk")
     future = int((datetime.now(UTC) + timedelta(days=3)).timestamp())
-    result = verifier_for(issuer, web).verify(envelope(issuer.sign({**issuer.credential(), "nbf": future})))
+    result = verifier_for(issuer, web).verify(
+        envelope(issuer.sign({**issuer.credential(), "nbf": future}))
+    )
 
     assert result.verdict.value == "not_yet_valid"
     assert check(result, "validity")["details"]["fromSource"] == "the JWT's nbf claim"
@@ -301,7 +312,9 @@ def test_vc11_expired(web: FixtureWeb) -> None:
 
 def test_malformed_numeric_date_is_an_error(web: FixtureWeb) -> None:
     issuer = Issuer.make("EdDSA", "key")
-    result = verifier_for(issuer, web).verify(envelope(issuer.sign({**issuer.credential(), "exp": "soon"})))
+    result = verifier_for(issuer, web).verify(
+        envelope(issuer.sign({**issuer.credential(), "exp": "soon"}))
+    )
 
     assert "jose.claims_malformed" in codes(result)
 
@@ -360,10 +373,14 @@ def test_an_sd_jwt_envelope_stays_unsupported() -> None:
         load_supported(json.dumps(document))
 
 
-_B64 = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", max_size=40)
+_B64 = st.text(
+    alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", max_size=40
+)
 _JSONISH = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=10),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
     max_leaves=8,
 )
 
@@ -376,11 +393,23 @@ def _segment(value: Any) -> str:
 @given(
     header=st.fixed_dictionaries(
         {"alg": st.sampled_from(["EdDSA", "ES256", "RS256", "none", "HS256", 5])},
-        optional={"typ": st.sampled_from(["vc+jwt", "JWT", 3]), "kid": st.text(max_size=30),
-                  "crit": _JSONISH},
+        optional={
+            "typ": st.sampled_from(["vc+jwt", "JWT", 3]),
+            "kid": st.text(max_size=30),
+            "crit": _JSONISH,
+        },
     ),
-    payload=_JSONISH | st.fixed_dictionaries({"vc": _JSONISH}, optional={"iss": _JSONISH,
-        "exp": _JSONISH, "nbf": _JSONISH, "sub": _JSONISH, "jti": _JSONISH}),
+    payload=_JSONISH
+    | st.fixed_dictionaries(
+        {"vc": _JSONISH},
+        optional={
+            "iss": _JSONISH,
+            "exp": _JSONISH,
+            "nbf": _JSONISH,
+            "sub": _JSONISH,
+            "jti": _JSONISH,
+        },
+    ),
     signature=_B64,
     raw=st.text(max_size=60),
 )
@@ -388,7 +417,11 @@ def test_any_compact_string_gets_a_result_or_a_4xx(
     header: dict[str, Any], payload: Any, signature: str, raw: str
 ) -> None:
     verifier = Verifier.offline()
-    for text in (f"{_segment(header)}.{_segment(payload)}.{signature}", raw, f"{raw}.{signature}.x"):
+    for text in (
+        f"{_segment(header)}.{_segment(payload)}.{signature}",
+        raw,
+        f"{raw}.{signature}.x",
+    ):
         assert identify(text).kind in set(Kind)
         try:
             result = verifier.verify(load_supported(text))
