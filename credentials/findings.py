@@ -201,8 +201,7 @@ CATALOGUE: Final[Mapping[str, tuple[Severity, str]]] = {
     ),
     "jose.alg_key_mismatch": (
         E,
-        "Its signature method does not fit the issuer's key, so the signature cannot be "
-        "trusted.",
+        "Its signature method does not fit the issuer's key, so the signature cannot be trusted.",
     ),
     "jose.crit_unsupported": (
         E,

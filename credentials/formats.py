@@ -169,7 +169,9 @@ def classify(document: object) -> Identified:  # noqa: PLR0911 - one answer per 
     if contexts and contexts[0] in _VC_CONTEXTS:
         if "EnvelopedVerifiableCredential" in _types(document):
             # --- v-jwt: a vc+jwt envelope is verified (credentials.jwtvc) ---
-            if token_of(document) is not None:
+            token = token_of(document)
+            inner = _jwt(token) if token is not None else None
+            if inner is not None and inner.kind is Kind.VC_JWT:
                 return Identified(Kind.VC_JWT, "an enveloped VC-JOSE-COSE credential (vc+jwt)")
             # --- end v-jwt ---
             return Identified(Kind.ENVELOPED, "an enveloped credential (VC-JOSE-COSE or SD-JWT)")

@@ -14,7 +14,7 @@ A ``kid`` is a DID URL. Three DID methods give keys:
   listed under ``assertionMethod`` (by reference or embedded).
 
 Keys come out as public JWK dictionaries (RFC 7517); ``credentials.jwtvc`` hands them to
-joserfc. Every failure is a :class:`JoseFailure` with a stable ``jose.*`` code.
+joserfc. Every failure is a :class:`JoseCheckError` with a stable ``jose.*`` code.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from credentials import multikey
 from credentials.errors import MultibaseError, ResolutionError, VerificationTimeoutError
 from credentials.resolvers import DidResolver
 
-__all__ = ["JoseFailure", "JoseKey", "did_jwk_key", "did_key_jwk", "resolve_key"]
+__all__ = ["JoseCheckError", "JoseKey", "did_jwk_key", "did_key_jwk", "resolve_key"]
 
 _ED25519: Final = 0xED
 _P256: Final = 0x1200
@@ -40,7 +40,7 @@ _P256: Final = 0x1200
 _PRIVATE: Final = frozenset({"d", "p", "q", "dp", "dq", "qi", "k"})
 
 
-class JoseFailure(Exception):
+class JoseCheckError(Exception):
     """A JOSE check failed: ``code`` is a stable finding code (``jose.*`` or ``timeout``)."""
 
     def __init__(self, code: str, message: str) -> None:
@@ -68,26 +68,26 @@ def _varint(data: bytes) -> tuple[int, int]:
         value |= (byte & 0x7F) << (7 * i)
         if not byte & 0x80:
             return value, i + 1
-    raise JoseFailure("jose.key_unsupported", "the multicodec key prefix is truncated")
+    raise JoseCheckError("jose.key_unsupported", "the multicodec key prefix is truncated")
 
 
 def multikey_jwk(value: object, *, what: str) -> dict[str, Any]:
     """The JWK of a multibase multicodec public key (Ed25519 or P-256)."""
     if not isinstance(value, str) or not value.startswith("z"):
-        raise JoseFailure("jose.key_unsupported", f"{what} is not a base58btc multibase key")
+        raise JoseCheckError("jose.key_unsupported", f"{what} is not a base58btc multibase key")
     try:
         data = multikey.decode_base58btc(value, what=what)
     except MultibaseError:
-        raise JoseFailure("jose.key_unsupported", f"{what} is not valid base58btc") from None
+        raise JoseCheckError("jose.key_unsupported", f"{what} is not valid base58btc") from None
     code, length = _varint(data)
     key = data[length:]
     if code == _ED25519 and len(key) == multikey.ED25519_KEY_LENGTH:
         return {"kty": "OKP", "crv": "Ed25519", "x": _b64url(key)}
-    if code == _P256 and len(key) == 33:  # noqa: PLR2004 - a compressed P-256 point
+    if code == _P256 and len(key) == 33:
         try:
             point = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), key)
         except ValueError:
-            raise JoseFailure("jose.key_unsupported", f"{what} is not a P-256 point") from None
+            raise JoseCheckError("jose.key_unsupported", f"{what} is not a P-256 point") from None
         numbers = point.public_numbers()
         return {
             "kty": "EC",
@@ -95,7 +95,7 @@ def multikey_jwk(value: object, *, what: str) -> dict[str, Any]:
             "x": _b64url(numbers.x.to_bytes(32, "big")),
             "y": _b64url(numbers.y.to_bytes(32, "big")),
         }
-    raise JoseFailure(
+    raise JoseCheckError(
         "jose.key_unsupported",
         f"{what} is multicodec {hex(code)} with {len(key)} bytes; only Ed25519 (0xed) and "
         "P-256 (0x1200) keys are supported",
@@ -106,7 +106,7 @@ def did_key_jwk(did: str) -> dict[str, Any]:
     """The public JWK a ``did:key`` encodes (Ed25519 or P-256)."""
     msid = did.removeprefix("did:key:")
     if not msid or ":" in msid:
-        raise JoseFailure("jose.key_unsupported", f"{did!r} is not a did:key this service reads")
+        raise JoseCheckError("jose.key_unsupported", f"{did!r} is not a did:key this service reads")
     return multikey_jwk(msid, what="the did:key identifier")
 
 
@@ -117,15 +117,17 @@ def did_jwk_key(did: str) -> dict[str, Any]:
         raw = base64.urlsafe_b64decode(msid + "=" * (-len(msid) % 4))
         jwk = json.loads(raw)
     except (binascii.Error, ValueError, RecursionError):
-        raise JoseFailure("jose.key_unsupported", "the did:jwk identifier is not a JWK") from None
+        raise JoseCheckError(
+            "jose.key_unsupported", "the did:jwk identifier is not a JWK"
+        ) from None
     return _public_jwk(jwk, what="the did:jwk key")
 
 
 def _public_jwk(jwk: object, *, what: str) -> dict[str, Any]:
     if not isinstance(jwk, Mapping) or not isinstance(jwk.get("kty"), str):
-        raise JoseFailure("jose.key_unsupported", f"{what} is not a JWK (no kty)")
+        raise JoseCheckError("jose.key_unsupported", f"{what} is not a JWK (no kty)")
     if _PRIVATE.intersection(jwk):
-        raise JoseFailure("jose.key_unsupported", f"{what} holds private key material")
+        raise JoseCheckError("jose.key_unsupported", f"{what} holds private key material")
     return dict(jwk)
 
 
@@ -137,19 +139,21 @@ def resolve_key(kid: str, resolver: DidResolver) -> JoseKey:
         jwk = did_key_jwk(did)
         msid = did.removeprefix("did:key:")
         if fragment not in ("", msid):
-            raise JoseFailure("jose.key_not_found", f"a did:key has only the key #{msid}")
+            raise JoseCheckError("jose.key_not_found", f"a did:key has only the key #{msid}")
         return JoseKey(f"{did}#{msid}", did, jwk)
     if did.startswith("did:jwk:"):
         jwk = did_jwk_key(did)
         if fragment not in ("", "0"):
-            raise JoseFailure("jose.key_not_found", "a did:jwk has only the key #0")
+            raise JoseCheckError("jose.key_not_found", "a did:jwk has only the key #0")
         if jwk.get("use") == "enc":
-            raise JoseFailure(
+            raise JoseCheckError(
                 "jose.key_not_authorized", "the did:jwk key is for encryption (use: enc)"
             )
         return JoseKey(f"{did}#0", did, jwk)
     if not fragment:
-        raise JoseFailure("jose.key_not_found", f"kid {kid!r} names no key of {did} (no #fragment)")
+        raise JoseCheckError(
+            "jose.key_not_found", f"kid {kid!r} names no key of {did} (no #fragment)"
+        )
     return _from_document(kid, did, resolver)
 
 
@@ -157,12 +161,31 @@ def _from_document(kid: str, did: str, resolver: DidResolver) -> JoseKey:
     try:
         document = resolver.resolve(did)
     except VerificationTimeoutError as exc:
-        raise JoseFailure("timeout", f"cannot resolve {did}: {exc.message}") from None
+        raise JoseCheckError("timeout", f"cannot resolve {did}: {exc.message}") from None
     except ResolutionError as exc:
-        raise JoseFailure(
+        raise JoseCheckError(
             "jose.resolution_failed", f"cannot resolve {did}: {exc.message}"
         ) from None
-    raw = document.raw
+    entry = _authorised_method(document.raw, kid, did)
+    controller = entry.get("controller", did)
+    if controller != did:
+        raise JoseCheckError(
+            "jose.key_not_authorized", f"{kid} is controlled by {controller!r}, not by {did}"
+        )
+    if "publicKeyJwk" in entry:
+        jwk = _public_jwk(entry["publicKeyJwk"], what=f"the publicKeyJwk of {kid}")
+    elif "publicKeyMultibase" in entry:
+        jwk = multikey_jwk(entry["publicKeyMultibase"], what=f"the publicKeyMultibase of {kid}")
+    else:
+        raise JoseCheckError(
+            "jose.key_unsupported", f"{kid} has neither publicKeyJwk nor publicKeyMultibase"
+        )
+    return JoseKey(kid, did, jwk)
+
+
+def _authorised_method(raw: Mapping[str, Any], kid: str, did: str) -> Mapping[str, Any]:
+    """The method ``kid`` of a DID document, listed (by reference or embedded) under
+    ``assertionMethod``."""
     authorised = False
     entry: Mapping[str, Any] | None = None
     for item in _as_list(raw.get("assertionMethod")):
@@ -171,30 +194,17 @@ def _from_document(kid: str, did: str, resolver: DidResolver) -> JoseKey:
         elif isinstance(item, Mapping) and _absolute(str(item.get("id", "")), did) == kid:
             authorised, entry = True, item
     for item in _as_list(raw.get("verificationMethod")):
-        if entry is None and isinstance(item, Mapping):
-            if _absolute(str(item.get("id", "")), did) == kid:
-                entry = item
+        is_kid = isinstance(item, Mapping) and _absolute(str(item.get("id", "")), did) == kid
+        if entry is None and is_kid and isinstance(item, Mapping):
+            entry = item
     if entry is None:
-        raise JoseFailure("jose.key_not_found", f"the DID document of {did} has no key {kid}")
+        raise JoseCheckError("jose.key_not_found", f"the DID document of {did} has no key {kid}")
     if not authorised:
-        raise JoseFailure(
+        raise JoseCheckError(
             "jose.key_not_authorized",
             f"{kid} is not listed under assertionMethod in the DID document of {did}",
         )
-    controller = entry.get("controller", did)
-    if controller != did:
-        raise JoseFailure(
-            "jose.key_not_authorized", f"{kid} is controlled by {controller!r}, not by {did}"
-        )
-    if "publicKeyJwk" in entry:
-        jwk = _public_jwk(entry["publicKeyJwk"], what=f"the publicKeyJwk of {kid}")
-    elif "publicKeyMultibase" in entry:
-        jwk = multikey_jwk(entry["publicKeyMultibase"], what=f"the publicKeyMultibase of {kid}")
-    else:
-        raise JoseFailure(
-            "jose.key_unsupported", f"{kid} has neither publicKeyJwk nor publicKeyMultibase"
-        )
-    return JoseKey(kid, did, jwk)
+    return entry
 
 
 def _absolute(ref: str, did: str) -> str:

@@ -30,6 +30,7 @@ the trust decision, exactly as for Data Integrity credentials.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -37,14 +38,20 @@ from typing import Any, Final
 
 from joserfc import jws
 from joserfc.errors import BadSignatureError, JoseError, UnsupportedAlgorithmError
-from joserfc.jws import JWSRegistry
 from joserfc.jwk import ECKey, OKPKey, RSAKey
+from joserfc.jws import JWSRegistry
 from joserfc.util import urlsafe_b64decode
 
 from credentials.dates import format_datetime, parse_datetime
-from credentials.errors import InvalidInputError, MalformedCredentialError, Problem
+from credentials.errors import (
+    InvalidInputError,
+    MalformedCredentialError,
+    Problem,
+    UnsupportedFormatError,
+)
 from credentials.findings import Finding
-from credentials.josekeys import JoseFailure, JoseKey, resolve_key
+from credentials.josekeys import JoseCheckError, JoseKey, resolve_key
+from credentials.jsontext import check_json_text
 from credentials.resolvers import DidResolver
 from credentials.results import Check, Outcome, split_problems, structure_check
 from credentials.statuscheck import issuer_id
@@ -55,6 +62,7 @@ __all__ = [
     "ENVELOPE_PREFIX",
     "JoseOutcome",
     "envelope",
+    "envelope_token",
     "is_envelope",
     "token_of",
     "verify_jose",
@@ -137,31 +145,83 @@ def token_of(document: Mapping[str, Any]) -> str | None:
     return ident[len(ENVELOPE_PREFIX) :].strip()
 
 
+def envelope_token(document: Mapping[str, Any]) -> str:
+    """The compact JWT of a vc+jwt envelope; ``UnsupportedFormatError`` for another one
+    (``vc+sd-jwt``, COSE...)."""
+    token = token_of(document)
+    if token is None:
+        raise UnsupportedFormatError(
+            "this format is not supported yet (an enveloped credential that is not "
+            "data:application/vc+jwt); only vc+jwt envelopes and Data Integrity "
+            "credentials can be verified here",
+            details={"format": "enveloped"},
+        )
+    return token
+
+
 class _Parsed:
     def __init__(self, token: str) -> None:
-        from credentials.verify import load_credential  # verify imports this module lazily
-
         if len(token) > MAX_TOKEN_CHARS:
             raise _malformed(f"the JWT is longer than {MAX_TOKEN_CHARS} characters")
         parts = token.split(".")
-        if len(parts) != 3:  # noqa: PLR2004 - header.payload.signature
+        if len(parts) != 3:
             raise _malformed("a compact JWS has three dot-separated parts")
         try:
             compact = jws.extract_compact(token.encode("ascii"), registry=_REGISTRY)
             header_bytes = urlsafe_b64decode(parts[0].encode("ascii"))
         except (JoseError, ValueError, UnicodeError) as exc:
             raise _malformed(f"the JWT cannot be decoded: {exc}") from None
-        try:
-            # Strict JSON (no duplicate keys, bounded depth): a signed header and payload
-            # must not mean different things to different parsers.
-            self.header = load_credential(header_bytes)
-        except MalformedCredentialError as exc:
-            raise _malformed(f"the JWT header: {exc.message}") from None
-        try:
-            self.payload = load_credential(compact.payload)
-        except MalformedCredentialError as exc:
-            raise _malformed(f"the JWT payload: {exc.message}") from None
+        # Strict JSON (no duplicate keys, bounded depth): a signed header and payload must
+        # not mean different things to different parsers.
+        self.header = _strict_object(header_bytes, "the JWT header")
+        self.payload = _strict_object(compact.payload, "the JWT payload")
         self.token = token
+
+
+#: As ``credentials.verify.MAX_DEPTH`` (this module cannot import verify: verify imports it).
+MAX_DEPTH: Final = 64
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _malformed(f"a JSON object in the JWT has the key {key!r} twice")
+        out[key] = value
+    return out
+
+
+def _no_constant(name: str) -> Any:
+    raise _malformed(f"the JWT's JSON must not contain {name}")
+
+
+def _strict_object(data: bytes, what: str) -> dict[str, Any]:
+    try:
+        value = json.loads(data, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+    except UnicodeDecodeError:
+        raise _malformed(f"{what} is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise _malformed(f"{what} is not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise _malformed(f"{what} is nested too deeply") from None
+    if not isinstance(value, dict):
+        raise _malformed(f"{what} must be a JSON object")
+    _check_depth(value, what)
+    try:
+        check_json_text(data, value)
+    except MalformedCredentialError as exc:
+        raise _malformed(f"{what}: {exc.message}") from None
+    return value
+
+
+def _check_depth(document: dict[str, Any], what: str) -> None:
+    stack: list[tuple[dict[str, Any] | list[Any], int]] = [(document, 0)]
+    while stack:
+        value, depth = stack.pop()
+        items: list[Any] = list(value.values()) if isinstance(value, dict) else value
+        if depth >= MAX_DEPTH and items:
+            raise _malformed(f"{what} is nested deeper than {MAX_DEPTH} levels")
+        stack.extend((item, depth + 1) for item in items if isinstance(item, dict | list))
 
 
 def _malformed(message: str) -> MalformedCredentialError:
@@ -302,13 +362,15 @@ def _proof(
                 parsed.token, joserfc_key, algorithms=[str(alg)], registry=_REGISTRY
             )
         except BadSignatureError:
-            raise JoseFailure(
+            raise JoseCheckError(
                 "jose.bad_signature",
                 f"the {alg} signature does not match the JWT: it was changed or forged",
             ) from None
         except JoseError as exc:
-            raise JoseFailure("jose.bad_signature", f"the signature cannot be checked: {exc}")
-    except JoseFailure as failure:
+            raise JoseCheckError(
+                "jose.bad_signature", f"the signature cannot be checked: {exc}"
+            ) from None
+    except JoseCheckError as failure:
         return Check("proof", Outcome.FAILED, failure.message, failure.code, details), None
     message = f"{alg} JWS signature by {key.method_id} verified"
     return Check("proof", Outcome.PASSED, message, details=details), key
@@ -318,21 +380,21 @@ def _check_header(header: Mapping[str, Any]) -> None:
     alg = header.get("alg")
     if alg not in ALGORITHMS:
         shown = alg if isinstance(alg, str) else repr(alg)
-        raise JoseFailure(
+        raise JoseCheckError(
             "jose.alg_not_allowed",
             f"alg {shown} is not allowed (allowed: {', '.join(ALGORITHMS)})",
         )
     if "crit" in header:
-        raise JoseFailure(
+        raise JoseCheckError(
             "jose.crit_unsupported",
             f"the JWT marks header parameters as critical ({header['crit']!r}); none is "
             "understood here, so it must be refused (RFC 7515 §4.1.11)",
         )
     typ = header.get("typ")
     if typ is not None and (not isinstance(typ, str) or typ.lower() not in _TYPS):
-        raise JoseFailure("jose.typ_mismatch", f"typ {typ!r} is not a credential JWT (vc+jwt)")
+        raise JoseCheckError("jose.typ_mismatch", f"typ {typ!r} is not a credential JWT (vc+jwt)")
     if "jku" in header or "x5u" in header or "jwk" in header or "x5c" in header:
-        raise JoseFailure(
+        raise JoseCheckError(
             "jose.key_not_found",
             "keys carried or linked in the header (jwk, jku, x5c, x5u) are not trusted; "
             "the key must come from the issuer's DID",
@@ -345,13 +407,13 @@ def _method_id(kid: object, payload: Mapping[str, Any], issuer: str | None) -> s
     if kid is None:
         if isinstance(base, str) and base.startswith(("did:key:", "did:jwk:")):
             return base  # a one-key DID: its key is unambiguous
-        raise JoseFailure("jose.kid_missing", "the JWT names no key (no kid header)")
+        raise JoseCheckError("jose.kid_missing", "the JWT names no key (no kid header)")
     if not isinstance(kid, str) or not kid:
-        raise JoseFailure("jose.kid_missing", "the kid header must be a string")
+        raise JoseCheckError("jose.kid_missing", "the kid header must be a string")
     if kid.startswith("#") and isinstance(base, str) and base.startswith("did:"):
         return base + kid
     if not kid.startswith("did:"):
-        raise JoseFailure(
+        raise JoseCheckError(
             "jose.kid_not_did",
             f"kid {kid!r} is not a DID URL: only keys from did:key, did:jwk and did:web "
             "issuers can be checked",
@@ -363,13 +425,13 @@ def _import_key(key: JoseKey, alg: str) -> OKPKey | ECKey | RSAKey:
     kty, crv = ALGORITHMS[alg]
     jwk = key.jwk
     if jwk.get("kty") != kty or (crv is not None and jwk.get("crv") != crv):
-        raise JoseFailure(
+        raise JoseCheckError(
             "jose.alg_key_mismatch",
             f"alg {alg} needs a {kty} {crv or ''} key; {key.method_id} is "
             f"{jwk.get('kty')} {jwk.get('crv') or ''}".replace("  ", " "),
         )
     if "alg" in jwk and jwk["alg"] != alg:
-        raise JoseFailure(
+        raise JoseCheckError(
             "jose.alg_key_mismatch", f"the key is for alg {jwk['alg']!r}, the JWT uses {alg}"
         )
     members = {k: v for k, v in jwk.items() if k in ("kty", "crv", "x", "y", "n", "e")}
@@ -382,11 +444,11 @@ def _import_key(key: JoseKey, alg: str) -> OKPKey | ECKey | RSAKey:
         else:
             imported = RSAKey.import_key(members)
     except (JoseError, ValueError, TypeError) as exc:
-        raise JoseFailure("jose.key_unsupported", f"the key cannot be read: {exc}") from None
+        raise JoseCheckError("jose.key_unsupported", f"the key cannot be read: {exc}") from None
     if kty == "RSA":
         bits = int.from_bytes(urlsafe_b64decode(str(members.get("n", "")).encode()), "big")
         if bits.bit_length() < _MIN_RSA_BITS:
-            raise JoseFailure(
+            raise JoseCheckError(
                 "jose.alg_key_mismatch", f"RSA keys must have at least {_MIN_RSA_BITS} bits"
             )
     return imported

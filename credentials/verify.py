@@ -29,14 +29,10 @@ from typing import Any
 from credentials.budget import budget
 from credentials.dates import parse_datetime, utcnow
 from credentials.did import DidKeyResolver
-from credentials.errors import (
-    InvalidInputError,
-    MalformedCredentialError,
-    UnsupportedFormatError,  # v-jwt
-)
+from credentials.errors import InvalidInputError, MalformedCredentialError
 from credentials.findings import Finding
 from credentials.jsontext import check_json_text
-from credentials.jwtvc import is_envelope, token_of, verify_jose  # v-jwt
+from credentials.jwtvc import envelope_token, is_envelope, verify_jose  # v-jwt
 from credentials.presentations import PresentationResult, verify_presentation
 from credentials.proofs import ProofVerification, verify_proofs
 from credentials.relatedcheck import RelatedResourceChecker
@@ -210,14 +206,7 @@ class Verifier:
     def _verify_enveloped(self, document: Mapping[str, Any]) -> VerificationResult:
         """The same checks, result shape and trust decision as for Data Integrity: the
         JWS stands in for the proof, the decoded credential for the document."""
-        token = token_of(document)
-        if token is None:
-            raise UnsupportedFormatError(
-                "this format is not supported yet (an enveloped credential that is not "
-                "data:application/vc+jwt); only vc+jwt envelopes and Data Integrity "
-                "credentials can be verified here",
-                details={"format": "enveloped"},
-            )
+        token = envelope_token(document)
         now = self._clock()
         with budget(self._deadline):
             jose = verify_jose(token, resolver=self._did_resolver, now=now)

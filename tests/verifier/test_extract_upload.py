@@ -20,7 +20,6 @@ from credentials.errors import (
     MalformedCredentialError,
     NoEmbeddedCredentialError,
     PayloadTooLargeError,
-    UnsupportedFormatError,
     UnsupportedMediaError,
 )
 from credentials.results import Verdict

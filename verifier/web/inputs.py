@@ -21,9 +21,9 @@ from typing import Any
 
 from flask import Request, current_app
 
+from credentials import formats as jwt_formats  # v-jwt
 from credentials.errors import MalformedCredentialError, UnsupportedMediaError
 from credentials.formats import UNSUPPORTED, classify, load_supported, refusal, refuse_unsupported
-from credentials.formats import jwt_envelope  # v-jwt
 from verifier.extract import DEFAULT_MAX_UPLOAD_BYTES, read_upload
 
 FILE_TYPES = ("application/pdf", "image/png", "image/svg+xml", "application/octet-stream")
@@ -52,7 +52,7 @@ def unwrap(document: Mapping[str, Any]) -> Mapping[str, Any]:
         return document
     inner = document[ENVELOPE_KEY]
     # --- v-jwt: {"verifiableCredential": "<VC JWT>"} ---
-    enveloped = jwt_envelope(inner)
+    enveloped = jwt_formats.jwt_envelope(inner)
     if enveloped is not None:
         return enveloped
     # --- end v-jwt ---

@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from credentials.documents.badge_image import default_badge_png
 from credentials.documents.png_chunks import iter_chunks
 from microcred.cli import cli
+
 # v-jwt: VC JWTs are verified now (tests/verifier/web/test_jwt_formats.py); a signed
 # Open Badges 2.0 assertion (JWS) is the JWT that is still not supported.
 from tests.credentials.test_formats import OB2, OB2_JWS

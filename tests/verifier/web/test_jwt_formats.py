@@ -136,8 +136,10 @@ def test_api_upload_of_a_jwt_file_and_a_vc11_jwt(jwt_client: FlaskClient) -> Non
     upload = jwt_client.post(API, data=data, content_type="multipart/form-data")
     pasted = jwt_client.post(API, data={"credential": vc11()}, content_type="multipart/form-data")
 
-    assert upload.status_code == 200 and upload.get_json()["verified"] is True
-    assert pasted.status_code == 200 and pasted.get_json()["verified"] is True, pasted.get_json()
+    assert upload.status_code == 200
+    assert upload.get_json()["verified"] is True
+    assert pasted.status_code == 200
+    assert pasted.get_json()["verified"] is True, pasted.get_json()
 
 
 @pytest.mark.parametrize(
@@ -205,7 +207,10 @@ def test_vc_api_malformed_jwt_is_a_400(jwt_client: FlaskClient) -> None:
     response = jwt_client.post(VC_API, json={"verifiableCredential": envelope(MALFORMED)})
 
     assert response.status_code == 400
-    assert "jose.malformed" in json.dumps(response.get_json())
+    body = response.get_json()
+    assert body["verified"] is False
+    assert body["problemDetails"][0]["title"] == "PARSING_ERROR"
+    assert "jose.malformed" in json.dumps(body)
 
 
 # --- the page: paste and upload ------------------------------------------------------------------
