@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from credentials.did import DidKeyResolver
 from credentials.errors import MalformedCredentialError, UnsupportedFormatError
 from credentials.formats import Kind, identify, load_supported
+from credentials.josekeys import JoseCheckError, resolve_key
 from credentials.jwtvc import envelope
 from credentials.keys import Ed25519SigningKey
 from credentials.resolvers import CompositeDidResolver, StaticStatusLists
@@ -478,3 +479,32 @@ def test_w3c_vc20_draft_example_holds_no_credential() -> None:
     with pytest.raises(UnsupportedFormatError) as caught:
         load_supported(token)
     assert caught.value.details["format"] == "jwt"
+
+
+# --- key resolution from any kid ---------------------------------------------------------------
+
+
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    kid=st.one_of(
+        st.text(max_size=80),
+        st.builds(lambda s: "did:key:" + s, st.text(max_size=60)),
+        st.builds(lambda s: "did:key:z" + s, st.text(alphabet=_B58, max_size=60)),
+        st.builds(lambda s: "did:jwk:" + s, _B64),
+        st.builds(lambda v: "did:jwk:" + _segment(v), _JSONISH),
+    )
+)
+def test_any_kid_resolves_or_fails_with_a_jose_code(kid: str) -> None:
+    assert _key_or_code(kid).startswith(("jose.", "key:"))
+
+
+def _key_or_code(kid: str) -> str:
+    resolver = CompositeDidResolver({"key": DidKeyResolver()})
+    try:
+        key = resolve_key(kid, resolver)
+    except JoseCheckError as exc:
+        return exc.code
+    return f"key:{key.jwk['kty']}"
