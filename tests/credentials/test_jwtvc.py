@@ -508,3 +508,46 @@ def _key_or_code(kid: str) -> str:
     except JoseCheckError as exc:
         return exc.code
     return f"key:{key.jwk['kty']}"
+
+
+# --- real EdDSA did:key VC 1.1 JWT-VCs (DIF DomainLinkageCredentials, aries-framework-go) -----
+
+ARIES = FIXTURES / "aries-framework-go"
+IN_WINDOW = datetime(2024, 6, 1, tzinfo=UTC)  # between their nbf (2020) and exp (2025-12-04)
+
+
+@pytest.mark.parametrize(
+    "name", ["domain-linkage-eddsa-did-key.jwt", "domain-linkage-eddsa-no-kid.jwt"]
+)
+def test_real_eddsa_did_key_jwt_vc_verifies_within_its_window(name: str) -> None:
+    text = (ARIES / name).read_text()
+    result = Verifier.offline(clock=lambda: IN_WINDOW).verify(load_supported(text))
+
+    assert result.verified, result.as_dict()
+    assert result.credential["type"] == ["VerifiableCredential", "DomainLinkageCredential"]
+    assert check(result, "proof")["details"]["alg"] == "EdDSA"
+
+
+@pytest.mark.parametrize(
+    "name", ["domain-linkage-eddsa-did-key.jwt", "domain-linkage-eddsa-no-kid.jwt"]
+)
+def test_real_eddsa_did_key_jwt_vc_is_expired_now(name: str) -> None:
+    result = Verifier.offline().verify(load_supported((ARIES / name).read_text()))
+
+    assert result.verdict.value == "expired"
+    assert check(result, "proof")["outcome"] == "passed"
+    assert check(result, "validity")["details"]["untilSource"] == "the JWT's exp claim"
+
+
+def test_real_jwt_vc_with_a_kid_the_did_key_does_not_have() -> None:
+    text = (ARIES / "domain-linkage-eddsa-foreign-kid.jwt").read_text()
+    result = Verifier.offline(clock=lambda: IN_WINDOW).verify(load_supported(text))
+
+    assert check(result, "proof")["code"] == "jose.key_not_found"
+
+
+def test_real_jwt_vc_tampered() -> None:
+    text = (ARIES / "domain-linkage-eddsa-did-key.jwt").read_text().strip()
+    result = Verifier.offline(clock=lambda: IN_WINDOW).verify(envelope(tamper_payload(text)))
+
+    assert check(result, "proof")["code"] == "jose.bad_signature"

@@ -292,3 +292,20 @@ def test_cli_verifies_jwt_files(tmp_path: Path, http_server: TestServer) -> None
     human = CliRunner().invoke(cli, ["verify", str(tmp_path / "valid.jwt")], env=env)
     assert human.exit_code == 0
     assert "ES256 JWS signature" in human.output
+
+
+def test_api_real_eddsa_did_key_vc11_jwt(make_app: Callable[..., Flask]) -> None:
+    """The issue's case: a VC 1.1 JWT-VC (EdDSA, did:key issuer) that got 400 "Bad
+    Request" — a real one (aries-framework-go), valid within its window, expired now."""
+    text = Path(__file__).resolve().parents[2] / "fixtures" / "aries-framework-go"
+    token_text = (text / "domain-linkage-eddsa-did-key.jwt").read_text()
+    in_window = make_app(MICROCRED_VERIFIER_CLOCK=lambda: datetime(2024, 6, 1, tzinfo=UTC))
+    now = make_app()
+
+    valid = in_window.test_client().post(API, data=token_text, content_type="text/plain")
+    late = now.test_client().post(API, data=token_text, content_type="text/plain")
+
+    assert valid.status_code == 200
+    assert valid.get_json()["verdict"] == "valid"
+    assert late.status_code == 200
+    assert late.get_json()["verdict"] == "expired"
