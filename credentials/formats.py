@@ -223,7 +223,9 @@ def refusal(found: Identified, field: str | None) -> MalformedCredentialError | 
     if found.code == "format.unsupported":
         return UnsupportedFormatError(
             f"this format is not supported yet ({found.description}); only credentials "
-            "secured with an embedded Data Integrity proof can be verified here",
+            # v-jwt: "or as a VC JWT" added
+            "secured with an embedded Data Integrity proof or as a VC JWT (VC-JOSE-COSE, "
+            "VC 1.1 JWT-VC) can be verified here",
             field=field,
             details=details,
         )
