@@ -173,6 +173,24 @@ CATALOGUE: Final[Mapping[str, tuple[Severity, str]]] = {
         "Its revocation list could not be checked in time, so it cannot be ruled out that "
         "it was revoked. Try again later.",
     ),
+    # --- v-status: status lists that cannot be trusted or read (every status list kind) ---
+    "status.status_unverifiable": (
+        E,
+        "Its revocation list could not be retrieved or could not be trusted (not signed by "
+        "the issuer, altered, malformed or too short), so it cannot be ruled out that it was "
+        "revoked.",
+    ),
+    "status.malformed_status": (
+        E,
+        "Its pointer to a revocation list is malformed, so it cannot be ruled out that it was "
+        "revoked.",
+    ),
+    "status.unsupported_status": (
+        E,
+        "It uses a kind of revocation list this service cannot read, so it cannot be ruled "
+        "out that it was revoked.",
+    ),
+    # --- end v-status ---
     # --- linked resources: errors ----------------------------------------------------------
     "related_resource.digest_mismatch": (
         E,

@@ -13,7 +13,8 @@ Checks, in order (each appears in the result, passed, failed or skipped):
    verification method's controller is the ``issuer``); other proofs of a set or
    chain may be others' (countersignatures), and every proof must verify.
 4. ``validity`` — ``validFrom`` ≤ now ≤ ``validUntil`` (VC 2.0 §4.9).
-5. ``status`` — each Bitstring Status List entry, when a fetcher is configured.
+5. ``status`` — each Bitstring Status List entry (and StatusList2021 / RevocationList2020
+   entry), when a fetcher is configured.
 6. ``relatedResource`` — each entry's digests against the resource's bytes (VC 2.0 §5.3,
    ``credentials.relatedcheck``): bundled contexts offline, anything else through the
    ``resource_fetcher``.
@@ -91,9 +92,19 @@ def load_credential(data: bytes | str) -> dict[str, Any]:
         raise MalformedCredentialError("credential JSON is nested too deeply") from None
     if not isinstance(document, dict):
         raise MalformedCredentialError("a credential must be a JSON object")
-    _check_depth(document)
+    # Nesting needs one opening bracket per level, so a text with no more than MAX_DEPTH
+    # of them (counted at C speed, those inside strings too) cannot be too deep: a
+    # credential of ours has about 40, and the walk is skipped.
+    if _opening_brackets(data) > MAX_DEPTH:
+        _check_depth(document)
     check_json_text(data, document)
     return document
+
+
+def _opening_brackets(data: bytes | str) -> int:
+    if isinstance(data, str):
+        return data.count("{") + data.count("[")
+    return data.count(b"{") + data.count(b"[")
 
 
 # Exactly the container types json.loads builds (type() is compared: isinstance is slower).
@@ -125,6 +136,7 @@ class Verifier:
         deadline: float | None = DEFAULT_DEADLINE,
         trust: TrustPolicy | None = None,
         resource_fetcher: ResourceFetcher | None = None,
+        status_min_entries: int | None = None,  # v-status: an ecosystem's lower bound
     ) -> None:
         r"""``deadline``: seconds one verification may take in all, every fetch included
         (None: no total bound). When it passes, the checks still waiting fail closed
@@ -136,7 +148,11 @@ class Verifier:
         # No sources: every issuer is "unknown" (the signature alone proves no identity).
         self._trust = trust if trust is not None else TrustPolicy()
         self._status = (
-            StatusChecker(fetcher=status_fetcher, did_resolver=did_resolver)
+            StatusChecker(
+                fetcher=status_fetcher,
+                did_resolver=did_resolver,
+                **({} if status_min_entries is None else {"min_entries": status_min_entries}),
+            )
             if status_fetcher is not None
             else None
         )
@@ -259,6 +275,7 @@ def _proof_checks(proofs: list[ProofVerification]) -> list[Check]:
         details: dict[str, Any] = {"index": proof.index}
         for key, value in (
             ("id", proof.proof_id),
+            ("type", proof.proof_type),
             ("cryptosuite", proof.cryptosuite),
             ("verificationMethod", proof.verification_method),
         ):

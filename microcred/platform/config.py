@@ -32,6 +32,8 @@ Variables (default in brackets):
   $XDG_DATA_HOME/microcred, else ~/.local/share/microcred]
 - MICROCRED_VERIFY_DEADLINE: seconds one verification may take, every fetch included [10]
 - MICROCRED_TRUST_REGISTERED: issuers registered here are a trust source [true]
+- MICROCRED_STATUS_MIN_ENTRIES: the shortest status list read; shorter ones fail with
+  STATUS_LIST_LENGTH_ERROR (an ecosystem's lower bound, e.g. 100000 for the DCC's) [131072]
 - MICROCRED_TRUST_REGISTRIES: trust registries, a JSON list or the path of a JSON file
   of {"name", "url"} or {"name", "file"} entries (docs/VERIFYING.md) [none]
 - MICROCRED_DB_CONNECT_TIMEOUT, MICROCRED_DB_STATEMENT_TIMEOUT: PostgreSQL connection and
@@ -159,6 +161,11 @@ def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
         ),
         "MICROCRED_VERIFY_DEADLINE": env_seconds(environ, "MICROCRED_VERIFY_DEADLINE", 10.0),
         "MICROCRED_TRUST_REGISTERED": env_flag(environ, "MICROCRED_TRUST_REGISTERED", default=True),
+        # --- v-status: an ecosystem's status list floor (docs/VERIFYING.md, Supported formats) ---
+        "MICROCRED_STATUS_MIN_ENTRIES": env_int(
+            environ, "MICROCRED_STATUS_MIN_ENTRIES", 131_072, minimum=8
+        ),
+        # --- end v-status ---
         "MICROCRED_TRUST_REGISTRIES": environ.get("MICROCRED_TRUST_REGISTRIES") or None,
         "MICROCRED_DB_CONNECT_TIMEOUT": env_seconds(
             environ, "MICROCRED_DB_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT
