@@ -33,6 +33,7 @@ from credentials.did import DidKeyResolver
 from credentials.errors import InvalidInputError, MalformedCredentialError
 from credentials.findings import Finding
 from credentials.jsontext import check_json_text
+from credentials.jwtvc import envelope_token, is_envelope, verify_jose  # v-jwt
 from credentials.presentations import PresentationResult, verify_presentation
 from credentials.proofs import ProofVerification, verify_proofs
 from credentials.relatedcheck import RelatedResourceChecker
@@ -178,6 +179,10 @@ class Verifier:
             credential = load_credential(credential)
         if not isinstance(credential, Mapping):
             raise MalformedCredentialError("a credential must be a JSON object")
+        # --- v-jwt: a JWT in an EnvelopedVerifiableCredential (never has a proof) ---
+        if "proof" not in credential and is_envelope(credential):
+            return self._verify_enveloped(credential)
+        # --- end v-jwt ---
         now = self._clock()
         with budget(self._deadline):
             proofs = verify_proofs(credential, resolver=self._did_resolver, now=now)
@@ -212,6 +217,32 @@ class Verifier:
             verify_credential=self.verify,
             now=self._clock(),
         )
+
+    # --- v-jwt: VC-JOSE-COSE and VC 1.1 JWT-VCs (credentials.jwtvc) ---
+    def _verify_enveloped(self, document: Mapping[str, Any]) -> VerificationResult:
+        """The same checks, result shape and trust decision as for Data Integrity: the
+        JWS stands in for the proof, the decoded credential for the document."""
+        token = envelope_token(document)
+        now = self._clock()
+        with budget(self._deadline):
+            jose = verify_jose(token, resolver=self._did_resolver, now=now)
+            credential = jose.credential
+            checks = [
+                jose.structure,
+                jose.proof,
+                jose.issuer,
+                jose.validity,
+                *self._status_checks(credential, now),
+                *self._related.check(credential),
+            ]
+            trust = self._trust.decide(
+                credential, issuer_id(credential), intact=jose.issuer.outcome is Outcome.PASSED
+            )
+        return VerificationResult(
+            credential=credential, checks=tuple(checks), trust=trust, warnings=jose.warnings
+        )
+
+    # --- end v-jwt ---
 
     def _status_checks(self, credential: Mapping[str, Any], now: datetime) -> list[Check]:
         if self._status is None:
