@@ -177,7 +177,7 @@ CATALOGUE: Final[Mapping[str, tuple[Severity, str]]] = {
     "status.status_unverifiable": (
         E,
         "Its revocation list could not be retrieved or could not be trusted (not signed by "
-        "the issuer, altered, malformed or too short), so it cannot be ruled out that it was "
+        "the issuer, altered or malformed), so it cannot be ruled out that it was "
         "revoked.",
     ),
     "status.malformed_status": (
@@ -189,6 +189,12 @@ CATALOGUE: Final[Mapping[str, tuple[Severity, str]]] = {
         E,
         "It uses a kind of revocation list this service cannot read, so it cannot be ruled "
         "out that it was revoked.",
+    ),
+    "status.list_short": (
+        W,
+        "The issuer's revocation list is shorter than the standard asks (131,072 entries), "
+        "so fetching it tells the issuer more about which credential is being checked. It "
+        "was read, and what it says about this credential stands.",
     ),
     # --- end v-status ---
     # --- linked resources: errors ----------------------------------------------------------

@@ -43,6 +43,7 @@ from credentials.statuslist import (
     STATUS_LIST_2021,
     LegacyFormat,
     StatusEntry,
+    StatusReading,
     parse_legacy_entry,
     parse_status_entry,
     read_legacy_status,
@@ -57,6 +58,8 @@ _STATUS = "status"
 RETRIEVAL = "STATUS_RETRIEVAL_ERROR"
 VERIFICATION = "STATUS_VERIFICATION_ERROR"
 LIST_LENGTH = "STATUS_LIST_LENGTH_ERROR"
+#: The warning of a list read although shorter than the herd-privacy floor.
+SHORT_LIST = "status.list_short"
 MALFORMED = "MALFORMED_VALUE_ERROR"
 RANGE = "RANGE_ERROR"
 _ERRORS = frozenset({RETRIEVAL, VERIFICATION, LIST_LENGTH, MALFORMED, RANGE})
@@ -89,9 +92,12 @@ class StatusChecker:
         cache_ttl: float = 300.0,
         min_entries: int = MIN_BITS,
     ) -> None:
-        # --- v-status: the herd-privacy floor (Bitstring Status List §3.2 step 2: 131,072
-        # "unless a different lower bound is established by a specific ecosystem
-        # specification"); shorter lists fail with STATUS_LIST_LENGTH_ERROR ---
+        # The herd-privacy floor (Bitstring Status List §3.2: 131,072 "unless a different
+        # lower bound is established by a specific ecosystem specification"). A shorter
+        # list is still read, and its answer stands, with the warning status.list_short
+        # naming STATUS_LIST_LENGTH_ERROR: the length protects the holder's privacy when
+        # the list is fetched; it says nothing about whether the credential is genuine or
+        # current, and the Digital Credentials Consortium's genuine lists hold 100,000.
         self._min_entries = min_entries
         # --- end v-status ---
         self._fetcher: StatusListFetcher = _RetrievalErrors(fetcher)
@@ -144,13 +150,15 @@ class StatusChecker:
             details["type"] = legacy.entry_type
         try:
             status_list = self._trusted_list(entry, issuer, now)
-            if legacy is None:
-                reading = read_status(entry, status_list, min_entries=self._min_entries)
-            else:
+            if legacy is not None:
                 _check_expiration(status_list, now)
-                reading = read_legacy_status(
-                    legacy, entry, status_list, min_entries=self._min_entries
-                )
+            try:
+                reading = _read(legacy, entry, status_list, self._min_entries)
+            except StatusListError as exc:
+                if exc.details.get("error") != LIST_LENGTH:
+                    raise
+                reading = _read(legacy, entry, status_list, 1)
+                details = {**details, "warning": SHORT_LIST, "error": LIST_LENGTH}
         except VerificationTimeoutError as exc:
             return _fail("timeout", f"status list: {exc.message}", _named(details, exc))
         except MicrocredError as exc:
@@ -258,6 +266,17 @@ class _RetrievalErrors:
 
 def _is_did(value: str | None) -> bool:
     return value is not None and value.startswith("did:")
+
+
+def _read(
+    legacy: LegacyFormat | None,
+    entry: StatusEntry,
+    status_list: Mapping[str, Any],
+    min_entries: int,
+) -> StatusReading:
+    if legacy is None:
+        return read_status(entry, status_list, min_entries=min_entries)
+    return read_legacy_status(legacy, entry, status_list, min_entries=min_entries)
 
 
 def _named(details: Mapping[str, Any], exc: MicrocredError) -> dict[str, Any]:

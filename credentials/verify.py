@@ -201,7 +201,10 @@ class Verifier:
                 credential, issuer_id(credential), intact=issuer.outcome is Outcome.PASSED
             )
         return VerificationResult(
-            credential=credential, checks=tuple(checks), trust=trust, warnings=warnings
+            credential=credential,
+            checks=tuple(checks),
+            trust=trust,
+            warnings=warnings + _check_warnings(checks),
         )
 
     def verify_presentation(self, presentation: object) -> PresentationResult:
@@ -239,7 +242,10 @@ class Verifier:
                 credential, issuer_id(credential), intact=jose.issuer.outcome is Outcome.PASSED
             )
         return VerificationResult(
-            credential=credential, checks=tuple(checks), trust=trust, warnings=jose.warnings
+            credential=credential,
+            checks=tuple(checks),
+            trust=trust,
+            warnings=jose.warnings + _check_warnings(checks),
         )
 
     # --- end v-jwt ---
@@ -254,6 +260,16 @@ class Verifier:
             )
             return [Check("status", Outcome.SKIPPED, message, code="not_checked")]
         return self._status.check(credential, now)
+
+
+def _check_warnings(checks: Sequence[Check]) -> tuple[Finding, ...]:
+    """Warnings that passed checks carry in ``details["warning"]`` (a status list shorter
+    than the herd-privacy floor, read all the same)."""
+    return tuple(
+        Finding.of(c.details["warning"], c.message)
+        for c in checks
+        if c.details and "warning" in c.details and not c.failed
+    )
 
 
 def _structure_check(credential: Mapping[str, Any]) -> tuple[Check, tuple[Finding, ...]]:

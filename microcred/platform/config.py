@@ -32,8 +32,9 @@ Variables (default in brackets):
   $XDG_DATA_HOME/microcred, else ~/.local/share/microcred]
 - MICROCRED_VERIFY_DEADLINE: seconds one verification may take, every fetch included [10]
 - MICROCRED_TRUST_REGISTERED: issuers registered here are a trust source [true]
-- MICROCRED_STATUS_MIN_ENTRIES: the shortest status list read; shorter ones fail with
-  STATUS_LIST_LENGTH_ERROR (an ecosystem's lower bound, e.g. 100000 for the DCC's) [131072]
+- MICROCRED_STATUS_MIN_ENTRIES: the herd-privacy floor of status lists; a shorter one is
+  read with the warning status.list_short (an ecosystem's lower bound, e.g. 100000 for
+  the DCC's, silences it) [131072]
 - MICROCRED_TRUST_REGISTRIES: trust registries, a JSON list or the path of a JSON file
   of {"name", "url"} or {"name", "file"} entries (docs/VERIFYING.md) [none]
 - MICROCRED_DB_CONNECT_TIMEOUT, MICROCRED_DB_STATEMENT_TIMEOUT: PostgreSQL connection and

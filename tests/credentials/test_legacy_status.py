@@ -157,7 +157,8 @@ def test_an_unreachable_list_fails_closed() -> None:
     [
         ("!!not base64!!", "MALFORMED_VALUE_ERROR"),
         ("bm90IGd6aXA", "MALFORMED_VALUE_ERROR"),  # "not gzip"
-        (ls.encoded(bytes(1000)), "STATUS_LIST_LENGTH_ERROR"),
+        # Short, and too short to hold the entry's index: the index is out of range.
+        (ls.encoded(bytes(1000)), "RANGE_ERROR"),
     ],
     ids=["not_base64", "not_gzip", "short"],
 )
@@ -266,11 +267,17 @@ def test_a_lower_floor_is_honoured_end_to_end() -> None:
     short = ls.status_list_2021(size=100_000 // 8 * 8, set_bits=(5,))
     credential = ls.signed_v1(ls.sl2021_entry(index=5))
 
-    strict = status(verify(credential, {ls.SL_URL: short}))
-    assert error_of(strict) == ("status_unverifiable", "STATUS_LIST_LENGTH_ERROR")
-    assert verify(credential, {ls.SL_URL: short}, status_min_entries=100_000).verdict is (
-        Verdict.REVOKED
-    )
+    # Below the default floor the bit is still read: a revoked credential stays revoked,
+    # and one whose bit is clear verifies with a warning naming the shortfall. With the
+    # ecosystem's floor configured there is no warning.
+    assert verify(credential, {ls.SL_URL: short}).verdict is Verdict.REVOKED
+    clear = ls.signed_v1(ls.sl2021_entry(index=6))
+    default = verify(clear, {ls.SL_URL: short})
+    assert default.verified
+    assert [w.code for w in default.warnings] == ["status.list_short"]
+    lowered = verify(clear, {ls.SL_URL: short}, status_min_entries=100_000)
+    assert lowered.verified
+    assert lowered.warnings == ()
 
 
 def test_a_bitstring_list_whose_id_is_not_its_url_is_still_read() -> None:
