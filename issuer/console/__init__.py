@@ -48,5 +48,8 @@ def init_app(app: Flask) -> None:
         projects,  # gig projects and their assessments (item 4)
         sso_views,  # single sign-on, invitations revoked, several organisations (item 1)
     )
+    # --- fl-privacy: deleting and exporting a freelancer, recipient identity (issue 14) ---
+    from issuer.console import privacy  # noqa: F401
+    # --- end fl-privacy ---
 
     app.register_blueprint(blp)
