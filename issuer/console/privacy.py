@@ -11,6 +11,7 @@ import json
 
 from flask import Response, flash, redirect, render_template, url_for
 from wtforms import RadioField
+from wtforms.fields.choices import SelectChoice
 
 from credentials.errors import MicrocredError
 from issuer.console.blueprint import attempt, blp
@@ -18,13 +19,13 @@ from issuer.console.forms import ConsoleForm
 from issuer.console.org_profile import ProfileForm
 from issuer.console.policy import client_ip, requires, signed_in
 from issuer.services import accounts, freelancers, privacy
-from microcred.platform.refusals import InvalidInputError
+from microcred.platform.refusals import UnprocessableError
 
 Page = Response | str | tuple[str, int]
 
 RECIPIENT_CHOICES = [
-    ("hashed", "A salted hash of the e-mail address (recommended)"),
-    ("plain", "The e-mail address as it is"),
+    SelectChoice("hashed", "A salted hash of the e-mail address (recommended)"),
+    SelectChoice("plain", "The e-mail address as it is"),
 ]
 
 
@@ -113,7 +114,7 @@ def update_recipient_identity() -> Page:
             )
     else:
         refusals.append(
-            InvalidInputError(
+            UnprocessableError(
                 "Choose how credentials name the recipient's e-mail address.",
                 field="recipient_email",
             )
