@@ -73,11 +73,12 @@ def freelancer_delete(freelancer_id: str) -> Page:
             form=form,
         ), refusals[0].http_status if refusals else 422
     # No name in the message: it would sit in the session after the erasure.
+    withdrawn = report.credentials_withdrawn
     flash(
         "The freelancer was deleted and their personal data erased"
         + (
-            f"; {report.credentials_withdrawn} credential(s) now verify only from the holder's file."
-            if report.credentials_withdrawn
+            f"; {withdrawn} credential(s) now verify only from the holder's file."
+            if withdrawn
             else "."
         )
     )

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from sqlalchemy import Text, cast, delete, or_, select, update
+from sqlalchemy import Text, cast, delete, or_, select
 
 from issuer.models import (
     Assessment,
@@ -160,7 +160,10 @@ def _audit_events(freelancer: Freelancer, credential_ids: Sequence[str]) -> list
             select(AuditEvent)
             .where(
                 AuditEvent.issuer_id == freelancer.issuer_id,
-                or_(AuditEvent.target_id.in_(targets), _naming(AuditEvent.details, _needles(freelancer))),
+                or_(
+                    AuditEvent.target_id.in_(targets),
+                    _naming(AuditEvent.details, _needles(freelancer)),
+                ),
             )
             .order_by(AuditEvent.at, AuditEvent.id)
         )
@@ -447,7 +450,9 @@ def _tell_provider(provider: str, addresses: list[str], freelancer_id: str) -> N
         "The audit log has the entry freelancer.erase.\n"
     )
     try:
-        send_mail(MailMessage(to=tuple(addresses), subject="A freelancer's data was erased", text=text))
+        send_mail(
+            MailMessage(to=tuple(addresses), subject="A freelancer's data was erased", text=text)
+        )
     except Exception:  # the erasure is committed; the audit event still tells them
         logger.exception("could not queue the erasure notice for freelancer %s", freelancer_id)
 

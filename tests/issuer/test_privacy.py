@@ -41,10 +41,10 @@ class Held:
     document: str
 
 
-def _post(client: FlaskClient, provider: Provider, path: str, body: dict[str, Any], key: str) -> Any:
-    response = client.post(
-        path, json=body, headers={**provider.headers, "Idempotency-Key": key}
-    )
+def _post(
+    client: FlaskClient, provider: Provider, path: str, body: dict[str, Any], key: str
+) -> Any:
+    response = client.post(path, json=body, headers={**provider.headers, "Idempotency-Key": key})
     assert response.status_code == 201, response.get_json()
     return response.get_json()
 
@@ -76,7 +76,9 @@ def hold(client: FlaskClient, make: Factory, *, email: str = EMAIL, did: str | N
     )
     response = client.put(
         f"/api/v1/projects/{project['id']}/assessments",
-        json=[{"competencyId": c, "outcome": "accepted", "note": NOTE} for c in cert.competency_ids],
+        json=[
+            {"competencyId": c, "outcome": "accepted", "note": NOTE} for c in cert.competency_ids
+        ],
         headers=provider.headers,
     )
     assert response.status_code == 200, response.get_json()
@@ -104,9 +106,10 @@ def rows_naming(app: Flask, *needles: str) -> list[str]:
     with app.app_context():
         for table in db.metadata.sorted_tables:
             for column in table.columns:
-                if isinstance(column.type, LargeBinary) or not isinstance(
-                    column.type, String | Text | JSON
-                ) and "Json" not in type(column.type).__name__:
+                if isinstance(column.type, LargeBinary) or (
+                    not isinstance(column.type, String | Text | JSON)
+                    and "Json" not in type(column.type).__name__
+                ):
                     continue
                 for form in forms:
                     hit = db.session.execute(
@@ -163,7 +166,8 @@ def test_delete_erases_personal_data_and_keeps_the_status(
     with make.transaction():
         credential = db.session.get(IssuedCredential, held.credential_id)
         assert credential is not None
-        assert credential.erased_at is not None and credential.freelancer_id is None
+        assert credential.erased_at is not None
+        assert credential.freelancer_id is None
         assert credential.document == privacy.ERASED_DOCUMENT
         assert credential.revoked_at is not None  # the status stays
         allocations = db.session.scalars(
@@ -177,12 +181,18 @@ def test_delete_erases_personal_data_and_keeps_the_status(
         assert erased.details["credentials_withdrawn"] == 1
 
     # Gone from the API; a second DELETE finds nothing.
-    assert client.get(
-        f"/api/v1/freelancers/{held.freelancer_id}", headers=held.provider.headers
-    ).status_code == 404
-    assert client.delete(
-        f"/api/v1/freelancers/{held.freelancer_id}", headers=held.provider.headers
-    ).status_code == 404
+    assert (
+        client.get(
+            f"/api/v1/freelancers/{held.freelancer_id}", headers=held.provider.headers
+        ).status_code
+        == 404
+    )
+    assert (
+        client.delete(
+            f"/api/v1/freelancers/{held.freelancer_id}", headers=held.provider.headers
+        ).status_code
+        == 404
+    )
     # The credential record answers, without a document; it can still be revoked/suspended.
     record = client.get(f"/api/v1/credentials/{held.credential_id}", headers=held.provider.headers)
     assert record.status_code == 200
@@ -192,7 +202,8 @@ def test_delete_erases_personal_data_and_keeps_the_status(
     assert outcomes["proof"] == ["passed"], outcomes
     assert local_verifier(app).verify(held.document).verdict == Verdict.REVOKED
     upload = client.post("/verify", data={"credential": held.document})
-    assert upload.status_code == 200 and 'data-verdict="revoked"' in upload.get_data(as_text=True)
+    assert upload.status_code == 200
+    assert 'data-verdict="revoked"' in upload.get_data(as_text=True)
 
 
 def test_the_public_pages_of_an_erased_credential(
@@ -215,10 +226,12 @@ def test_the_public_pages_of_an_erased_credential(
     page = client.get(f"/v/{held.short_code}")
     assert page.status_code == 410
     text = page.get_data(as_text=True)
-    assert "no longer holds a copy" in text and 'href="/verify"' in text
+    assert "no longer holds a copy" in text
+    assert 'href="/verify"' in text
     assert NAME not in text
     as_json = client.get(f"/v/{held.credential_id}", headers={"Accept": "application/json"})
-    assert as_json.status_code == 410 and as_json.get_json()["status"] == "withdrawn"
+    assert as_json.status_code == 410
+    assert as_json.get_json()["status"] == "withdrawn"
     for path in (".json", ".pdf", "/badge.png"):
         assert client.get(f"/credentials/{held.credential_id}{path}").status_code == 404
 
@@ -240,9 +253,12 @@ def test_another_providers_freelancer_is_not_found(client: FlaskClient, make: Fa
         client.get(f"/api/v1/freelancers/{held.freelancer_id}/export", headers=other.headers),
     ):
         assert response.status_code == 404
-    assert client.get(
-        f"/api/v1/freelancers/{held.freelancer_id}", headers=held.provider.headers
-    ).status_code == 200
+    assert (
+        client.get(
+            f"/api/v1/freelancers/{held.freelancer_id}", headers=held.provider.headers
+        ).status_code
+        == 200
+    )
 
 
 def test_delete_needs_the_manage_scope(app: Flask, client: FlaskClient, make: Factory) -> None:
@@ -259,23 +275,26 @@ def test_delete_needs_the_manage_scope(app: Flask, client: FlaskClient, make: Fa
     )
     assert response.status_code == 403
     assert "manage" in json.dumps(response.get_json())
-    assert client.get(
-        f"/api/v1/freelancers/{held.freelancer_id}", headers=held.provider.headers
-    ).status_code == 200
+    assert (
+        client.get(
+            f"/api/v1/freelancers/{held.freelancer_id}", headers=held.provider.headers
+        ).status_code
+        == 200
+    )
 
 
-def test_export_holds_everything_about_the_freelancer(
-    client: FlaskClient, make: Factory
-) -> None:
+def test_export_holds_everything_about_the_freelancer(client: FlaskClient, make: Factory) -> None:
     held = hold(client, make)
     response = client.get(
         f"/api/v1/freelancers/{held.freelancer_id}/export", headers=held.provider.headers
     )
     assert response.status_code == 200
     data = response.get_json()
-    assert data["format"] == "microcred-personal-data/1" and data["email"] == EMAIL
+    assert data["format"] == "microcred-personal-data/1"
+    assert data["email"] == EMAIL
     [record] = data["providers"]
-    assert record["freelancer"]["name"] == NAME and record["freelancer"]["email"] == EMAIL
+    assert record["freelancer"]["name"] == NAME
+    assert record["freelancer"]["email"] == EMAIL
     [project] = record["projects"]
     assert project["client_feedback"] == f"{NAME} was great"
     assert {a["note"] for a in project["assessments"]} == {NOTE}
@@ -329,12 +348,14 @@ def test_erasure_is_all_or_nothing(
     with app.app_context(), pytest.raises(RuntimeError):
         privacy.erase_person(EMAIL, actor="cli")
     found = rows_naming(app, EMAIL, NAME)
-    assert "freelancers.email" in found and "issued_credentials.document" in found
+    assert "freelancers.email" in found
+    assert "issued_credentials.document" in found
     with app.app_context():
         for held in (first, second):
             credential = db.session.get(IssuedCredential, held.credential_id)
             assert credential is not None
-            assert credential.erased_at is None and credential.document == held.document
+            assert credential.erased_at is None
+            assert credential.document == held.document
 
 
 def test_erase_refuses_what_is_not_an_address(app: Flask) -> None:
@@ -362,7 +383,8 @@ def test_the_salted_hash_is_the_default_and_matches(
         "/api/v1/issuer/recipient-identity", headers=held.provider.headers
     ).get_json() == {"recipientEmail": "hashed"}
     identifier = _subject_email(held.document)
-    assert identifier["hashed"] is True and EMAIL not in held.document
+    assert identifier["hashed"] is True
+    assert EMAIL not in held.document
     with app.app_context():
         freelancer = db.session.get(Freelancer, held.freelancer_id)
         assert freelancer is not None
@@ -383,7 +405,8 @@ def test_plain_email_when_the_provider_chooses_it(
         json={"recipientEmail": "plain"},
         headers=provider.headers,
     )
-    assert response.status_code == 200 and response.get_json() == {"recipientEmail": "plain"}
+    assert response.status_code == 200
+    assert response.get_json() == {"recipientEmail": "plain"}
     with app.app_context():
         event = db.session.scalars(
             select(AuditEvent).where(AuditEvent.action == "issuer.recipient_email")
@@ -423,9 +446,7 @@ def test_a_bad_recipient_identity_is_refused(
     app: Flask, client: FlaskClient, make: Factory, body: dict[str, Any]
 ) -> None:
     provider = make.provider()
-    response = client.put(
-        "/api/v1/issuer/recipient-identity", json=body, headers=provider.headers
-    )
+    response = client.put("/api/v1/issuer/recipient-identity", json=body, headers=provider.headers)
     assert response.status_code in (400, 422)
     assert "recipientEmail" in json.dumps(response.get_json()) or "other" in json.dumps(
         response.get_json()
@@ -437,14 +458,17 @@ def test_a_bad_recipient_identity_is_refused(
 # --- CLI ------------------------------------------------------------------------------------
 
 
-def test_cli_export_and_erase(app: Flask, client: FlaskClient, make: Factory, runner: CliRun) -> None:
+def test_cli_export_and_erase(
+    app: Flask, client: FlaskClient, make: Factory, runner: CliRun
+) -> None:
     held = hold(client, make)
     exported = runner("privacy", "export", "--email", EMAIL)
     assert exported.exit_code == 0, exported.output
     assert json.loads(exported.stdout)["providers"][0]["freelancer"]["name"] == NAME
 
     unconfirmed = runner("privacy", "erase", "--email", EMAIL)
-    assert unconfirmed.exit_code == 1 and "--yes" in unconfirmed.output
+    assert unconfirmed.exit_code == 1
+    assert "--yes" in unconfirmed.output
     assert "freelancers.email" in rows_naming(app, EMAIL)
 
     erased = runner("privacy", "erase", "--email", EMAIL, "--yes")
@@ -454,4 +478,5 @@ def test_cli_export_and_erase(app: Flask, client: FlaskClient, make: Factory, ru
     assert client.get(f"/v/{held.short_code}").status_code == 410
 
     bad = runner("privacy", "erase", "--email", "not-an-address", "--yes")
-    assert bad.exit_code == 2 and "e-mail" in bad.output
+    assert bad.exit_code == 2
+    assert "e-mail" in bad.output

@@ -32,6 +32,7 @@ class StoredCredential(Protocol):
 
     @property
     def document(self) -> str: ...  # the signed JSON, exactly as issued
+
     # fl-privacy: "" when the issuer withdrew its copy (the recipient's data was erased):
     # the page then asks for the holder's file.
 

@@ -58,26 +58,33 @@ def test_owner_deletes_a_freelancer_after_confirming(
     freelancer_id, short_code = _freelancer_with_credential(make)
     owner = provider.console
     detail = owner.get(f"/console/freelancers/{freelancer_id}").get_data(as_text=True)
-    assert "Export data" in detail and "Delete freelancer" in detail
+    assert "Export data" in detail
+    assert "Delete freelancer" in detail
 
     confirm = owner.get(f"/console/freelancers/{freelancer_id}/delete")
     assert confirm.status_code == 200
     page = confirm.get_data(as_text=True)
-    assert "1 gig project(s)" in page and "1 credential(s)" in page and "cannot be undone" in page
+    assert "1 gig project(s)" in page
+    assert "1 credential(s)" in page
+    assert "cannot be undone" in page
     with app.app_context():  # the confirm page changed nothing
         assert db.session.get(Freelancer, freelancer_id) is not None
 
     done = owner.post(f"/console/freelancers/{freelancer_id}/delete")
-    assert done.status_code == 302 and done.headers["Location"].endswith("/console/freelancers")
+    assert done.status_code == 302
+    assert done.headers["Location"].endswith("/console/freelancers")
     listing = owner.get("/console/freelancers").get_data(as_text=True)
-    assert "personal data erased" in listing and NAME not in listing
+    assert "personal data erased" in listing
+    assert NAME not in listing
     with app.app_context():
         assert db.session.get(Freelancer, freelancer_id) is None
         event = db.session.scalars(
             select(AuditEvent).where(AuditEvent.action == "freelancer.erase")
         ).one()
-        assert event.actor.startswith("user:") and event.ip is not None
-        assert EMAIL not in json.dumps(event.details) and NAME not in json.dumps(event.details)
+        assert event.actor.startswith("user:")
+        assert event.ip is not None
+        assert EMAIL not in json.dumps(event.details)
+        assert NAME not in json.dumps(event.details)
         credential = db.session.scalars(select(IssuedCredential)).one()
         assert credential.erased_at is not None
     assert owner.client.get(f"/v/{short_code}").status_code == 410
@@ -93,14 +100,16 @@ def test_only_owners_delete_and_viewers_do_not_export(
     issuer_console = _signed_in(new_console, provider.members["issuer"])
     viewer_console = _signed_in(new_console, provider.members["viewer"])
     detail = issuer_console.get(f"/console/freelancers/{freelancer_id}").get_data(as_text=True)
-    assert "Export data" in detail and "Delete freelancer" not in detail
+    assert "Export data" in detail
+    assert "Delete freelancer" not in detail
     for console in (issuer_console, viewer_console):
         assert console.get(f"/console/freelancers/{freelancer_id}/delete").status_code == 403
         assert console.post(f"/console/freelancers/{freelancer_id}/delete").status_code == 403
     assert viewer_console.get(f"/console/freelancers/{freelancer_id}/export").status_code == 403
 
     exported = issuer_console.get(f"/console/freelancers/{freelancer_id}/export")
-    assert exported.status_code == 200 and exported.mimetype == "application/json"
+    assert exported.status_code == 200
+    assert exported.mimetype == "application/json"
     assert "attachment" in exported.headers["Content-Disposition"]
     data = json.loads(exported.get_data(as_text=True))
     assert data["providers"][0]["freelancer"]["name"] == NAME
@@ -171,7 +180,9 @@ def test_erasing_a_person_tells_each_providers_owners(
         body = message.get_body(preferencelist=("plain",))
         assert body is not None
         text = str(body.get_content())
-        assert "erased" in text and NAME not in text and EMAIL not in text
+        assert "erased" in text
+        assert NAME not in text
+        assert EMAIL not in text
     assert acme_id in str(received[provider.owner].get_body(preferencelist=("plain",)))
     # Idempotent: no second erasure, no second mail.
     with app.app_context():
