@@ -15,12 +15,15 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import assume, given
+from hypothesis import strategies as st
 from sqlalchemy import JSON, LargeBinary, String, Text, cast, select
 
 from credentials.ob3 import hash_email, identifier_matches
 from credentials.results import Verdict
 from issuer.models import AuditEvent, Freelancer, IssuedCredential, StatusAllocation
 from issuer.services import issuers, privacy
+from issuer.services.freelancers import EMAIL_PATTERN
 from microcred.platform.extensions import db
 from tests.conftest import CliRun
 from tests.issuer.factories import Factory, Provider
@@ -480,3 +483,45 @@ def test_cli_export_and_erase(
     bad = runner("privacy", "erase", "--email", "not-an-address", "--yes")
     assert bad.exit_code == 2
     assert "e-mail" in bad.output
+
+
+# --- text the service parses ---------------------------------------------------------------
+
+
+@given(st.text(max_size=300))
+def test_any_text_is_an_address_or_refused_naming_email(text: str) -> None:
+    stripped = text.strip().lower()
+    if not EMAIL_PATTERN.fullmatch(stripped) or len(stripped) > 254:
+        with pytest.raises(privacy.InvalidInputError) as refused:
+            privacy.normalised_email(text)
+        assert refused.value.field == "email"
+        assert refused.value.http_status == 400
+    else:
+        assert privacy.normalised_email(text) == stripped
+
+
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=40),
+        lambda inner: (
+            st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+        ),
+        max_leaves=20,
+    ),
+    st.text(min_size=3, max_size=20),
+)
+def test_scrubbing_leaves_no_string_naming_the_person(value: Any, needle: str) -> None:
+    assume(needle.casefold() not in privacy.ERASED)  # the marker itself names nobody
+    scrubbed = privacy._scrub(value, [needle])
+
+    def strings(item: Any) -> list[str]:
+        if isinstance(item, str):
+            return [item]
+        if isinstance(item, list):
+            return [s for i in item for s in strings(i)]
+        if isinstance(item, dict):
+            return [s for i in item.values() for s in strings(i)]
+        return []
+
+    assert not any(needle.casefold() in s.casefold() for s in strings(scrubbed))
+    assert type(scrubbed) is type(value)
