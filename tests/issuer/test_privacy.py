@@ -247,6 +247,16 @@ def test_the_public_pages_of_an_erased_credential(
     assert upload.status_code == 200
     assert 'data-verdict="suspended"' in upload.get_data(as_text=True)
 
+    # The provider can still revoke after the erasure; the holder's copy then says so.
+    revoked = client.post(
+        f"/api/v1/credentials/{held.credential_id}/revoke",
+        json={"reason": "Found later to be plagiarised"},
+        headers=held.provider.headers,
+    )
+    assert revoked.status_code == 200
+    assert revoked.get_json()["status"] == "revoked"
+    assert local_verifier(app).verify(held.document).verdict == Verdict.REVOKED
+
 
 def test_another_providers_freelancer_is_not_found(client: FlaskClient, make: Factory) -> None:
     held = hold(client, make)

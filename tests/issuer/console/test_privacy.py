@@ -88,6 +88,14 @@ def test_owner_deletes_a_freelancer_after_confirming(
         credential = db.session.scalars(select(IssuedCredential)).one()
         assert credential.erased_at is not None
     assert owner.client.get(f"/v/{short_code}").status_code == 410
+    # The provider's own pages still show the credential, without the person.
+    with app.app_context():
+        credential_id = db.session.scalars(select(IssuedCredential.id)).one()
+    for path in ("/console/credentials", f"/console/credentials/{credential_id}"):
+        page = owner.get(path)
+        assert page.status_code == 200, path
+        assert NAME not in page.get_data(as_text=True)
+        assert "Erased" in page.get_data(as_text=True)
     # Again: the freelancer is gone.
     assert owner.post(f"/console/freelancers/{freelancer_id}/delete").status_code == 404
     assert owner.get(f"/console/freelancers/{freelancer_id}/delete").status_code == 404
