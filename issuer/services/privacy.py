@@ -69,14 +69,31 @@ EXPORT_FORMAT: Final = "microcred-personal-data/1"
 
 
 @dataclass(frozen=True, slots=True)
+class Erasure:
+    """What one erasure covers, as the ``PersonalData`` hooks are told it."""
+
+    email: str
+    #: The providers whose records of the address were erased (data a part keeps per
+    #: provider, such as a mail delivery log, goes for these).
+    issuer_ids: tuple[int, ...]
+    #: Their former freelancer ids, and the credentials issued to them (the rows stay,
+    #: without a copy of the document and without a freelancer).
+    freelancer_ids: tuple[str, ...]
+    credential_ids: tuple[str, ...]
+    #: True when no provider holds the address any more: what spans providers (the
+    #: person's own account) goes too.
+    everywhere: bool
+
+
+@dataclass(frozen=True, slots=True)
 class PersonalData:
     """Another part's data about a person: ``export(email, freelancer_ids)`` returns
-    something JSON-able (or None), ``erase(email, freelancer_ids)`` removes it inside the
-    caller's transaction."""
+    something JSON-able (or None); ``erase(erasure)`` removes what ``erasure`` covers,
+    inside the caller's transaction (raising rolls the whole erasure back)."""
 
     name: str
     export: Callable[[str, Sequence[str]], Any]
-    erase: Callable[[str, Sequence[str]], None]
+    erase: Callable[[Erasure], None]
 
 
 _hooks: list[PersonalData] = []
@@ -327,9 +344,11 @@ def _scrub(value: Any, needles: Sequence[str]) -> Any:
     return value
 
 
-def _erase_freelancer(freelancer: Freelancer, *, actor: str, reason: str, ip: str | None) -> int:
-    """Erase one freelancer row and what hangs on it, in the caller's transaction; the
-    number of credentials whose stored copy was withdrawn."""
+def _erase_freelancer(
+    freelancer: Freelancer, *, actor: str, reason: str, ip: str | None
+) -> list[str]:
+    """Erase one freelancer row and what hangs on it, in the caller's transaction; the ids
+    of the credentials whose stored copy was withdrawn."""
     now = datetime.now(UTC)
     needles = _needles(freelancer)
     plain = [n for n in (freelancer.email, freelancer.name, freelancer.did, freelancer.handle) if n]
@@ -372,7 +391,7 @@ def _erase_freelancer(freelancer: Freelancer, *, actor: str, reason: str, ip: st
         reason=reason,
         credentials_withdrawn=len(credentials),
     )
-    return len(credentials)
+    return credential_ids
 
 
 def delete_freelancer(
@@ -381,15 +400,17 @@ def delete_freelancer(
     """The provider deletes one of its freelancers (404 for another provider's): erasure as
     the module says, in the caller's transaction."""
     freelancer = get_freelancer(issuer, freelancer_id)
-    hooks_email, ids = freelancer.email, [freelancer.id]
+    email, former_id = freelancer.email, freelancer.id
     others = db.session.scalar(
-        select(Freelancer.id).where(Freelancer.email == hooks_email, Freelancer.id != freelancer.id)
+        select(Freelancer.id).where(Freelancer.email == email, Freelancer.id != former_id)
     )
-    withdrawn = _erase_freelancer(freelancer, actor=actor, reason="deleted by provider", ip=ip)
-    if others is None:  # the address is held nowhere else: the other parts' data goes too
-        for hook in _hooks:
-            hook.erase(hooks_email, ids)
-    return ErasureReport(1, withdrawn, [issuer.id])
+    credential_ids = _erase_freelancer(freelancer, actor=actor, reason="deleted by provider", ip=ip)
+    erasure = Erasure(
+        email, (issuer.id,), (former_id,), tuple(credential_ids), everywhere=others is None
+    )
+    for hook in _hooks:
+        hook.erase(erasure)
+    return ErasureReport(1, len(credential_ids), [issuer.id])
 
 
 def erase_person(email: str, *, actor: str) -> ErasureReport:
@@ -401,14 +422,19 @@ def erase_person(email: str, *, actor: str) -> ErasureReport:
     with write_transaction(db.session):
         found = _freelancers_with(address)
         ids = [f.id for f in found]
+        credential_ids: list[str] = []
         for freelancer in found:
             report.issuer_ids.append(freelancer.issuer_id)
-            report.credentials_withdrawn += _erase_freelancer(
+            credential_ids += _erase_freelancer(
                 freelancer, actor=actor, reason="erasure requested", ip=None
             )
             report.freelancers += 1
+        report.credentials_withdrawn = len(credential_ids)
+        erasure = Erasure(
+            address, tuple(report.issuer_ids), tuple(ids), tuple(credential_ids), everywhere=True
+        )
         for hook in _hooks:
-            hook.erase(address, ids)
+            hook.erase(erasure)
         owners = _owners_of(report.issuer_ids)
     # After the commit only: no mail announces an erasure that rolled back.
     for issuer_id, (name, addresses) in owners.items():
@@ -487,6 +513,7 @@ def set_recipient_email(issuer: Issuer, mode: str, *, actor: str, ip: str | None
 __all__ = [
     "ERASED_DOCUMENT",
     "RECIPIENT_EMAIL_MODES",
+    "Erasure",
     "ErasureReport",
     "PersonalData",
     "delete_freelancer",

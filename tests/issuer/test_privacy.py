@@ -352,7 +352,7 @@ def test_erasure_is_all_or_nothing(
 ) -> None:
     first, second = hold(client, make), hold(client, make)
 
-    def broken(email: str, ids: Any) -> None:
+    def broken(erasure: privacy.Erasure) -> None:
         raise RuntimeError("the disk is full")
 
     monkeypatch.setattr(
@@ -535,3 +535,45 @@ def test_scrubbing_leaves_no_string_naming_the_person(value: Any, needle: str) -
 
     assert not any(needle.casefold() in s.casefold() for s in strings(scrubbed))
     assert type(scrubbed) is type(value)
+
+
+def test_other_parts_hear_what_an_erasure_covers(
+    app: Flask, client: FlaskClient, make: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = hold(client, make), hold(client, make)
+    heard: list[privacy.Erasure] = []
+    exported: list[tuple[str, list[str]]] = []
+
+    def export(email: str, ids: Any) -> dict[str, str]:
+        exported.append((email, list(ids)))
+        return {"kept": "by another part"}
+
+    monkeypatch.setattr(privacy, "_hooks", [privacy.PersonalData("mail", export, heard.append)])
+    with app.app_context():
+        assert privacy.export_person(EMAIL)["other"] == {"mail": {"kept": "by another part"}}
+    assert exported == [(EMAIL, [first.freelancer_id, second.freelancer_id])]
+
+    # The first provider deletes its record: per-provider data goes, the person's
+    # cross-provider data stays (the second provider still holds the address).
+    response = client.delete(
+        f"/api/v1/freelancers/{first.freelancer_id}", headers=first.provider.headers
+    )
+    assert response.status_code == 204
+    assert heard == [
+        privacy.Erasure(
+            EMAIL,
+            (first.provider.id,),
+            (first.freelancer_id,),
+            (first.credential_id,),
+            everywhere=False,
+        )
+    ]
+    with app.app_context():
+        privacy.erase_person(EMAIL, actor="freelancer")
+    assert heard[-1] == privacy.Erasure(
+        EMAIL,
+        (second.provider.id,),
+        (second.freelancer_id,),
+        (second.credential_id,),
+        everywhere=True,
+    )
