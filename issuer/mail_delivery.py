@@ -36,7 +36,7 @@ from flask import current_app, render_template
 from huey import crontab
 
 from issuer.models import IssuedCredential, MailDelivery
-from issuer.services import events, mail_deliveries
+from issuer.services import events, mail_deliveries, privacy
 from microcred.platform import mail
 from microcred.platform.db import write_transaction
 from microcred.platform.extensions import db
@@ -291,6 +291,12 @@ def init_app(app: Flask) -> None:
         crontab(**EXPIRY_SCHEDULE), name=EXPIRY_TASK
     )(_in_context(app, _expiry_task))
     events.subscribe(on_event, "credential.issued", "credential.revoked", "credential.expiring")
+    # The delivery log names the address: a privacy export shows it, an erasure drops it.
+    privacy.register(
+        privacy.PersonalData(
+            "mail deliveries", mail_deliveries.export_for, mail_deliveries.erase_for
+        )
+    )
 
 
 def _in_context(app: Flask, func: Callable[[], None]) -> Callable[[], None]:

@@ -37,6 +37,7 @@ def init_app(app: Flask) -> None:
     app.session_interface = DatabaseSessions(fallback=app.session_interface)
     # The pages: each module's routes register on the blueprint when it is imported, so
     # before the blueprint is.
+    # --- fl-privacy: deleting and exporting a freelancer, recipient identity (issue 14) ---
     from issuer.console import (  # noqa: F401
         bulk_pages,  # issuing in bulk (item 5)
         credentials_pages,  # the credentials list, one credential, its status (item 5)
@@ -46,8 +47,10 @@ def init_app(app: Flask) -> None:
         mail_pages,  # fl-mail: a credential's mail to the freelancer, settings, the outbox
         org_profile,  # the organisation's profile and domain (item 2)
         organisation,  # API keys and signing keys (item 2)
+        privacy,
         projects,  # gig projects and their assessments (item 4)
         sso_views,  # single sign-on, invitations revoked, several organisations (item 1)
     )
+    # --- end fl-privacy ---
 
     app.register_blueprint(blp)

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from sqlalchemy import exists, select
+from sqlalchemy import delete, exists, or_, select
 
 from issuer.models import Freelancer, IssuedCredential, Issuer, MailDelivery, MailSettings
 from issuer.services import audit, credentials, events
+from issuer.services.privacy import Erasure
 from microcred.platform.extensions import db
 from microcred.platform.refusals import ConflictError, NotFoundError, UnprocessableError
 
@@ -226,3 +227,49 @@ def set_attach_pdf(
         attach_pdf=attach_pdf,
     )
     return settings
+
+
+# --- privacy: the delivery log holds the address each mail went to --------------------------
+
+
+def export_for(email: str, freelancer_ids: Sequence[str]) -> list[dict[str, object]]:
+    """The delivery log's rows about ``email`` (privacy export): what was sent, when, how."""
+    rows = db.session.scalars(
+        select(MailDelivery)
+        .join(IssuedCredential, IssuedCredential.id == MailDelivery.credential_id)
+        .where(
+            or_(
+                MailDelivery.recipient == email,
+                IssuedCredential.freelancer_id.in_(list(freelancer_ids)),
+            )
+        )
+        .order_by(MailDelivery.id)
+    )
+    return [
+        {
+            "credential": row.credential_id,
+            "kind": row.kind,
+            "to": row.recipient,
+            "status": row.status,
+            "attempts": row.attempts,
+            "queuedAt": row.queued_at.isoformat(),
+            "sentAt": row.sent_at.isoformat() if row.sent_at else None,
+        }
+        for row in rows
+    ]
+
+
+def erase_for(erasure: Erasure) -> None:
+    """Drop the log's rows of the erased person at the providers concerned (the address,
+    and any error text that might quote it, go with them)."""
+    if not erasure.issuer_ids:
+        return
+    db.session.execute(
+        delete(MailDelivery).where(
+            MailDelivery.issuer_id.in_(erasure.issuer_ids),
+            or_(
+                MailDelivery.recipient == erasure.email,
+                MailDelivery.credential_id.in_(erasure.credential_ids),
+            ),
+        )
+    )

@@ -79,6 +79,12 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/console/freelancers/<freelancer_id>"): "viewer",
     ("GET", "/console/freelancers/<freelancer_id>/edit"): "issuer",
     ("POST", "/console/freelancers/<freelancer_id>/edit"): "issuer",
+    # --- fl-privacy ---
+    ("GET", "/console/freelancers/<freelancer_id>/delete"): "owner",
+    ("POST", "/console/freelancers/<freelancer_id>/delete"): "owner",
+    ("GET", "/console/freelancers/<freelancer_id>/export"): "issuer",
+    ("POST", "/console/organisation/recipient-identity"): "owner",
+    # --- end fl-privacy ---
     ("GET", "/console/freelancers/import"): "issuer",
     ("POST", "/console/freelancers/import"): "issuer",
     ("POST", "/console/freelancers/import/confirm"): "issuer",
