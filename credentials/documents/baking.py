@@ -200,7 +200,7 @@ def extract_credential(
         return kind, _json_text(data)
     found = identify(data[:MAX_CREDENTIAL_BYTES])
     if found.kind in UNSUPPORTED:  # a .jwt file, a saved link: said plainly (issue 15)
-        refused = refusal(found, "file")
+        refused = refusal(found, "file", data)  # v-ob2: the source too
         if refused is not None:
             raise refused
     raise UnsupportedMediaError(_unsupported_message(data, filename, content_type), field="file")
