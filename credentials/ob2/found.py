@@ -36,13 +36,18 @@ class Ob2Found(UnsupportedFormatError):  # noqa: N818 - a find, handed on, not a
     credentials only."""
 
     def __init__(
-        self, source: Mapping[str, Any] | str, *, description: str, field: str | None = None
+        self,
+        source: Mapping[str, Any] | str,
+        *,
+        description: str,
+        field: str | None = None,
+        kind: str = "ob2",
     ) -> None:
         super().__init__(
-            f"this is {description}: Open Badges 2.0 and 1.x badges are verified by the "
-            "verification page (/verify) and /api/v1/verify, not here",
+            f"this format is not supported yet here ({description}): Open Badges 2.0 and "
+            "1.x badges are verified by the verification page (/verify) and /api/v1/verify",
             field=field,
-            details={"format": "ob2", "description": description},
+            details={"format": kind, "description": description},
         )
         self.source = source
         self.description = description
@@ -89,7 +94,7 @@ def ob2_found(  # noqa: PLR0911 - one answer per shape
             except (ValueError, RecursionError):
                 return None
         if isinstance(source, Mapping):
-            return Ob2Found(source, description=description, field=field)
+            return Ob2Found(source, description=description, field=field, kind=kind)
         return None
     if not isinstance(source, str):
         return None
@@ -103,7 +108,9 @@ def ob2_found(  # noqa: PLR0911 - one answer per shape
             return None
         text = inner.strip()
     if kind == "link" and _URL.fullmatch(text):
-        return Ob2Found(text, description="a link to a hosted badge assertion", field=field)
+        return Ob2Found(
+            text, description="a link to a hosted badge assertion", field=field, kind=kind
+        )
     if kind == "jwt" and is_ob2_jws(text):
         return Ob2Found(text, description="a signed Open Badges 2.0 assertion (JWS)", field=field)
     return None

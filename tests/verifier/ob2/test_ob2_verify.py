@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from credentials.documents.baking import extract_credential
 from credentials.ob2.found import Ob2Found
 from credentials.ob2.verify import Ob2Verifier
-from credentials.documents.baking import extract_credential
 from credentials.results import Verdict, VerificationResult
 from tests.verifier.ob2.world import (
     ASSERTION_URL,
@@ -109,7 +109,8 @@ def test_assertion_hosted_outside_the_issuer_origin_is_refused(
     web.serve(ISSUER_URL, load("2_0_basic_issuer.json") | {"id": "https://a.com/issuer"})
     result = ob2.verify(assertion)
     assert failed(result) == {"ob2.origin_not_allowed"}
-    assert result.trust is not None and result.trust.level.value == "unconfirmed"
+    assert result.trust is not None
+    assert result.trust.level.value == "unconfirmed"
 
 
 def test_allowed_origins_and_starts_with_are_the_issuers_rules(
@@ -216,12 +217,14 @@ def test_ob11_hosted_assertion(web: FixtureWeb, ob2: Ob2Verifier) -> None:
 def test_recipient_match_mismatch_and_not_checked(web: FixtureWeb, ob2: Ob2Verifier) -> None:
     assertion = serve_hosted(web)
     match = ob2.verify(assertion, recipient="  Nobody@Example.org ")
-    assert codes(match)["recipient"] == "match" and match.verified
+    assert codes(match)["recipient"] == "match"
+    assert match.verified
     other = ob2.verify(assertion, recipient="somebody@example.org")
     assert failed(other) == {"ob2.recipient_mismatch"}
     assert "nobody" not in other.summary.lower()
     unchecked = ob2.verify(assertion)
-    assert codes(unchecked)["recipient"] == "not_checked" and unchecked.verified
+    assert codes(unchecked)["recipient"] == "not_checked"
+    assert unchecked.verified
 
 
 def test_unhashed_recipient_is_shown_as_it_is(web: FixtureWeb, ob2: Ob2Verifier) -> None:
@@ -309,7 +312,8 @@ def test_signed_assertion_given_as_plain_json_is_refused(web: FixtureWeb, ob2: O
 
 def test_real_baked_png_from_the_validator(web: FixtureWeb, ob2: Ob2Verifier) -> None:
     source = extracted((CORE / "baked_heart.png").read_bytes())
-    assert isinstance(source, dict) and source["id"] == ASSERTION_URL
+    assert isinstance(source, dict)
+    assert source["id"] == ASSERTION_URL
     serve_hosted(web, source)
     result = ob2.verify(source, recipient=RECIPIENT)
     # Its recipient hash is of another address than the 2.0 basic fixture's.
