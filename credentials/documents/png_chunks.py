@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from credentials.errors import (
     MalformedCredentialError,
     NoEmbeddedCredentialError,
+    UnsupportedFormatError,
     UnsupportedMediaError,
 )
 
@@ -158,15 +159,14 @@ def extract(png: bytes) -> str:
             if keyword == KEYWORD:
                 found.append(chunk.data)
             ob2 = ob2 or keyword == _OB2_KEYWORD
-    # --- v-ob2: an Open Badges 2.0 bake (iTXt, compressed iTXt or legacy tEXt) -----------
-    if not found:
-        from credentials.ob2.baked import png_text  # imports this module
-        from credentials.ob2.found import baked_found
-
-        ob2_text = png_text(png)
-        if ob2_text is not None:
-            raise baked_found(ob2_text, "an Open Badges 2.0 baked PNG")
-    # --- end v-ob2 ---
+    if not found and ob2:
+        raise UnsupportedFormatError(
+            "this format is not supported yet (a PNG badge baked with an Open Badges 2.0 "
+            "'openbadges' chunk); only Open Badges 3.0 credentials secured with an embedded "
+            "Data Integrity proof can be verified here",
+            field="image",
+            details={"format": "ob2", "description": "an Open Badges 2.0 baked PNG"},
+        )
     if not found:
         raise NoEmbeddedCredentialError(
             "this file holds no credential: the PNG has no iTXt chunk with keyword "

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from credentials.errors import (
     InvalidInputError,
     NoEmbeddedCredentialError,
+    UnsupportedFormatError,
     UnsupportedMediaError,
 )
 
@@ -153,15 +154,14 @@ def extract(svg: str | bytes) -> str:
     count = len(scan.credential_starts)
     if count == 0:
         text = decode_svg(svg)
-        # --- v-ob2: an Open Badges 2.0 bake (<openbadges:assertion>) is handed on -----------
         if _OB2_NAMESPACE in text and "assertion" in text:
-            from credentials.ob2.baked import svg_text  # imports this module
-            from credentials.ob2.found import baked_found
-
-            ob2_text = svg_text(text)
-            if ob2_text is not None:
-                raise baked_found(ob2_text, "an Open Badges 2.0 baked SVG")
-        # --- end v-ob2 ---
+            raise UnsupportedFormatError(
+                "this format is not supported yet (an SVG badge baked with an Open Badges 2.0 "
+                "<openbadges:assertion>); only Open Badges 3.0 credentials secured with an "
+                "embedded Data Integrity proof can be verified here",
+                field="image",
+                details={"format": "ob2", "description": "an Open Badges 2.0 baked SVG"},
+            )
         raise NoEmbeddedCredentialError(
             "this file holds no credential: the SVG has no <openbadges:credential> element "
             f"(namespace {OB_NAMESPACE})",

@@ -117,8 +117,8 @@ def ob2_found(  # noqa: PLR0911 - one answer per shape
 
 
 def baked_found(text: str, description: str) -> Ob2Found:
-    """What an Open Badges 2.0 baked image holds (``credentials.ob2.baked``): the assertion
-    JSON, a signed assertion (JWS) or the hosted assertion's URL."""
+    """What an Open Badges 2.0 baked image holds (``credentials.documents.ob2_baked``):
+    the assertion JSON, a signed assertion (JWS) or the hosted assertion's URL."""
     text = text.strip()
     if text.startswith("{"):
         try:

@@ -11,8 +11,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from credentials.documents.ob2_baked import png_text, svg_text
 from credentials.errors import MicrocredError, ResolutionError
-from credentials.ob2.baked import png_text, svg_text
 from credentials.ob2.found import ob2_found
 from credentials.ob2.verify import Ob2Verifier
 from credentials.results import VerificationResult

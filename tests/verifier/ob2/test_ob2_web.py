@@ -54,7 +54,7 @@ def page(client: FlaskClient, **fields: object) -> tuple[int, str]:
 
 def test_page_upload_of_the_validators_baked_png(client: FlaskClient, web: FixtureWeb) -> None:
     png = (CORE / "baked_heart.png").read_bytes()
-    from credentials.ob2.baked import png_text
+    from credentials.documents.ob2_baked import png_text
 
     serve_hosted(web, json.loads(png_text(png) or "{}"))
     status, html = page(client, file=(io.BytesIO(png), "heart.png", "image/png"))

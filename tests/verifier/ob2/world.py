@@ -61,7 +61,7 @@ def serve_v1(web: FixtureWeb) -> dict[str, Any]:
 
 
 def serve_svg_example(web: FixtureWeb) -> bytes:
-    from credentials.ob2.baked import svg_text
+    from credentials.documents.ob2_baked import svg_text
 
     svg = (SPEC / "baked_hosted_example.svg").read_bytes()
     text = svg_text(svg)
