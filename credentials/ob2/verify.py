@@ -222,6 +222,7 @@ class Ob2Verifier:
             raise _Fail("proof", "ob2.malformed", "The hosted assertion does not say it is hosted.")
         self._structure(graph)
         self._badge_and_issuer(graph)
+        graph.checks.append(_well_formed(graph))
         graph.checks.append(
             Check(
                 "proof",
@@ -268,6 +269,7 @@ class Ob2Verifier:
             )
         self._structure(graph)
         self._badge_and_issuer(graph)
+        graph.checks.append(_well_formed(graph))
         key = self._get("proof", "signing key", creator)
         graph.checks.append(_signature_check(token, alg, key, creator))
         graph.checks.append(_owner_check(graph, key, creator))
@@ -421,6 +423,18 @@ def _check_types(graph: _Graph) -> None:
                 "badge",
             )
         )
+
+
+def _well_formed(graph: _Graph) -> Check:
+    warned = len(graph.warnings)
+    extra = f", with {warned} warning{'s' if warned > 1 else ''} (see warnings)" if warned else ""
+    return Check(
+        "structure",
+        Outcome.PASSED,
+        f"Well-formed Open Badges {graph.version} assertion, badge class and issuer{extra}.",
+        code="warnings" if warned else "ok",
+        details={"version": graph.version, "verification": graph.mode},
+    )
 
 
 def _origin_check(graph: _Graph, url: str) -> Check:

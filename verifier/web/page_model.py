@@ -205,6 +205,15 @@ def _verdict(
             f"This credential is intact and current: {signer} signed it, it has not been "
             "changed since, it is within its validity period"
         )
+        # --- v-ob2: a hosted badge is vouched for by a web server, not a signature ---
+        if _ob2_mode(result) == "hosted":
+            server = issuer if trust.trusted else "the issuer's web server"
+            text = (
+                f"This badge is current and as {server} publishes it: a hosted badge carries "
+                "no signature, so it is only as authentic as that server; it is within its "
+                "validity period"
+            )
+        # --- end v-ob2 ---
         if all(c.outcome is Outcome.SKIPPED for c in result.checks_named("status")):
             text += ". Its issuer provides no revocation list, so revocation cannot be checked."
         else:
@@ -295,11 +304,25 @@ _OB2_CHECK_TEXT = {
         "Issuer",
         "The signing key, or the address the badge is hosted at, belongs to its issuer.",
     ),
+    "status": (
+        "Status",
+        "The issuer's revocation list (signed badges) or its web server (hosted badges) "
+        "says whether it was revoked.",
+    ),
     "recipient": (
         "Recipient",
         "The badge was awarded to the address you typed (checked only when you type one).",
     ),
 }
+
+
+def _ob2_mode(result: VerificationResult) -> str | None:
+    """hosted | signed for an Open Badges 2.0 / 1.x result, else None."""
+    ob2 = result.credential.get("openBadges2")
+    mode = ob2.get("verification") if isinstance(ob2, Mapping) else None
+    return mode if isinstance(mode, str) else None
+
+
 # --- end v-ob2 ---
 
 

@@ -71,6 +71,7 @@ def test_hosted_assertion_verifies_from_its_json(web: FixtureWeb, ob2: Ob2Verifi
         "structure", "proof", "issuer", "validity", "status", "recipient",
     ]  # fmt: skip
     assert codes(result)["proof"] == "hosted"
+    assert all(c.outcome.value == "passed" for c in result.checks[:5])
     assert "only as authentic as the issuer's web server" in result.checks[1].message
     body = result.as_dict()
     assert body["issuer"] == ISSUER_URL
@@ -246,6 +247,7 @@ def test_signed_assertion_verifies(web: FixtureWeb, ob2: Ob2Verifier) -> None:
     assert result.verified, result.as_dict()
     assert codes(result)["proof"] == "ok"
     assert codes(result)["recipient"] == "match"
+    assert all(c.outcome.value == "passed" for c in result.checks)
 
 
 def test_tampered_signed_assertion_is_refused(web: FixtureWeb, ob2: Ob2Verifier) -> None:
