@@ -43,7 +43,11 @@ def site(make_app: Callable[..., Flask], web: FixtureWeb) -> Iterator[str]:
 
 @pytest.mark.parametrize("viewport", [NARROW, DESKTOP], ids=["360", "1280"])
 def test_hosted_badge_by_url_with_recipient(
-    site: str, web: FixtureWeb, open_tab: Any, shots: Path, viewport: dict[str, int]
+    site: str,
+    web: FixtureWeb,
+    open_tab: Any,  # noqa: F811
+    shots: Path,  # noqa: F811
+    viewport: dict[str, int],
 ) -> None:
     serve_hosted(web)
     tab: Tab = open_tab(viewport)
@@ -63,7 +67,11 @@ def test_hosted_badge_by_url_with_recipient(
     assert tab.errors == []
 
 
-def test_baked_png_upload(site: str, web: FixtureWeb, open_tab: Any) -> None:
+def test_baked_png_upload(
+    site: str,
+    web: FixtureWeb,
+    open_tab: Any,  # noqa: F811
+) -> None:
     import json
 
     from credentials.documents.ob2_baked import png_text
