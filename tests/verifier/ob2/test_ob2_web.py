@@ -205,3 +205,27 @@ def test_cli_verifies_files_and_urls(
     result = CliRunner().invoke(cli, ["verify", str(expired)], env=env)
     assert result.exit_code == 1
     assert "validity.expired" in result.output or "EXPIRED" in result.output.upper()
+
+
+# --- mozilla/openbadges-bakery's test images: broken JSON and plain-http URLs -------------
+
+BAKERY = CORE.parent / "openbadges-bakery"
+
+
+def test_bakery_svg_with_broken_json_is_400(client: FlaskClient) -> None:
+    data = (BAKERY / "bad-json.svg").read_bytes()
+    response = client.post(API, data=data, content_type="image/svg+xml")
+    assert response.status_code == 400
+    assert "broken JSON" in response.get_json()["description"]
+
+
+@pytest.mark.parametrize("name", ["baked.svg", "no-json.svg"])
+def test_bakery_svg_with_a_plain_http_url_is_refused(
+    client: FlaskClient, web: FixtureWeb, name: str
+) -> None:
+    data = (BAKERY / name).read_bytes()
+    body = client.post(API, data=data, content_type="image/svg+xml").get_json()
+    assert body["verified"] is False
+    assert [e["code"] for e in body["errors"]] == ["ob2.unreachable"]
+    assert "http" in body["errors"][0]["message"]
+    assert web.server.connections == 0  # the guard refused before connecting
