@@ -133,7 +133,9 @@ class Ob2Verifier:
                 graph = self._gather(source)
             except _Fail as failed:
                 given = source if isinstance(source, Mapping) else {}
-                return self._result(_Graph(given, "?", "?", checks=[failed.check]), None)
+                # The same answer as a W3C credential that failed: the issuer is unconfirmed.
+                unconfirmed = self._trust.decide({}, None, intact=False)
+                return self._result(_Graph(given, "?", "?", checks=[failed.check]), unconfirmed)
             graph.checks.append(_validity(graph, now))
             graph.checks.append(recipient_check(graph.assertion, recipient))
             intact = not any(c.failed for c in graph.checks if c.name in _INTEGRITY)

@@ -163,6 +163,7 @@ def test_unreachable_issuer_fails_closed(web: FixtureWeb, ob2: Ob2Verifier) -> N
     assert not result.verified
     assert failed(result) == {"ob2.unreachable"}
     assert all(c.outcome.value == "skipped" for c in result.checks if c.name != "proof")
+    assert result.as_dict()["trust"]["outcome"] == "unconfirmed"
 
 
 def test_badge_class_of_the_wrong_type_is_refused(web: FixtureWeb, ob2: Ob2Verifier) -> None:
