@@ -287,6 +287,68 @@ CATALOGUE: Final[Mapping[str, tuple[Severity, str]]] = {
         E,
         "This file holds no credential at all: there is nothing to verify.",
     ),
+    # --- v-ob2: Open Badges 2.0 / 1.x (credentials.ob2) ---------------------------------
+    "ob2.malformed": (
+        E,
+        "It is not a well-formed Open Badges assertion: a property needed to check it is "
+        "missing or broken, so it cannot be relied on.",
+    ),
+    "ob2.wrong_type": (
+        E,
+        "A document of the badge (assertion, badge class or issuer) is not what it claims "
+        "to be, so the badge cannot be relied on.",
+    ),
+    "ob2.unreachable": (
+        E,
+        "The issuer's copy of the badge (or its badge class, issuer profile or key) could "
+        "not be fetched, so it cannot be confirmed. This may be temporary; try again later.",
+    ),
+    "ob2.hosted_mismatch": (
+        E,
+        "This copy of the badge differs from the one its issuer hosts: it was changed "
+        "after it was issued.",
+    ),
+    "ob2.origin_not_allowed": (
+        E,
+        "The badge is hosted at an address its issuer does not vouch for, so anyone could "
+        "have published it.",
+    ),
+    "ob2.signature_missing": (
+        E,
+        "The badge says it is signed but came without its signature, so it cannot be "
+        "checked: verify the signed badge (the baked image) instead.",
+    ),
+    "ob2.key_not_owned": (
+        E,
+        "It was signed with a key that does not belong to the issuer it names.",
+    ),
+    "ob2.revocation_list_unreachable": (
+        E,
+        "The issuer's revocation list could not be fetched, so it cannot be ruled out that "
+        "the badge was revoked. Try again later.",
+    ),
+    "ob2.revocation_list_malformed": (
+        E,
+        "The issuer's revocation list is not readable, so it cannot be ruled out that the "
+        "badge was revoked.",
+    ),
+    "ob2.recipient_mismatch": (
+        E,
+        "The badge was not awarded to the person you named: check that you typed the "
+        "address they were awarded it under, or ask them.",
+    ),
+    "ob2.legacy": (
+        W,
+        "This is an old (Open Badges 1.x) badge: it was checked as a hosted badge (its "
+        "issuer's copy, badge class, issuer, dates and recipient), but the older format says "
+        "less about its issuer than current badges do.",
+    ),
+    "ob2.badge_incomplete": (
+        W,
+        "The badge's description is incomplete (a name, description, image or criteria is "
+        "missing): ask the holder what it was awarded for.",
+    ),
+    # --- end v-ob2 ---
 }
 
 #: The plain-words fallback for a code of a check the catalogue does not name.
@@ -334,6 +396,10 @@ def check_code(name: str, code: str) -> str:
     renamed = _RENAMED.get((name, code))
     if renamed is not None:
         return renamed
+    # --- v-ob2: a check's own code that is already a finding code (``ob2.…``) is kept ---
+    if "." in code:
+        return code
+    # --- end v-ob2 ---
     return f"{_CHECK_PREFIX.get(name, name)}.{code}"
 
 

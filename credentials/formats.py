@@ -33,6 +33,8 @@ from typing import Any, Final
 
 from credentials.errors import MalformedCredentialError, NoCredentialError, UnsupportedFormatError
 from credentials.jwtvc import envelope, token_of  # v-jwt
+from credentials.ob2.found import KINDS as OB2_KINDS  # v-ob2
+from credentials.ob2.found import ob2_found  # v-ob2
 
 __all__ = [
     "Identified",
@@ -217,9 +219,17 @@ def identify(data: bytes | bytearray | str) -> Identified:  # noqa: PLR0911 - on
     return classify(document)
 
 
-def refusal(found: Identified, field: str | None) -> MalformedCredentialError | None:
+def refusal(
+    found: Identified, field: str | None, source: object = None
+) -> MalformedCredentialError | None:
     """The error that answers ``found``, or None when it is to be verified."""
     details = {"format": found.kind.value, "description": found.description}
+    # --- v-ob2: an Open Badges 2.0/1.x badge (JSON, JWS, URL) is handed on as such -------
+    if source is not None and found.kind.value in OB2_KINDS:
+        badge = ob2_found(found.kind.value, found.description, source, field)
+        if badge is not None:
+            return badge  # caught by the verify page, /api/v1/verify and the CLI
+    # --- end v-ob2 ---
     if found.code == "format.unsupported":
         return UnsupportedFormatError(
             f"this format is not supported yet ({found.description}); only credentials "
@@ -242,7 +252,7 @@ def refuse_unsupported(document: Mapping[str, Any], *, field: str | None = None)
     first = context[0] if isinstance(context, list) and context else context
     if first in _VC_CONTEXTS and document.get("type") != "EnvelopedVerifiableCredential":
         return  # the common case, in two lookups
-    error = refusal(classify(document), field)
+    error = refusal(classify(document), field, document)  # v-ob2: source
     if error is not None:
         raise error
 
@@ -285,7 +295,11 @@ def load_supported(
             return envelope(_bare_token(data))
         # --- end v-jwt ---
         # JSON the strict parser refused (a duplicate key, NaN, a list) keeps its exact reason.
-        error = refusal(found, field or exc.field) if found.kind is not Kind.UNKNOWN_JSON else None
+        error = (  # v-ob2: the source too
+            refusal(found, field or exc.field, data)
+            if found.kind is not Kind.UNKNOWN_JSON
+            else None
+        )
         if error is not None:
             raise error from None
         raise

@@ -158,6 +158,14 @@ class Verifier:
         )
         self._related = RelatedResourceChecker(fetcher=resource_fetcher)
 
+    # --- v-ob2: Open Badges 2.0 decides "who is the issuer" with the same sources ----------
+    @property
+    def trust(self) -> TrustPolicy:
+        """The trust policy (``credentials.ob2`` decides with the same sources)."""
+        return self._trust
+
+    # --- end v-ob2 ---
+
     @property
     def related_resources(self) -> RelatedResourceChecker:
         """The ``relatedResource`` checker (issuance checks caller-written credentials

@@ -15,10 +15,17 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final, Literal
 
-from credentials.documents import png_chunks, svg_baking
+from credentials.documents import ob2_baked, png_chunks, svg_baking  # v-ob2: ob2_baked
 from credentials.documents.pdf_extract import extract_pdf_credential
-from credentials.errors import InvalidInputError, MalformedCredentialError, UnsupportedMediaError
+from credentials.errors import (
+    InvalidInputError,
+    MalformedCredentialError,
+    NoEmbeddedCredentialError,
+    UnsupportedFormatError,
+    UnsupportedMediaError,
+)
 from credentials.formats import UNSUPPORTED, Kind, identify, refusal
+from credentials.ob2.found import baked_found  # v-ob2
 
 __all__ = [
     "CredentialFormat",
@@ -190,10 +197,19 @@ def extract_credential(
         raise UnsupportedMediaError("the upload must be bytes", field="file")
     data = bytes(data)
     kind = sniff_format(data)
-    if kind == "png":
-        return kind, extract_png(data)
-    if kind == "svg":
-        return kind, extract_svg(data)
+    if kind in ("png", "svg"):
+        try:
+            return kind, extract_png(data) if kind == "png" else extract_svg(data)
+        except (UnsupportedFormatError, NoEmbeddedCredentialError) as exc:
+            # --- v-ob2: an Open Badges 2.0 bake (iTXt, compressed, legacy tEXt URL; SVG
+            # <openbadges:assertion>) is handed on as ``Ob2Found`` ------------------------
+            if exc.details.get("format") != "ob2" and kind == "svg":
+                raise
+            text = ob2_baked.png_text(data) if kind == "png" else ob2_baked.svg_text(data)
+            if text is None:
+                raise
+            raise baked_found(text, f"an Open Badges 2.0 baked {kind.upper()}") from None
+            # --- end v-ob2 ---
     if kind == "pdf":
         return kind, extract_pdf_credential(data)
     if kind == "json":
@@ -204,7 +220,7 @@ def extract_credential(
         return "jwt", data[:MAX_CREDENTIAL_BYTES].decode("utf-8-sig").strip()
     # --- end v-jwt ---
     if found.kind in UNSUPPORTED:  # a .jwt file, a saved link: said plainly (issue 15)
-        refused = refusal(found, "file")
+        refused = refusal(found, "file", data)  # v-ob2: the source too
         if refused is not None:
             raise refused
     raise UnsupportedMediaError(_unsupported_message(data, filename, content_type), field="file")

@@ -20,6 +20,7 @@ import click
 from credentials.documents.baking import extract_credential
 from credentials.errors import MicrocredError, SigningError
 from credentials.formats import load_supported
+from credentials.ob2.found import Ob2Found  # v-ob2
 from credentials.proofs import JCS, RDFC, add_proof
 from credentials.results import Outcome
 from credentials.statuscheck import issuer_id
@@ -27,6 +28,7 @@ from credentials.validation import validate_credential
 from credentials.verify import Verifier, load_credential
 from microcred.cli import cli
 from microcred.cli.keys import fail, open_key_store, pass_state
+from microcred.cli.ob2 import Ob2Cli  # v-ob2
 from microcred.cli.state import CliState
 
 #: Upper bound on a file given to sign/verify (a baked PDF with fonts stays far below it).
@@ -118,9 +120,19 @@ def cli_verifier(state: CliState) -> Verifier:
 @cli.command()
 @click.argument("files", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")
+# --- v-ob2 ---
+@click.option(
+    "--recipient",
+    default=None,
+    help="Open Badges 2.0: the e-mail address or URL the badge should be awarded to.",
+)
+# --- end v-ob2 ---
 @pass_state
-def verify(state: CliState, files: tuple[str, ...], as_json: bool) -> None:
-    """Verify credentials in FILES: JSON, PDF certificates, baked PNG or SVG badges.
+def verify(
+    state: CliState, files: tuple[str, ...], as_json: bool, recipient: str | None = None
+) -> None:
+    """Verify credentials in FILES: JSON, PDF certificates, baked PNG or SVG badges,
+    Open Badges 2.0 / 1.x assertions (JSON, JWS, or an https:// URL of a hosted one).
 
     Every check is reported. Exit status: 0 all verified, 1 any not verified,
     2 any file unusable.
@@ -129,10 +141,13 @@ def verify(state: CliState, files: tuple[str, ...], as_json: bool) -> None:
         verifier = cli_verifier(state)
     except MicrocredError as exc:  # a bad MICROCRED_VERIFY_DEADLINE or trust registry
         fail(exc)
+    # --- v-ob2: Open Badges 2.0 / 1.x with the same fetch rules and trust sources ---
+    ob2 = Ob2Cli.build(verifier, recipient)
+    # --- end v-ob2 ---
     reports: list[dict[str, Any]] = []
     worst = 0
     for name in files:
-        report, code = _verify_one(verifier, name)
+        report, code = _verify_one(verifier, name, ob2)
         reports.append(report)
         worst = max(worst, code)
         if not as_json:
@@ -142,12 +157,22 @@ def verify(state: CliState, files: tuple[str, ...], as_json: bool) -> None:
     raise SystemExit(worst)
 
 
-def _verify_one(verifier: Verifier, name: str) -> tuple[dict[str, Any], int]:
+def _verify_one(
+    verifier: Verifier, name: str, ob2: Ob2Cli | None = None
+) -> tuple[dict[str, Any], int]:
     try:
+        # --- v-ob2: an https:// argument is a hosted Open Badges assertion ---
+        if ob2 is not None and name.lower().startswith("https://"):
+            return ob2.report(name, name)
+        # --- end v-ob2 ---
         data = read_input(name)
         kind, text = extract_credential(data, filename=name)
         # A JWT, an Open Badges 2.0 assertion or a file with no credential is named.
         result = verifier.verify(load_supported(text))
+    except Ob2Found as badge:  # --- v-ob2: an Open Badges 2.0 / 1.x badge ---
+        if ob2 is None:
+            raise
+        return ob2.report(name, badge.source)
     except (MicrocredError, click.UsageError) as exc:
         if isinstance(exc, MicrocredError):
             report = {"file": name, "verified": False, "error": exc.message, "code": exc.code}

@@ -27,6 +27,8 @@ def b64(value: dict[str, Any]) -> str:
 VC_JWT = f"{b64({'alg': 'EdDSA', 'typ': 'vc+jwt'})}.{b64({'@context': []})}.c2lnbmF0dXJl"
 VC11_JWT = f"{b64({'alg': 'EdDSA', 'typ': 'JWT'})}.{b64({'vc': {}, 'iss': 'did:key:z'})}.c2ln"
 OB2_JWS = f"{b64({'alg': 'RS256'})}.{b64({'badge': 'https://x.example/b', 'recipient': {}})}.c2ln"
+#: A JWT that is neither a VC JWT nor a signed OB 2.0 assertion (an ID token): unsupported.
+OTHER_JWT = f"{b64({'alg': 'RS256', 'typ': 'JWT'})}.{b64({'sub': 'x', 'aud': 'y'})}.c2ln"
 OB2 = {
     "@context": "https://w3id.org/openbadges/v2",
     "type": "Assertion",
@@ -92,7 +94,7 @@ def test_enveloped_credential_is_named() -> None:
 @pytest.mark.parametrize(
     ("text", "error", "code", "fmt"),
     [
-        (OB2_JWS, UnsupportedFormatError, "format.unsupported", "jwt"),  # v-jwt: not VC_JWT
+        (OTHER_JWT, UnsupportedFormatError, "format.unsupported", "jwt"),  # no VC JWT, no OB 2.0
         (json.dumps(OB2), UnsupportedFormatError, "format.unsupported", "ob2"),
         (json.dumps(OB1), UnsupportedFormatError, "format.unsupported", "ob1"),
         ("https://badges.example/a/1", UnsupportedFormatError, "format.unsupported", "link"),

@@ -13,11 +13,13 @@ import json
 from flask import Blueprint, current_app, request
 from werkzeug.wrappers import Response
 
+from credentials.ob2.found import Ob2Found  # v-ob2
 from microcred.platform.errors import parses_own_json
 from microcred.platform.extensions import limit_public
 from microcred.platform.security import allow_cross_origin, api_headers
 from verifier.web import service
 from verifier.web.inputs import credential_from_request
+from verifier.web.ob2_inputs import recipient_of, refuse_url_field  # v-ob2
 from verifier.web.results_json import result_body
 
 PATH = "/api/v1/verify"
@@ -31,8 +33,12 @@ parses_own_json(blp)  # load_credential refuses lone surrogates
 
 @blp.post(PATH)
 def verify() -> Response:
-    credential = credential_from_request(request)
-    result = service.verify(credential)
+    try:
+        refuse_url_field(request)  # v-ob2: ?url= / a multipart url field, given alone
+        credential = credential_from_request(request)
+        result = service.verify(credential)
+    except Ob2Found as badge:  # --- v-ob2: an Open Badges 2.0 / 1.x badge ---
+        result = service.verify_ob2(badge.source, recipient=recipient_of(request))
     return json_response(result_body(result))
 
 

@@ -58,7 +58,9 @@ def unwrap(document: Mapping[str, Any]) -> Mapping[str, Any]:
     # --- end v-jwt ---
     if not isinstance(inner, Mapping):
         found = classify(inner) if inner is not None else None
-        refused = refusal(found, ENVELOPE_KEY) if found and found.kind in UNSUPPORTED else None
+        refused = (  # v-ob2: the source too
+            refusal(found, ENVELOPE_KEY, inner) if found and found.kind in UNSUPPORTED else None
+        )
         if refused is not None:
             raise refused  # a JWT string, a link: named
         raise MalformedCredentialError(

@@ -266,14 +266,41 @@ def _verify_operation() -> dict[str, Any]:
             # --- end v-jwt ---
         ),
         "security": [],
+        # --- v-ob2: Open Badges 2.0 / 1.x hosted badges by URL, and the recipient check ---
+        "parameters": [
+            {
+                "name": "url",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string", "format": "uri", "maxLength": 2048},
+                "description": "Open Badges 2.0 / 1.x: the https URL of a hosted assertion "
+                "to fetch and verify (when no body is sent; also a multipart field). A JSON "
+                "string, a text/plain URL or a signed assertion (JWS) in the body work too.",
+            },
+            {
+                "name": "recipient",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string", "maxLength": 2048},
+                "description": "Open Badges 2.0 / 1.x: the e-mail address, URL or telephone "
+                "number the badge should be awarded to (also a multipart field). The "
+                "`recipient` check says match, mismatch (`ob2.recipient_mismatch`) or "
+                "not checked; a hashed identity is never revealed.",
+            },
+        ],
+        # --- end v-ob2 ---
         "requestBody": {
-            "required": True,
+            "required": False,  # v-ob2: ?url= alone is a request
             "content": {
                 "application/json": {"schema": {"type": "object"}},
                 "multipart/form-data": {
                     "schema": {
                         "type": "object",
-                        "properties": {"file": {"type": "string", "format": "binary"}},
+                        "properties": {
+                            "file": {"type": "string", "format": "binary"},
+                            "url": {"type": "string", "format": "uri"},  # v-ob2
+                            "recipient": {"type": "string"},  # v-ob2
+                        },
                         "required": ["file"],
                     }
                 },

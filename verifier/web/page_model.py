@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from credentials.findings import meaning_of  # v-ob2
 from credentials.ob3 import CompetencySummary, CredentialSummary, EvidenceSummary, summarize
 from credentials.results import Check, Outcome, Verdict, VerificationResult
 from credentials.trust import Established, TrustLevel
@@ -204,6 +205,15 @@ def _verdict(
             f"This credential is intact and current: {signer} signed it, it has not been "
             "changed since, it is within its validity period"
         )
+        # --- v-ob2: a hosted badge is vouched for by a web server, not a signature ---
+        if _ob2_mode(result) == "hosted":
+            server = issuer if trust.trusted else "the issuer's web server"
+            text = (
+                f"This badge is current and as {server} publishes it: a hosted badge carries "
+                "no signature, so it is only as authentic as that server; it is within its "
+                "validity period"
+            )
+        # --- end v-ob2 ---
         if all(c.outcome is Outcome.SKIPPED for c in result.checks_named("status")):
             text += ". Its issuer provides no revocation list, so revocation cannot be checked."
         else:
@@ -249,6 +259,7 @@ def _invalid_reason(failure: Check | None) -> str:
         return "It could not be verified."
     return (
         _INVALID_BECAUSE.get((failure.name, failure.code))
+        or (meaning_of(failure.code) if failure.code.startswith("ob2.") else None)  # v-ob2
         or _INVALID_BY_CHECK.get(failure.name)
         or "One of the checks below failed."
     )
@@ -281,8 +292,44 @@ _OUTCOME_LABELS = {
 }
 
 
-def _check_view(check: Check, proof_count: int) -> CheckView:
+# --- v-ob2: what the checks mean for an Open Badges 2.0 / 1.x badge ---
+_OB2_CHECK_TEXT = {
+    "structure": ("Badge format", "It is a well-formed Open Badges assertion."),
+    "proof": (
+        "Authenticity",
+        "Signed badges: nothing has been changed since the issuer signed it. Hosted badges: "
+        "the issuer's web server answers this very badge (only as authentic as that server).",
+    ),
+    "issuer": (
+        "Issuer",
+        "The signing key, or the address the badge is hosted at, belongs to its issuer.",
+    ),
+    "status": (
+        "Status",
+        "The issuer's revocation list (signed badges) or its web server (hosted badges) "
+        "says whether it was revoked.",
+    ),
+    "recipient": (
+        "Recipient",
+        "The badge was awarded to the address you typed (checked only when you type one).",
+    ),
+}
+
+
+def _ob2_mode(result: VerificationResult) -> str | None:
+    """hosted | signed for an Open Badges 2.0 / 1.x result, else None."""
+    ob2 = result.credential.get("openBadges2")
+    mode = ob2.get("verification") if isinstance(ob2, Mapping) else None
+    return mode if isinstance(mode, str) else None
+
+
+# --- end v-ob2 ---
+
+
+def _check_view(check: Check, proof_count: int, ob2: bool = False) -> CheckView:
     title, meaning = _CHECK_TEXT.get(check.name, (check.name.capitalize(), ""))
+    if ob2 and check.name in _OB2_CHECK_TEXT:  # v-ob2
+        title, meaning = _OB2_CHECK_TEXT[check.name]
     details: Mapping[str, Any] = check.details
     if check.name == "status" and details.get("purpose") in _STATUS_TEXT:
         title, meaning = _STATUS_TEXT[str(details["purpose"])]
@@ -341,7 +388,10 @@ def page_model(result: VerificationResult) -> PageModel:
     return PageModel(
         verdict=_verdict(result, summary, trust),
         trust=trust,
-        checks=tuple(_check_view(c, proofs) for c in result.checks),
+        checks=tuple(
+            _check_view(c, proofs, "openBadges2" in result.credential)  # v-ob2
+            for c in result.checks
+        ),
         summary=summary,
         title=summary.achievement.name or summary.name or "Credential",
         description=summary.achievement.description or summary.description,

@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from credentials.errors import MicrocredError
+from credentials.ob2.found import Ob2Found  # v-ob2
 from credentials.results import VerificationResult
 from credentials.verify import load_credential
 from microcred.platform.errors import parses_own_json
@@ -22,6 +23,7 @@ from verifier.web import service
 from verifier.web.inputs import credential_from_form, upload_limit
 from verifier.web.interfaces import StoredCredential
 from verifier.web.lookup import find_credential
+from verifier.web.ob2_inputs import recipient_of, refuse_url_field  # v-ob2
 from verifier.web.page_model import page_model
 from verifier.web.results_json import result_body
 from verifier.web.security import refuse_cross_site_post
@@ -85,8 +87,12 @@ def verify_form() -> str:
 def verify_upload() -> str | tuple[str, int]:
     refuse_cross_site_post()
     try:
-        credential = credential_from_form(request)
-        result = service.verify(credential)
+        try:
+            refuse_url_field(request)  # v-ob2: a hosted badge's URL, given alone
+            credential = credential_from_form(request)
+            result = service.verify(credential)
+        except Ob2Found as badge:  # --- v-ob2: an Open Badges 2.0 / 1.x badge ---
+            result = service.verify_ob2(badge.source, recipient=recipient_of(request))
     except RequestEntityTooLarge:
         limit = upload_limit()
         message = f"Uploads are limited to {_mib(limit)} MB; a credential file is far smaller."
@@ -146,10 +152,16 @@ def _render_form(
         )
         error = {"title": title, "message": message or "", "code": code}
     pasted = request.form.get("credential", "") if error and status != 413 else ""
+    # --- v-ob2: the badge URL and recipient fields keep what was typed ---
+    typed_url = request.form.get("url", "")[:2048] if error and status != 413 else ""
+    typed_recipient = request.form.get("recipient", "")[:2048] if error and status != 413 else ""
+    # --- end v-ob2 ---
     return render_template(
         "verify/form.html",
         error=error,
         pasted=pasted[:200_000],
+        typed_url=typed_url,
+        typed_recipient=typed_recipient,
         max_upload_mib=_mib(upload_limit()),
     )
 

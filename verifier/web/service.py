@@ -13,15 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 
 from credentials.dates import utcnow
+from credentials.ob2.verify import Ob2Verifier  # v-ob2
 from credentials.presentations import PresentationResult
 from credentials.results import VerificationResult
 from credentials.verify import DEFAULT_DEADLINE, Verifier
 from verifier.factory import build_verifier
+from verifier.ob2 import build_ob2_verifier  # v-ob2
 from verifier.web.interfaces import CountVerification, OwnSources
 
 if TYPE_CHECKING:
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 
 EXTENSION_KEY = "microcred.verifier"
 OWN_SOURCES_KEY = "microcred.verifier.own"
+OB2_KEY = "microcred.verifier.ob2"  # v-ob2
 
 
 def build_app_verifier(app: Flask, own: OwnSources) -> Verifier:
@@ -60,6 +63,16 @@ def build_app_verifier(app: Flask, own: OwnSources) -> Verifier:
 def init_verifier(app: Flask, own: OwnSources) -> None:
     app.extensions[OWN_SOURCES_KEY] = own
     app.extensions[EXTENSION_KEY] = build_app_verifier(app, own)
+    # --- v-ob2: the Open Badges 2.0 / 1.x verifier, same fetcher rules, trust and clock ---
+    app.extensions[OB2_KEY] = build_ob2_verifier(
+        fetcher=app.config.get("MICROCRED_VERIFIER_FETCHER"),
+        allow_private=bool(app.config["MICROCRED_ALLOW_PRIVATE_FETCH"]),
+        allow_http=bool(app.config["MICROCRED_ALLOW_PRIVATE_FETCH"]),
+        trust=app.extensions[EXTENSION_KEY].trust,
+        clock=app.config.get("MICROCRED_VERIFIER_CLOCK") or utcnow,
+        deadline=app.config.get("MICROCRED_VERIFY_DEADLINE", DEFAULT_DEADLINE),
+    )
+    # --- end v-ob2 ---
 
 
 def own_sources() -> OwnSources:
@@ -72,6 +85,16 @@ def verifier_now() -> datetime:
     """The instant verifications are checked against (the configured clock, if any)."""
     clock: Callable[[], datetime] = current_app.config.get("MICROCRED_VERIFIER_CLOCK") or utcnow
     return clock()
+
+
+# --- v-ob2 ---
+def verify_ob2(source: Mapping[str, Any] | str, recipient: str | None = None) -> VerificationResult:
+    """An Open Badges 2.0 / 1.x badge (``credentials.ob2.found.Ob2Found.source``)."""
+    verifier: Ob2Verifier = current_app.extensions[OB2_KEY]
+    return verifier.verify(source, recipient=recipient)
+
+
+# --- end v-ob2 ---
 
 
 def current_verifier() -> Verifier:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -16,10 +17,12 @@ from flask.testing import FlaskClient
 from credentials.documents.badge_image import default_badge_png
 from credentials.documents.png_chunks import iter_chunks
 from microcred.cli import cli
+from tests.credentials.test_formats import OB2, OB2_JWS, OTHER_JWT
+from tests.verifier.servers import fixture_web  # v-ob2
 
-# v-jwt: VC JWTs are verified now (tests/verifier/web/test_jwt_formats.py); a signed
-# Open Badges 2.0 assertion (JWS) is the JWT that is still not supported.
-from tests.credentials.test_formats import OB2, OB2_JWS
+# VC JWTs (tests/verifier/web/test_jwt_formats.py) and Open Badges 2.0, JSON or signed
+# (tests/verifier/ob2/), are verified now. A JWT that is neither, such as an OpenID
+# Connect ID token (OTHER_JWT), is a format still not supported.
 
 API = "/api/v1/verify"
 VC_API = "/credentials/verify"
@@ -41,12 +44,10 @@ def ob2_baked_png() -> bytes:
 @pytest.mark.parametrize(
     ("body", "fmt"),
     [
-        (OB2, "ob2"),
-        ({"verifiableCredential": OB2_JWS}, "jwt"),
-        ({"verifiableCredential": OB2}, "ob2"),
-        (OB2_JWS, "jwt"),
+        ({"verifiableCredential": OTHER_JWT}, "jwt"),
+        (OTHER_JWT, "jwt"),
     ],
-    ids=["ob2", "envelope-jwt", "envelope-ob2", "jwt-string"],
+    ids=["envelope-jwt", "jwt-string"],
 )
 def test_api_json_says_not_supported_yet(client: FlaskClient, body: object, fmt: str) -> None:
     response = client.post(API, data=json.dumps(body), content_type="application/json")
@@ -59,7 +60,7 @@ def test_api_json_says_not_supported_yet(client: FlaskClient, body: object, fmt:
 
 @pytest.mark.parametrize("content_type", ["application/vc+jwt", "text/plain"])
 def test_api_raw_jwt_says_not_supported_yet(client: FlaskClient, content_type: str) -> None:
-    response = client.post(API, data=OB2_JWS, content_type=content_type)
+    response = client.post(API, data=OTHER_JWT, content_type=content_type)
     assert response.status_code == 422
     assert response.get_json()["error"] == "format.unsupported"
 
@@ -72,12 +73,18 @@ def test_api_json_that_is_no_credential(client: FlaskClient) -> None:
     assert "holds no credential" in body["description"]
 
 
-def test_api_ob2_baked_png(client: FlaskClient) -> None:
-    response = client.post(API, data=ob2_baked_png(), content_type="image/png")
-    assert response.status_code == 422
+# --- v-ob2: an Open Badges 2.0 baked PNG gets a verdict, not 422 (issue 15) --------------
+def test_api_ob2_baked_png(make_app: Any, tmp_path: Path) -> None:
+    with fixture_web(tmp_path, ["example.org"]) as web:  # serves nothing: 404
+        client = make_app(MICROCRED_VERIFIER_FETCHER=web.fetcher).test_client()
+        response = client.post(API, data=ob2_baked_png(), content_type="image/png")
+    assert response.status_code == 200
     body = response.get_json()
-    assert body["error"] == "format.unsupported"
-    assert "Open Badges 2.0" in body["description"]
+    assert body["verified"] is False
+    assert [e["code"] for e in body["errors"]] == ["ob2.unreachable"]
+
+
+# --- end v-ob2 ---
 
 
 @pytest.mark.parametrize(
@@ -96,8 +103,7 @@ def test_vc_api_names_the_format(client: FlaskClient, credential: object, fmt: s
 @pytest.mark.parametrize(
     ("text", "title", "code"),
     [
-        (OB2_JWS, "This format is not supported yet.", "format.unsupported"),
-        (json.dumps(OB2), "This format is not supported yet.", "format.unsupported"),
+        (OTHER_JWT, "This format is not supported yet.", "format.unsupported"),
         ('{"hello": "world"}', "No credential was found in this.", "format.no_credential"),
         ("some words", "No credential was found in this.", "format.no_credential"),
     ],
@@ -110,13 +116,18 @@ def test_page_paste_says_what_it_is(client: FlaskClient, text: str, title: str, 
     assert f'<code class="error-code">{code}</code>' in html
 
 
-def test_page_upload_of_an_ob2_png(client: FlaskClient) -> None:
+# --- v-ob2 ---
+def test_page_upload_of_an_ob2_png(make_app: Any, tmp_path: Path) -> None:
     data = {"file": (io.BytesIO(ob2_baked_png()), "badge.png", "image/png")}
-    response = client.post("/verify", data=data, content_type="multipart/form-data")
-    assert response.status_code == 422
+    with fixture_web(tmp_path, ["example.org"]) as web:  # serves nothing: 404
+        client = make_app(MICROCRED_VERIFIER_FETCHER=web.fetcher).test_client()
+        response = client.post("/verify", data=data, content_type="multipart/form-data")
+    assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "This format is not supported yet." in html
-    assert "Open Badges 2.0" in html
+    assert "could not be fetched" in html
+
+
+# --- end v-ob2 ---
 
 
 def test_page_upload_of_a_png_without_a_credential(client: FlaskClient) -> None:
@@ -130,7 +141,7 @@ def test_page_upload_of_a_png_without_a_credential(client: FlaskClient) -> None:
 
 def test_cli_names_a_jwt_and_exits_2(tmp_path: Path) -> None:
     path = tmp_path / "credential.jwt"
-    path.write_text(OB2_JWS, encoding="utf-8")
+    path.write_text(OTHER_JWT, encoding="utf-8")
     env = {"MICROCRED_KEYS_DIR": str(tmp_path / "keys"), "MICROCRED_ENV": "development"}
     result = CliRunner().invoke(cli, ["verify", str(path)], env=env)
     assert result.exit_code == 2
