@@ -48,5 +48,6 @@ def init_app(app: Flask) -> None:
         projects,  # gig projects and their assessments (item 4)
         sso_views,  # single sign-on, invitations revoked, several organisations (item 1)
     )
+    from issuer.console import wallet_pages  # noqa: F401 - fl-wallet: "Send to wallet"
 
     app.register_blueprint(blp)

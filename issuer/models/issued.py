@@ -92,6 +92,13 @@ class IssuedCredential(db.Model):
     #: Set when issued although the evidence rule was not met: who decided, and why.
     override_reason: Mapped[str | None] = mapped_column(Text)
     override_by: Mapped[str | None] = mapped_column(String(100))
+    # --- fl-wallet: wallet copies ---
+    #: The credential this one was issued from through a wallet offer (None: an original).
+    #: A copy names the holder's DID; revoking the original revokes its copies.
+    wallet_copy_of: Mapped[str | None] = mapped_column(
+        ForeignKey("issued_credentials.id", ondelete="CASCADE"), index=True
+    )
+    # --- end fl-wallet ---
 
     issuer: Mapped[Issuer] = relationship()
     freelancer: Mapped[Freelancer | None] = relationship()

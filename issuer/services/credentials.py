@@ -239,7 +239,27 @@ def revoke(
     credential.revocation_reason = text
     _audit(issuer, credential, "revoke", actor, ip, reason=text, list_version=list_version)
     events.publish(events.Event("credential.revoked", issuer.id, credential.id, reason=text))
+    # --- fl-wallet: the wallet copies of a revoked credential are revoked with it ---
+    for copy_id in _wallet_copies(credential.id):
+        revoke(issuer, copy_id, reason=text or "", actor=actor, ip=ip)
+    # --- end fl-wallet ---
     return credential
+
+
+# --- fl-wallet ---
+def _wallet_copies(credential_id: str) -> list[str]:
+    """Not yet revoked copies issued from ``credential_id`` through a wallet offer."""
+    return list(
+        db.session.scalars(
+            select(IssuedCredential.id).where(
+                IssuedCredential.wallet_copy_of == credential_id,
+                IssuedCredential.revoked_at.is_(None),
+            )
+        )
+    )
+
+
+# --- end fl-wallet ---
 
 
 def suspend(
