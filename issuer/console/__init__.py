@@ -47,7 +47,7 @@ def init_app(app: Flask) -> None:
         organisation,  # API keys and signing keys (item 2)
         projects,  # gig projects and their assessments (item 4)
         sso_views,  # single sign-on, invitations revoked, several organisations (item 1)
+        wallet_pages,  # "Send to wallet" on a credential (issue 14, item 3)
     )
-    from issuer.console import wallet_pages  # noqa: F401 - fl-wallet: "Send to wallet"
 
     app.register_blueprint(blp)

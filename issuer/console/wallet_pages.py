@@ -7,7 +7,7 @@ address. Issuer and owner roles only: an offer leads to a credential being signe
 
 from __future__ import annotations
 
-from flask import redirect
+from flask import redirect, url_for
 from werkzeug.wrappers import Response
 
 from issuer.console.blueprint import blp
@@ -25,4 +25,5 @@ def credential_wallet_offer(credential_id: str) -> Response:
         # Another provider's credential is a 404, exactly like an unknown one.
         credential = credentials.get_credential(me.issuer, credential_id)
         offer = wallet.create_offer(credential.id, actor=accounts.actor_of(me.user))
-    return redirect(offer.links.page, code=303)
+    # Relative: the page is ours, wherever the console is reached from.
+    return redirect(url_for("wallet.offer_page", token=offer.token), code=303)

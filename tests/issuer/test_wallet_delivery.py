@@ -64,18 +64,19 @@ def verifies_with_reference(document: dict[str, Any], hosts: dict[str, str]) -> 
     fetched by the test from the served app and handed to the offline holder)."""
     issuer_did = document["issuer"]["id"]
     url = did_web_document_url(issuer_did).replace(TEST_BASE_URL, hosts[TEST_BASE_URL], 1)
-    with urllib.request.urlopen(url.replace("https://", "http://"), timeout=10) as response:
+    loopback = url.replace("https://", "http://")
+    with urllib.request.urlopen(loopback, timeout=10) as response:  # noqa: S310 - loopback
         did_document = json.load(response)
     answer = holder({"op": "verify", "vc": document, "didDocuments": {issuer_did: did_document}})
     assert answer["verified"], answer
 
 
 def post(hosts: dict[str, str], url: str, body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
-    request = urllib.request.Request(
+    request = urllib.request.Request(  # noqa: S310 - the served app on loopback
         url.replace(TEST_BASE_URL, hosts[TEST_BASE_URL], 1), data=body, headers=headers
     )
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
             return response.status, json.load(response)
     except urllib.error.HTTPError as error:
         answer = json.loads(error.read() or b"null")
@@ -110,22 +111,27 @@ def test_vc_api_exchange_delivers_a_copy_to_the_holders_did(app: Flask, make: Fa
 
         # The same presentation again: the offer is spent, nothing more is issued.
         again = post_json(hosts, offer.links.exchange, {"verifiablePresentation": answer["vp"]})
-        assert again[0] == 409 and again[1]["error"] == "offer_used", again
+        assert again[0] == 409, again
+        assert again[1]["error"] == "offer_used", again
 
     assert vc["credentialSubject"]["id"] == answer["did"]
     first = json.loads(issued.document)
     assert vc["id"] != first["id"]
-    assert vc["validFrom"] == first["validFrom"] and vc["validUntil"] == first["validUntil"]
+    assert vc["validFrom"] == first["validFrom"]
+    assert vc["validUntil"] == first["validUntil"]
     assert vc["credentialSubject"]["achievement"] == first["credentialSubject"]["achievement"]
     assert {s["statusListIndex"] for s in vc["credentialStatus"]}.isdisjoint(
         {s["statusListIndex"] for s in first["credentialStatus"]}
     )
     verifies_here(app, vc)
     [copy] = copies(app)
-    assert copy.wallet_copy_of == issued.id and copy.credential_id == vc["id"]
+    assert copy.wallet_copy_of == issued.id
+    assert copy.credential_id == vc["id"]
     with app.app_context():
         stored = db.session.scalar(select(WalletOffer))
-        assert stored is not None and stored.protocol == "vcapi" and stored.copy_id == copy.id
+        assert stored is not None
+        assert stored.protocol == "vcapi"
+        assert stored.copy_id == copy.id
         actions = set(db.session.scalars(select(AuditEvent.action)))
     assert {"credential.wallet_offer", "credential.wallet_issue"} <= actions
 
@@ -143,7 +149,8 @@ def test_revoking_the_original_revokes_its_wallet_copies(app: Flask, make: Facto
         provider = db.session.get(IssuedCredential, issued.id).issuer  # type: ignore[union-attr]
         credentials.revoke(provider, issued.id, reason="Issued in error", actor="test")
     [copy] = copies(app)
-    assert copy.revoked_at is not None and copy.revocation_reason == "Issued in error"
+    assert copy.revoked_at is not None
+    assert copy.revocation_reason == "Issued in error"
     with app.app_context():
         result = local_verifier(app).verify(json.dumps(vc))
     assert not result.verified
@@ -192,7 +199,8 @@ def test_exchange_refuses_wrong_domain_foreign_challenge_and_foreign_did(
             }
         )
         status, body = post_json(hosts, url, {"verifiablePresentation": foreign["vp"]})
-        assert status == 400 and "holder" in body["description"], body
+        assert status == 400, body
+        assert "holder" in body["description"], body
 
         # A valid presentation, then tampered with after signing.
         signed = holder(
@@ -205,14 +213,17 @@ def test_exchange_refuses_wrong_domain_foreign_challenge_and_foreign_did(
         )["vp"]
         tampered = {**signed, "id": "urn:uuid:0f3b5a9e-4a1c-4c7e-9d2b-7f0e6a5c3b21"}
         status, body = post_json(hosts, url, {"verifiablePresentation": tampered})
-        assert status == 400 and body["error"] == "presentation_invalid", body
+        assert status == 400, body
+        assert body["error"] == "presentation_invalid", body
 
         unsigned = {k: v for k, v in signed.items() if k != "proof"}
         status, body = post_json(hosts, url, {"verifiablePresentation": unsigned})
-        assert status == 400 and "not signed" in body["description"], body
+        assert status == 400, body
+        assert "not signed" in body["description"], body
 
         status, body = post_json(hosts, url, {"verifiablePresentation": signed, "extra": 1})
-        assert status == 400 and body["field"] == "extra", body
+        assert status == 400, body
+        assert body["field"] == "extra", body
     assert copies(app) == []
 
 
@@ -221,7 +232,8 @@ def test_expired_and_unknown_offers_are_refused(app: Flask, make: Factory, clien
     offer = expired_offer(make, issued.id)
     with served(app) as hosts:
         status, body = post_json(hosts, offer.links.exchange, {})
-        assert status == 410 and body["error"] == "offer_expired", body
+        assert status == 410, body
+        assert body["error"] == "offer_expired", body
         status, body = post_json(hosts, offer.links.exchange.replace(offer.token, "x" * 43), {})
         assert status == 404, body
         status, body = post(
@@ -231,7 +243,8 @@ def test_expired_and_unknown_offers_are_refused(app: Flask, make: Factory, clien
             b"&pre-authorized_code=" + offer.links.pre_authorized_code.encode(),
             {"Content-Type": "application/x-www-form-urlencoded"},
         )
-        assert status == 400 and body["error"] == "invalid_grant", body
+        assert status == 400, body
+        assert body["error"] == "invalid_grant", body
         assert "expired" in body["error_description"]
     page = client.get(f"/wallet/offers/{offer.token}")
     assert page.status_code == 410
@@ -270,7 +283,8 @@ def test_openid4vci_pre_authorized_flow_delivers_an_ldp_vc(
             b"&pre-authorized_code=" + answer["code"].encode(),
             {"Content-Type": "application/x-www-form-urlencoded"},
         )
-        assert status == 400 and body["error"] == "invalid_grant", body
+        assert status == 400, body
+        assert body["error"] == "invalid_grant", body
         status, body = post_json(
             hosts,
             f"{TEST_BASE_URL}/oid4vci/credential",
@@ -280,7 +294,8 @@ def test_openid4vci_pre_authorized_flow_delivers_an_ldp_vc(
             },
             Authorization=f"Bearer {answer['accessToken']}",
         )
-        assert status == 401 and body["error"] == "invalid_token", body
+        assert status == 401, body
+        assert body["error"] == "invalid_token", body
         assert body["_headers"]["WWW-Authenticate"].startswith("Bearer error=")
     subject = vc["credentialSubject"]["id"]
     if form == "jwk":
@@ -355,26 +370,22 @@ def test_openid4vci_refuses_bad_proofs_and_replayed_nonces(app: Flask, make: Fac
         status, body = _request(
             hosts, token, proof(nonce=_nonce(hosts), aud="https://evil.example")
         )
-        assert (status, body["error"]) == (400, "invalid_proof") and "aud" in body[
-            "error_description"
-        ]
+        assert (status, body["error"]) == (400, "invalid_proof")
+        assert "aud" in body["error_description"]
         status, body = _request(hosts, token, proof(nonce=_nonce(hosts), typ="JWT"))
-        assert (status, body["error"]) == (400, "invalid_proof") and "typ" in body[
-            "error_description"
-        ]
+        assert (status, body["error"]) == (400, "invalid_proof")
+        assert "typ" in body["error_description"]
         status, body = _request(hosts, token, proof(nonce=_nonce(hosts), iat=1_000_000_000))
-        assert (status, body["error"]) == (400, "invalid_proof") and "iat" in body[
-            "error_description"
-        ]
+        assert (status, body["error"]) == (400, "invalid_proof")
+        assert "iat" in body["error_description"]
 
         # Key A's signature under key B's kid: a foreign signature.
         signed_by_a = proof(nonce=_nonce(hosts))
         b = holder({"op": "proof", "form": "did:key", "seed": SEED_B, "aud": TEST_BASE_URL})["jwt"]
         forged = ".".join([b.split(".")[0], *signed_by_a.split(".")[1:]])
         status, body = _request(hosts, token, forged)
-        assert (status, body["error"]) == (400, "invalid_proof") and "signature" in body[
-            "error_description"
-        ]
+        assert (status, body["error"]) == (400, "invalid_proof")
+        assert "signature" in body["error_description"]
 
         status, body = post_json(
             hosts,
@@ -429,13 +440,16 @@ def test_metadata_and_offer_follow_the_spec(app: Flask, make: Factory, client: A
     assert grant == {"pre-authorized_code": offer.links.pre_authorized_code}
     assert offer.links.openid_offer.startswith("openid-credential-offer://?credential_offer_uri=")
     assert offer.links.lcw.startswith("https://lcw.app/request.html?issuer=microcred.example")
-    assert "auth_type=bearer" in offer.links.lcw and "vc_request_url=" in offer.links.lcw
+    assert "auth_type=bearer" in offer.links.lcw
+    assert "vc_request_url=" in offer.links.lcw
     page = client.get(f"/wallet/offers/{offer.token}")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
-    assert "Send to wallet" in text and "lcw.app/request.html" in text
+    assert "Send to wallet" in text
+    assert "lcw.app/request.html" in text
     qr = client.get(f"/wallet/offers/{offer.token}/qr/openid.svg")
-    assert qr.status_code == 200 and qr.mimetype == "image/svg+xml"
+    assert qr.status_code == 200
+    assert qr.mimetype == "image/svg+xml"
     assert client.get(f"/wallet/offers/{offer.token}/qr/other.svg").status_code == 400
     # Nothing secret is stored in the clear.
     with app.app_context():

@@ -9,7 +9,6 @@ Create Date: 2026-12-07
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = "0011c_wallet_exchanges"
 down_revision = "0010c_verification_counts"
