@@ -11,6 +11,8 @@ if TYPE_CHECKING:
 
 
 def init_app(app: Flask) -> None:
-    from issuer.wallet import views
+    from issuer.wallet import doc, views
+    from microcred.platform.extensions import api
 
     app.register_blueprint(views.blp)
+    doc.document(app, api)

@@ -52,7 +52,6 @@ def _json_problem(exc: MicrocredError) -> Response:
     body = problem_body(exc.http_status, exc.message, error=exc.code, field=exc.field)
     response = current_app.json.response(body)
     response.status_code = exc.http_status
-    response.mimetype = "application/problem+json"
     return response
 
 
