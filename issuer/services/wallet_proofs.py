@@ -62,7 +62,7 @@ def verify_proof_jwt(
     if header.get("typ") != PROOF_TYP:
         raise ProofError(f"the proof's typ header must be {PROOF_TYP!r}")
     alg = header.get("alg")
-    if alg not in algorithms:
+    if not isinstance(alg, str) or alg not in algorithms:
         raise ProofError(f"the proof's alg must be one of {', '.join(algorithms)}")
     did, key = _holder_key(header)
     try:

@@ -16,8 +16,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 from credentials.documents.qr import qr_svg
 from credentials.errors import InvalidInputError, MicrocredError, PayloadTooLargeError
