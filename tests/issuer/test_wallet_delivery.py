@@ -136,7 +136,9 @@ def test_vc_api_exchange_delivers_a_copy_to_the_holders_did(app: Flask, make: Fa
     assert {"credential.wallet_offer", "credential.wallet_issue"} <= actions
 
 
-def test_revoking_the_original_revokes_its_wallet_copies(app: Flask, make: Factory) -> None:
+def test_suspending_and_revoking_the_original_do_the_same_to_its_copies(
+    app: Flask, make: Factory
+) -> None:
     issued = original(make)
     offer = new_offer(make, issued.id)
     with served(app) as hosts:
@@ -145,6 +147,14 @@ def test_revoking_the_original_revokes_its_wallet_copies(app: Flask, make: Facto
         )
     assert answer["status"] == 200, answer["body"]
     [vc] = answer["body"]["verifiablePresentation"]["verifiableCredential"]
+    with app.app_context(), write_transaction(db.session):
+        provider = db.session.get(IssuedCredential, issued.id).issuer  # type: ignore[union-attr]
+        credentials.suspend(provider, issued.id, reason="Under review", actor="test")
+    assert copies(app)[0].suspended
+    with app.app_context(), write_transaction(db.session):
+        provider = db.session.get(IssuedCredential, issued.id).issuer  # type: ignore[union-attr]
+        credentials.unsuspend(provider, issued.id, reason="Cleared", actor="test")
+    assert not copies(app)[0].suspended
     with app.app_context(), write_transaction(db.session):
         provider = db.session.get(IssuedCredential, issued.id).issuer  # type: ignore[union-attr]
         credentials.revoke(provider, issued.id, reason="Issued in error", actor="test")
