@@ -29,9 +29,26 @@ from issuer.services.wallet_oid4vci import OAuthError
 from microcred.platform.db import write_transaction
 from microcred.platform.errors import parses_own_json, problem_body
 from microcred.platform.extensions import db
+from microcred.platform.security import allow_cross_origin
 
 blp = Blueprint("wallet", __name__)
 parses_own_json(blp)  # load_credential refuses lone surrogates
+
+
+def _allow_bearer_header(response: Response) -> Response:
+    """The credential endpoint's preflight must also allow ``Authorization`` (the access
+    token is sent explicitly, never as an ambient credential, so this forges nothing)."""
+    if "Access-Control-Allow-Headers" in response.headers:
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type, Authorization"
+    return response
+
+
+# Web wallets call these from their own origin: public, no cookies (the platform's CORS).
+# Flask runs after_request functions last-registered first: ours, registered first, runs
+# after the platform's.
+blp.after_request(_allow_bearer_header)
+allow_cross_origin(blp, methods=["GET", "POST"])
+
 
 #: Wallet requests are small: a DID Authentication presentation or a proof JWT.
 MAX_BODY = 64 * 1024

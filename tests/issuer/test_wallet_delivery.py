@@ -469,3 +469,19 @@ def test_metadata_and_offer_follow_the_spec(app: Flask, make: Factory, client: A
         assert base64.b64encode(offer.token.encode()).decode() not in row.token_hash
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(IssuedCredential)) == 1
+
+
+def test_web_wallets_may_call_the_endpoints_from_their_own_origin(client: Any) -> None:
+    preflight = client.options(
+        "/oid4vci/credential",
+        headers={
+            "Origin": "https://wallet.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
+    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
+    assert "Access-Control-Allow-Credentials" not in preflight.headers
+    metadata = client.get("/.well-known/openid-credential-issuer")
+    assert metadata.headers["Access-Control-Allow-Origin"] == "*"
