@@ -103,3 +103,17 @@ lock:
 
 clean:
 	rm -rf $(VENV) .conformance build *.egg-info .mypy_cache .ruff_cache .pytest_cache $(REF)/node_modules
+
+# --- fl-wallet: the wallet holder the wallet-delivery tests run (dev only, offline) ---
+# scripts/holder/holder.mjs: Digital Bazaar's vc libraries and jose, pinned by its
+# package-lock.json. Without npm those tests skip, saying so.
+HOLDER = scripts/holder
+HOLDER_STAMP = $(HOLDER)/node_modules/.installed
+$(HOLDER_STAMP): $(HOLDER)/package.json $(HOLDER)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix $(HOLDER) --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+		echo "npm not found: the wallet-delivery holder tests will skip"; \
+	fi
+test: $(HOLDER_STAMP)
+# --- end fl-wallet ---

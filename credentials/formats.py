@@ -233,9 +233,8 @@ def refusal(
     if found.code == "format.unsupported":
         return UnsupportedFormatError(
             f"this format is not supported yet ({found.description}); only credentials "
-            # v-jwt: "or as a VC JWT" added
             "secured with an embedded Data Integrity proof or as a VC JWT (VC-JOSE-COSE, "
-            "VC 1.1 JWT-VC) can be verified here",
+            "VC 1.1 JWT-VC), and Open Badges 2.0 and 1.x assertions, can be verified here",
             field=field,
             details=details,
         )

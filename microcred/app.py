@@ -109,6 +109,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     issuer.api.issuing.init_app(app)  # credentials, bulk issuance, VC API issue
     # The issuer console at /console, with database sessions on its paths alone.
     issuer.console.init_app(app)
+    # --- fl-wallet: wallet delivery (offer page, VC API exchange, OpenID4VCI) ---
+    import issuer.wallet
+
+    issuer.wallet.init_app(app)
+    # --- end fl-wallet ---
     verifier.web.init_app(app, own=_own_sources(app))  # public verification pages and APIs
     # certificates, badges, QR codes, profiles, share pages
     sharing.init_app(app, sources=_sharing_sources())

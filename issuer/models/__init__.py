@@ -73,3 +73,9 @@ __all__ = [
     "User",
     "VerificationCount",
 ]
+
+# --- fl-wallet: wallet offers ---
+from issuer.models.wallet import WALLET_PROTOCOLS, WalletNonce, WalletOffer
+
+__all__ += ["WALLET_PROTOCOLS", "WalletNonce", "WalletOffer"]
+# --- end fl-wallet ---

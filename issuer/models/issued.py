@@ -98,6 +98,13 @@ class IssuedCredential(db.Model):
     #: list entries stay, so the holder's copy still verifies with its true status.
     erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # --- end fl-privacy ---
+    # --- fl-wallet: wallet copies ---
+    #: The credential this one was issued from through a wallet offer (None: an original).
+    #: A copy names the holder's DID; revoking the original revokes its copies.
+    wallet_copy_of: Mapped[str | None] = mapped_column(
+        ForeignKey("issued_credentials.id", ondelete="CASCADE"), index=True
+    )
+    # --- end fl-wallet ---
 
     issuer: Mapped[Issuer] = relationship()
     freelancer: Mapped[Freelancer | None] = relationship()

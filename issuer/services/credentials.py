@@ -242,7 +242,26 @@ def revoke(
     credential.revocation_reason = text
     _audit(issuer, credential, "revoke", actor, ip, reason=text, list_version=list_version)
     events.publish(events.Event("credential.revoked", issuer.id, credential.id, reason=text))
+    # --- fl-wallet: the wallet copies of a revoked credential are revoked with it ---
+    for copy_id in _wallet_copies(credential.id):
+        revoke(issuer, copy_id, reason=text or "", actor=actor, ip=ip)
+    # --- end fl-wallet ---
     return credential
+
+
+# --- fl-wallet ---
+def _wallet_copies(credential_id: str, *, suspended: bool | None = None) -> list[str]:
+    """Not yet revoked copies issued from ``credential_id`` through a wallet offer (only
+    those whose suspension is ``suspended``, when given)."""
+    statement = select(IssuedCredential.id).where(
+        IssuedCredential.wallet_copy_of == credential_id, IssuedCredential.revoked_at.is_(None)
+    )
+    if suspended is not None:
+        statement = statement.where(IssuedCredential.suspended.is_(suspended))
+    return list(db.session.scalars(statement))
+
+
+# --- end fl-wallet ---
 
 
 def suspend(
@@ -266,6 +285,10 @@ def suspend(
     credential.suspended_at = datetime.now(UTC)
     _audit(issuer, credential, "suspend", actor, ip, reason=text, list_version=list_version)
     events.publish(events.Event("credential.suspended", issuer.id, credential.id, reason=text))
+    # --- fl-wallet: wallet copies follow their original's suspension ---
+    for copy_id in _wallet_copies(credential.id, suspended=False):
+        suspend(issuer, copy_id, reason=text, actor=actor, ip=ip)
+    # --- end fl-wallet ---
     return credential
 
 
@@ -288,6 +311,10 @@ def unsuspend(
     credential.suspended_at = None
     _audit(issuer, credential, "unsuspend", actor, ip, reason=text, list_version=list_version)
     events.publish(events.Event("credential.reinstated", issuer.id, credential.id, reason=text))
+    # --- fl-wallet: wallet copies follow their original's reinstatement ---
+    for copy_id in _wallet_copies(credential.id, suspended=True):
+        unsuspend(issuer, copy_id, reason=text, actor=actor, ip=ip)
+    # --- end fl-wallet ---
     return credential
 
 

@@ -48,6 +48,7 @@ UNSET = {
     "suspended_at": None,
     "override_reason": None,
     "override_by": None,
+    "wallet_copy_of": None,  # fl-wallet: set only on a wallet copy
 }
 
 

@@ -36,9 +36,14 @@ SCAN_BATCH: Final = 200
 
 def record(credential_id: str, kind: str) -> MailDelivery | None:
     """Write the queued delivery of ``kind`` for the credential; None when there is no one
-    to mail (no freelancer: the VC API; an address erased) or it is recorded already."""
+    to mail (no freelancer: the VC API; an address erased), for a wallet copy, or when it
+    is recorded already."""
     credential = db.session.get(IssuedCredential, credential_id)
     if credential is None or credential.freelancer is None or not credential.freelancer.email:
+        return None
+    if credential.wallet_copy_of is not None:
+        # A wallet copy follows its original (revoked, suspended, expiring with it): the
+        # freelancer hears once, about the original, not again for each copy.
         return None
     found = db.session.scalar(
         select(MailDelivery).where(

@@ -57,6 +57,9 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/console/credentials/<credential_id>/revoke"): "issuer",
     ("POST", "/console/credentials/<credential_id>/suspend"): "issuer",
     ("POST", "/console/credentials/<credential_id>/reinstate"): "issuer",
+    # --- fl-wallet ---
+    ("POST", "/console/credentials/<credential_id>/wallet-offer"): "issuer",
+    # --- end fl-wallet ---
     ("GET", "/console/issue"): "issuer",
     ("POST", "/console/issue"): "issuer",
     ("GET", "/console/issue/preview.pdf"): "issuer",

@@ -3,7 +3,7 @@
 credential whose stored copy was withdrawn when its freelancer's data was erased.
 
 Revision ID: 0011d_privacy
-Revises: 0010c_verification_counts
+Revises: 0011a_mail_delivery
 Create Date: 2026-12-07
 """
 
