@@ -40,6 +40,7 @@ from credentials.errors import ResolutionError
 from issuer.models import IssuedCredential, Issuer
 from issuer.services import base_urls
 from issuer.services.identity import identity_record
+from issuer.services.recipients import hidden_clause  # fl-account
 from issuer.services.signing_keys import did_document
 from issuer.services.status_lists import parse_status_list_url, publisher
 from microcred.platform.extensions import db
@@ -150,7 +151,11 @@ def find_stored_credential(kind: str, value: str, /) -> StoredCredential | None:
     column = IssuedCredential.id if kind == "id" else IssuedCredential.short_code
     row = db.session.execute(
         select(IssuedCredential.id, IssuedCredential.short_code, IssuedCredential.document).where(
-            column == value
+            column == value,
+            # --- fl-account: a credential its holder hid is answered as unknown at /v/
+            # (docs/RECIPIENTS.md); an upload of the holder's copy still verifies. ---
+            ~hidden_clause(),
+            # --- end fl-account ---
         )
     ).one_or_none()
     if row is None:

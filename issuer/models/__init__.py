@@ -34,6 +34,17 @@ from issuer.models.operations import (
 )
 from issuer.models.tenancy import DID_METHODS, ApiKey, Issuer, SigningKey
 
+# --- fl-account: recipient accounts (issue 14, item 2) ---
+from issuer.models.recipients import (  # noqa: E402
+    VISIBILITIES,
+    CredentialChoice,
+    RecipientAccount,
+    RecipientLink,
+    RecipientSession,
+)
+
+# --- end fl-account ---
+
 __all__ = [
     "ACHIEVEMENT_TYPES",
     "BULK_ITEM_STATES",
@@ -67,4 +78,11 @@ __all__ = [
     "StatusList",
     "User",
     "VerificationCount",
+    # --- fl-account ---
+    "VISIBILITIES",
+    "CredentialChoice",
+    "RecipientAccount",
+    "RecipientLink",
+    "RecipientSession",
+    # --- end fl-account ---
 ]
