@@ -34,10 +34,10 @@ from wtforms import ValidationError
 from credentials.errors import InvalidInputError, MicrocredError
 from issuer.account import sessions
 from issuer.account.forms import (
+    VISIBILITY_CHOICES,
     LinkRequestForm,
     PasswordSignInForm,
     SetPasswordForm,
-    VISIBILITY_CHOICES,
 )
 from issuer.account.interfaces import SHARE_LINKS_KEY, ShareLinks, ShareLinksFor
 from issuer.models import RecipientAccount

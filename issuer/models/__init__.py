@@ -32,18 +32,14 @@ from issuer.models.operations import (
     BulkJob,
     IdempotencyRecord,
 )
-from issuer.models.tenancy import DID_METHODS, ApiKey, Issuer, SigningKey
-
-# --- fl-account: recipient accounts (issue 14, item 2) ---
-from issuer.models.recipients import (  # noqa: E402
+from issuer.models.recipients import (  # fl-account: recipient accounts (issue 14)
     VISIBILITIES,
     CredentialChoice,
     RecipientAccount,
     RecipientLink,
     RecipientSession,
 )
-
-# --- end fl-account ---
+from issuer.models.tenancy import DID_METHODS, ApiKey, Issuer, SigningKey
 
 __all__ = [
     "ACHIEVEMENT_TYPES",
@@ -55,6 +51,7 @@ __all__ = [
     "PLATFORMS",
     "ROLES",
     "STATUS_PURPOSES",
+    "VISIBILITIES",  # fl-account
     "AccountToken",
     "ApiKey",
     "Assessment",
@@ -63,6 +60,7 @@ __all__ = [
     "BulkJob",
     "Competency",
     "ConsoleSession",
+    "CredentialChoice",  # fl-account
     "CredentialEvidence",
     "FormerDid",
     "Freelancer",
@@ -73,16 +71,12 @@ __all__ = [
     "Membership",
     "MicroCertification",
     "OidcProvider",
+    "RecipientAccount",  # fl-account
+    "RecipientLink",  # fl-account
+    "RecipientSession",  # fl-account
     "SigningKey",
     "StatusAllocation",
     "StatusList",
     "User",
     "VerificationCount",
-    # --- fl-account ---
-    "VISIBILITIES",
-    "CredentialChoice",
-    "RecipientAccount",
-    "RecipientLink",
-    "RecipientSession",
-    # --- end fl-account ---
 ]

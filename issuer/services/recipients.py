@@ -51,9 +51,9 @@ __all__ = [
     "Claimed",
     "Holding",
     "LinkGoneError",
-    "claim",
     "certification_name",
     "check_signin_link",
+    "claim",
     "claim_preview",
     "create_claim_link",
     "holdings",
@@ -62,8 +62,8 @@ __all__ = [
     "request_signin",
     "set_password",
     "set_visibility",
-    "sign_in_with_password",
     "sign_in_with_link",
+    "sign_in_with_password",
 ]
 
 CLAIM_LIFETIME: Final = timedelta(days=30)
@@ -293,7 +293,9 @@ def sign_in_with_password(email: str, password: str) -> RecipientAccount | None:
     except InvalidInputError:
         passwords.verify_password(None, password or "")
         return None
-    account = db.session.scalar(select(RecipientAccount).where(RecipientAccount.email == address))
+    account: RecipientAccount | None = db.session.scalar(
+        select(RecipientAccount).where(RecipientAccount.email == address)
+    )
     stored = account.password_hash if account is not None else None
     if not passwords.verify_password(stored, password or "") or account is None:
         return None

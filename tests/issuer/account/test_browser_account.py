@@ -63,7 +63,10 @@ def checked(walk: Walk, journey: Journey, name: str) -> None:
     """The every-page checks on the page the browser is on now (a POST's answer or a
     refusal, which ``Walk.visit`` cannot reach by a GET of 200)."""
     page = journey.page
-    for width, size in (("1280", {"width": 1280, "height": 900}), ("360", {"width": 360, "height": 740})):
+    for width, size in (
+        ("1280", {"width": 1280, "height": 900}),
+        ("360", {"width": 360, "height": 740}),
+    ):
         page.set_viewport_size(size)
         walk._axe(name, width)
         if not page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"):
@@ -73,7 +76,13 @@ def checked(walk: Walk, journey: Journey, name: str) -> None:
 
 
 def test_claim_by_mail_set_public_then_hidden_and_sign_in_again(
-    browser: Any, app: Flask, live_url: str, make: Factory, smtp_server: SmtpServer, tmp_path: Path
+    browser: Any,
+    app: Flask,
+    live_url: str,
+    *,
+    make: Factory,
+    smtp_server: SmtpServer,
+    tmp_path: Path,
 ) -> None:
     held = held_credential(app, make, "amara@example.com", handle="amara")
     mail_claim_link(app, held.issued.id, held.email)

@@ -120,8 +120,12 @@ def test_expired_unknown_and_malformed_claim_links_change_nothing(
     assert heard == []
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(token=st.text(min_size=1, max_size=80).filter(lambda t: "/" not in t and t not in (".", "..")))
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    token=st.text(min_size=1, max_size=80).filter(lambda t: "/" not in t and t not in (".", ".."))
+)
 def test_any_text_as_a_claim_token_is_a_clear_4xx(app: Flask, token: str) -> None:
     client = app.test_client()
     from urllib.parse import quote
@@ -202,7 +206,9 @@ def test_sign_in_links_are_rate_limited_per_address_and_per_client(
         MICROCRED_ACCOUNT_SIGNIN_RATELIMIT="4 per minute",
     )
     client = Browser(app.test_client())
-    answers = [client.post("/account/signin", {"email": "x@example.com"}).status_code for _ in range(3)]
+    answers = [
+        client.post("/account/signin", {"email": "x@example.com"}).status_code for _ in range(3)
+    ]
     assert answers == [200, 200, 429]
     # Another address from the same client: its own budget, until the client's runs out.
     assert client.post("/account/signin", {"email": "y@example.com"}).status_code == 200
@@ -225,7 +231,9 @@ def test_password_is_optional_and_signs_in(
     assert browser_client.get("/account").status_code == 302
     fresh = Browser(app.test_client())
     wrong = fresh.post("/account/signin/password", {"email": held.email, "password": "wrong one!"})
-    nobody = fresh.post("/account/signin/password", {"email": "no@example.com", "password": PASSWORD})
+    nobody = fresh.post(
+        "/account/signin/password", {"email": "no@example.com", "password": PASSWORD}
+    )
     assert wrong.status_code == nobody.status_code == 401
     assert "Sign-in failed" in wrong.get_data(as_text=True)
     right = fresh.post("/account/signin/password", {"email": held.email, "password": PASSWORD})
@@ -249,16 +257,16 @@ def test_sign_out_and_expiry_end_the_session(
     again.post(path_of(claim_link(app, held.issued.id)))
     assert again.get("/account").status_code == 200
     with app.app_context():
-        db.session.execute(update(RecipientSession).values(expires_at=utcnow() - timedelta(seconds=1)))
+        db.session.execute(
+            update(RecipientSession).values(expires_at=utcnow() - timedelta(seconds=1))
+        )
         db.session.commit()
     assert again.get("/account").status_code == 302
     # The account cookie is not the console's: it opens no console page.
     assert again.client.get_cookie("microcred_console") is None
 
 
-def test_a_foreign_account_cannot_change_another_s_visibility(
-    app: Flask, make: Factory
-) -> None:
+def test_a_foreign_account_cannot_change_another_s_visibility(app: Flask, make: Factory) -> None:
     amara = held_credential(app, make, "amara@example.com", handle="amara")
     bola = held_credential(app, make, "bola@example.com", handle="bola")
     client = Browser(app.test_client())
@@ -274,11 +282,14 @@ def test_a_foreign_account_cannot_change_another_s_visibility(
     assert bad.status_code == 400
     # Signed out: sent to sign in, nothing changed.
     anonymous = Browser(app.test_client())
-    answer = anonymous.post(f"/account/credentials/{bola.issued.id}/visibility", {"visibility": "hidden"})
+    answer = anonymous.post(
+        f"/account/credentials/{bola.issued.id}/visibility", {"visibility": "hidden"}
+    )
     assert answer.status_code == 302
     with app.app_context():
         choice = db.session.get(CredentialChoice, bola.issued.id)
-        assert choice is not None and choice.visibility == "public"
+        assert choice is not None
+        assert choice.visibility == "public"
 
 
 def test_visibility_on_the_profile_the_verify_page_and_the_share_page(
@@ -309,16 +320,15 @@ def test_visibility_on_the_profile_the_verify_page_and_the_share_page(
     assert shown() == (True, 200, 200, 200)
 
 
-def test_the_account_lists_credentials_from_every_provider(
-    app: Flask, make: Factory
-) -> None:
+def test_the_account_lists_credentials_from_every_provider(app: Flask, make: Factory) -> None:
     first = held_credential(app, make, "amara@example.com", handle="amara")
     second = held_credential(app, make, "amara@example.com", handle="amara-two")
     held_credential(app, make, "someone@example.com", handle="someone")
     client = Browser(app.test_client())
     client.post(path_of(claim_link(app, first.issued.id)))
     page = client.get("/account").get_data(as_text=True)
-    assert first.issued.id in page and second.issued.id in page
+    assert first.issued.id in page
+    assert second.issued.id in page
     assert page.count('class="card holding"') == 2
     # Made public explicitly, the other provider's credential joins the first profile.
     assert f"/v/{second.issued.short_code}" not in app.test_client().get("/p/amara").get_data(
