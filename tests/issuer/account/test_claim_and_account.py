@@ -337,3 +337,38 @@ def test_the_account_lists_credentials_from_every_provider(app: Flask, make: Fac
     client.post(f"/account/credentials/{second.issued.id}/visibility", {"visibility": "public"})
     profile = app.test_client().get("/p/amara").get_data(as_text=True)
     assert f"/v/{second.issued.short_code}" in profile
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(typed=st.text(max_size=300))
+def test_any_text_as_an_address_is_answered_without_error(app: Flask, typed: str) -> None:
+    client = Browser(app.test_client())
+    answer = client.post("/account/signin", {"email": typed})
+    assert answer.status_code in (200, 422), (typed, answer.status_code)
+    answer = client.post("/account/signin/password", {"email": typed, "password": "x" * 12})
+    assert answer.status_code in (401, 422), (typed, answer.status_code)
+
+
+def test_account_pages_carry_the_app_s_headers(
+    app: Flask, make: Factory, browser_client: Browser
+) -> None:
+    held = held_credential(app, make)
+    claim = path_of(claim_link(app, held.issued.id))
+    pages = [browser_client.get("/account/signin"), browser_client.get(claim)]
+    browser_client.post(claim)
+    pages.append(browser_client.get("/account"))
+    pages.append(browser_client.get("/claim/" + "B" * 43))  # a refusal page too
+    for answer in pages:
+        headers = answer.headers
+        assert "script-src" not in headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert "no-store" in headers["Cache-Control"]
+        assert "Cookie" in headers["Vary"]
+    cookie = browser_client.client.get_cookie("microcred_account")
+    assert cookie is not None
+    assert cookie.http_only
+    assert cookie.same_site == "Lax"
