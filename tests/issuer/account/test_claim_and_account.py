@@ -5,6 +5,7 @@ CSRF token) that change nothing."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -316,6 +317,11 @@ def test_visibility_on_the_profile_the_verify_page_and_the_share_page(
     assert shown() == (False, 200, 200, 200)
     assert owner.post(setting, {"visibility": "hidden"}).status_code == 302
     assert shown() == (False, 404, 404, 200)  # the holder's documents stay downloadable
+    # Hidden is not revoked: the holder's copy, uploaded, still verifies.
+    uploaded = public.post("/api/v1/verify", json=json.loads(held.issued.document))
+    assert uploaded.status_code == 200
+    body = uploaded.get_json()
+    assert (body["verified"], body["verdict"]) == (True, "valid"), body["summary"]
     assert owner.post(setting, {"visibility": "public"}).status_code == 302
     assert shown() == (True, 200, 200, 200)
 
