@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
-from sqlalchemy import select
+from flask import has_request_context, request
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
-from issuer.models import Freelancer, IssuedCredential, Issuer, MicroCertification
+from issuer.models import CredentialChoice, Freelancer, IssuedCredential, Issuer, MicroCertification
+from issuer.services import recipients
 from microcred.platform.extensions import db
 
 __all__ = [
@@ -60,7 +62,38 @@ def find_credential(credential_id: str, /) -> IssuedCredential | None:
         .where(IssuedCredential.erased_at.is_(None))
         .options(*ISSUED_LOAD_OPTIONS)
     )
+    # --- fl-account: the share page (a page for people) of a credential its holder hid
+    # is answered as unknown; its documents (JSON, PDF, badge) stay at their unguessable
+    # UUID URLs, which the holder's account page downloads (docs/RECIPIENTS.md). ---
+    if issued is not None and _is_share_page() and recipients.is_hidden(issued.id):
+        return None
+    # --- end fl-account ---
     return issued
+
+
+# --- fl-account: visibility on the public pages ---
+def _is_share_page() -> bool:
+    return has_request_context() and request.path.endswith("/share")
+
+
+def _listed_on_profile(freelancer: Freelancer) -> Any:
+    """The credentials a profile lists: the freelancer's own unless the holder made them
+    link-only or hidden, and those of the same address at other providers that the
+    holder's account explicitly made public."""
+    choice = CredentialChoice
+    own = and_(
+        IssuedCredential.freelancer_id == freelancer.id,
+        or_(choice.visibility.is_(None), choice.visibility == "public"),
+    )
+    chosen_elsewhere = and_(
+        Freelancer.email == freelancer.email,
+        choice.visibility == "public",
+        choice.account_id.is_not(None),
+    )
+    return or_(own, chosen_elsewhere)
+
+
+# --- end fl-account ---
 
 
 def find_public_profile(handle: str, /) -> PublicProfile | None:
@@ -74,7 +107,11 @@ def find_public_profile(handle: str, /) -> PublicProfile | None:
         return None
     credentials = db.session.scalars(
         select(IssuedCredential)
-        .where(IssuedCredential.freelancer_id == freelancer.id)
+        # --- fl-account: the holder's choices (docs/RECIPIENTS.md) ---
+        .join(Freelancer, IssuedCredential.freelancer_id == Freelancer.id)
+        .outerjoin(CredentialChoice, CredentialChoice.credential_id == IssuedCredential.id)
+        .where(_listed_on_profile(freelancer))
+        # --- end fl-account ---
         .order_by(IssuedCredential.issued_at.desc(), IssuedCredential.id)
         .options(*ISSUED_LOAD_OPTIONS)
     ).all()

@@ -22,6 +22,7 @@ from microcred.platform.extensions import api, db, limiter, migrate
 from microcred.platform.security import init_app as init_security
 
 if TYPE_CHECKING:
+    from issuer.account.interfaces import ShareLinks  # fl-account
     from sharing.interfaces import SharingSources
     from verifier.web.interfaces import OwnSources
 
@@ -114,6 +115,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     issuer.wallet.init_app(app)
     # --- end fl-wallet ---
+    # --- fl-account: the freelancer's claim links and account at /claim and /account,
+    # with their own database sessions on those paths alone ---
+    import issuer.account
+
+    issuer.account.init_app(app)
+    # --- end fl-account ---
     verifier.web.init_app(app, own=_own_sources(app))  # public verification pages and APIs
     # certificates, badges, QR codes, profiles, share pages
     sharing.init_app(app, sources=_sharing_sources())
@@ -163,6 +170,50 @@ def _wire_across_features(app: Flask) -> None:
 
     app.extensions[MAIL_DOCUMENTS_KEY] = mail_documents(app)
     # --- end fl-mail ---
+    # --- fl-account: the account page's per-credential links (downloads, LinkedIn, the
+    # embed snippet) are the sharing feature's, lent through issuer.account.interfaces ---
+    from issuer.account.interfaces import SHARE_LINKS_KEY
+
+    app.extensions[SHARE_LINKS_KEY] = _account_share_links
+    # --- end fl-account ---
+
+
+# --- fl-account ---
+def _account_share_links(credential_id: str) -> ShareLinks | None:
+    """One credential's public URLs, LinkedIn's add-to-profile URL and the embed snippet,
+    as the sharing feature's share page makes them (``issuer`` never imports ``sharing``)."""
+    from issuer.account.interfaces import ShareLinks
+    from sharing.links import badge_snippet, linkedin_add_url
+    from sharing.pages import badge_view
+    from sharing.state import sharing
+
+    issued = sharing().sources.credentials(credential_id)
+    if issued is None:
+        return None
+    badge = badge_view(issued)
+    links = badge.links
+    linkedin = None
+    if badge.issued_on is not None:
+        linkedin = linkedin_add_url(
+            name=badge.certification,
+            organization=badge.issuer,
+            issued_on=badge.issued_on,
+            expires_on=badge.expires_on,
+            cert_url=links.verify,
+            cert_id=badge.credential_id,
+        )
+    embed = badge_snippet(
+        links, certification=badge.certification, issuer=badge.issuer, recipient=badge.recipient
+    )
+    return ShareLinks(
+        verify=links.verify,
+        share=links.share,
+        linkedin=linkedin,
+        embed=str(embed),
+    )
+
+
+# --- end fl-account ---
 
 
 def _settle_base_url(app: Flask, *, explicit: bool) -> None:

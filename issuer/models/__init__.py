@@ -33,6 +33,13 @@ from issuer.models.operations import (
     BulkJob,
     IdempotencyRecord,
 )
+from issuer.models.recipients import (  # fl-account: recipient accounts (issue 14)
+    VISIBILITIES,
+    CredentialChoice,
+    RecipientAccount,
+    RecipientLink,
+    RecipientSession,
+)
 from issuer.models.tenancy import DID_METHODS, ApiKey, Issuer, SigningKey
 
 __all__ = [
@@ -47,6 +54,7 @@ __all__ = [
     "PLATFORMS",
     "ROLES",
     "STATUS_PURPOSES",
+    "VISIBILITIES",  # fl-account
     "AccountToken",
     "ApiKey",
     "Assessment",
@@ -55,6 +63,7 @@ __all__ = [
     "BulkJob",
     "Competency",
     "ConsoleSession",
+    "CredentialChoice",  # fl-account
     "CredentialEvidence",
     "FormerDid",
     "Freelancer",
@@ -67,6 +76,9 @@ __all__ = [
     "Membership",
     "MicroCertification",
     "OidcProvider",
+    "RecipientAccount",  # fl-account
+    "RecipientLink",  # fl-account
+    "RecipientSession",  # fl-account
     "SigningKey",
     "StatusAllocation",
     "StatusList",

@@ -146,6 +146,9 @@ def demo(state: CliState) -> None:
             f"  DID document     {base}/issuers/{data.issuer.slug}/did.json",
             f"  public profile   {base}/p/{data.freelancer.handle}",
             *_credential_lines(base, data.credential),
+            # --- fl-account: the freelancer's side ---
+            *_account_lines(app, base, data.credential),
+            # --- end fl-account ---
             "",
             "Console (sign in; the password is new on every run, shown once):",
             f"  {base}/console/signin",
@@ -158,6 +161,27 @@ def demo(state: CliState) -> None:
             f'?certification={data.certification.id}"',
         ]
     click.echo("\n".join(lines))
+
+
+# --- fl-account ---
+def _account_lines(app: Flask, base: str, credential: object) -> list[str]:
+    """The freelancer's side: a claim link of the demo credential (new on every run, single
+    use; added in the command's transaction) and where to sign in (docs/RECIPIENTS.md)."""
+    from issuer.account.interfaces import CLAIM_LINKS_KEY
+
+    credential_id = getattr(credential, "id", None)
+    if credential_id is None:
+        return []
+    claim_url = app.extensions[CLAIM_LINKS_KEY](credential_id)
+    return [
+        "",
+        "Freelancer's account (the claim link is new on every run and works once):",
+        f"  claim            {claim_url}",
+        f"  sign in          {base}/account/signin  (without SMTP the link is in the log)",
+    ]
+
+
+# --- end fl-account ---
 
 
 def _credential_lines(base: str, credential: object) -> list[str]:

@@ -52,6 +52,10 @@ Variables (default in brackets):
   [10 per minute]; MICROCRED_CONSOLE_LOCK_AFTER failed sign-ins lock an account for
   MICROCRED_CONSOLE_LOCK_MINUTES [5, 15]; a console session ends after
   MICROCRED_CONSOLE_IDLE_MINUTES idle or MICROCRED_CONSOLE_SESSION_HOURS in all [30, 12]
+- fl-account: MICROCRED_ACCOUNT_SIGNIN_RATELIMIT: freelancer sign-in requests per client
+  address [10 per minute]; MICROCRED_ACCOUNT_LINK_RATELIMIT: sign-in links per e-mail
+  address [5 per hour]; an account session ends after MICROCRED_ACCOUNT_IDLE_MINUTES idle
+  or MICROCRED_ACCOUNT_SESSION_HOURS in all [60, 24] (docs/RECIPIENTS.md)
 - MICROCRED_CONSOLE_PREVIEW_RATELIMIT: certificate design previews per console account
   [60 per minute]
 """
@@ -215,6 +219,18 @@ def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
         "MICROCRED_CONSOLE_SESSION_HOURS": env_int(
             environ, "MICROCRED_CONSOLE_SESSION_HOURS", 12, minimum=1
         ),
+        # --- fl-account: the freelancer's account (docs/RECIPIENTS.md) ---
+        "MICROCRED_ACCOUNT_SIGNIN_RATELIMIT": environ.get("MICROCRED_ACCOUNT_SIGNIN_RATELIMIT")
+        or "10 per minute",
+        "MICROCRED_ACCOUNT_LINK_RATELIMIT": environ.get("MICROCRED_ACCOUNT_LINK_RATELIMIT")
+        or "5 per hour",
+        "MICROCRED_ACCOUNT_IDLE_MINUTES": env_int(
+            environ, "MICROCRED_ACCOUNT_IDLE_MINUTES", 60, minimum=1
+        ),
+        "MICROCRED_ACCOUNT_SESSION_HOURS": env_int(
+            environ, "MICROCRED_ACCOUNT_SESSION_HOURS", 24, minimum=1
+        ),
+        # --- end fl-account ---
         # Rendering budget (credentials.documents.render_pool; docs/DEPLOYMENT.md).
         "MICROCRED_RENDER_ISOLATED": env_flag(environ, "MICROCRED_RENDER_ISOLATED", default=True),
         "MICROCRED_RENDER_SECONDS": env_seconds(environ, "MICROCRED_RENDER_SECONDS", 5.0),

@@ -98,11 +98,11 @@ def test_issuing_mails_the_freelancer_html_and_text_with_badge_inline_and_pdf(
     html_part = message.get_body(preferencelist=("html",))
     assert html_part is not None
     html = str(html_part.get_content())
-    verify = f"{TEST_BASE_URL}/v/{issued.short_code}"
-    # No claiming feature here: the link is the verify page, labelled so.
-    assert smtp_server.mailbox.link() == verify
-    assert "See your credential's verify page" in text
-    assert f'href="{verify}"' in html
+    # The claiming feature (issue 14, item 2) lends a single-use claim link.
+    claim = smtp_server.mailbox.link()
+    assert claim.startswith(f"{TEST_BASE_URL}/claim/")
+    assert "Claim your credential" in text
+    assert f'href="{claim}"' in html
     for competency in ("Python", "API design", "Testing"):
         assert competency in text
         assert f"<li>{competency}</li>" in html

@@ -1,0 +1,36 @@
+"""The freelancer's side (issue 14, item 2): claiming a credential by its e-mailed link,
+and the recipient account at /account (sign-in by e-mail link or an optional password,
+every credential of the address across providers, visibility per credential, downloads,
+LinkedIn and the embed snippet).
+
+- ``views``: the ``account`` blueprint (/claim/<token>, /account…), CSRF on every POST;
+- ``sessions``: server-side sessions in ``recipient_sessions`` for /account and /claim,
+  under their own cookie (never the console's);
+- ``interfaces``: what the pages need from ``sharing`` (handed over by ``microcred.app``)
+  and the key of the claim-link maker (``app.extensions["microcred.claim_links"]``);
+- the rules are ``issuer.services.recipients``. docs/RECIPIENTS.md says how it works.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprint, the account sessions in front of the app's session
+    interface, and the claim-link maker for the mail helper."""
+    from flask import current_app
+
+    from issuer.account import views
+    from issuer.account.interfaces import CLAIM_LINKS_KEY
+    from issuer.account.sessions import AccountSessions
+    from issuer.services.recipients import create_claim_link
+
+    app.session_interface = AccountSessions(fallback=app.session_interface)
+    app.extensions[CLAIM_LINKS_KEY] = lambda credential_id: create_claim_link(
+        credential_id, base_url=str(current_app.config["MICROCRED_BASE_URL"])
+    )
+    app.register_blueprint(views.blp)

@@ -1,0 +1,40 @@
+"""The account pages' forms (WTForms through Flask-WTF). CSRF is checked once for every
+POST before the view (``issuer.account.views._enforce``); templates render the token."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Length, Optional
+
+from issuer.models import VISIBILITIES
+
+VISIBILITY_CHOICES = [
+    ("public", "Public: listed on your profile"),
+    ("link", "Link only: opens from its link, not listed"),
+    ("hidden", "Hidden: not listed, its pages answer “not found”"),
+]
+assert [value for value, _ in VISIBILITY_CHOICES] == list(VISIBILITIES)  # noqa: S101
+
+
+class AccountForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
+    class Meta:
+        csrf = False  # checked before every view, for every POST
+
+
+class LinkRequestForm(AccountForm):
+    email = EmailField("E-mail address", validators=[DataRequired(), Length(max=254)])
+
+
+class PasswordSignInForm(AccountForm):
+    email = EmailField("E-mail address", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
+
+
+class SetPasswordForm(AccountForm):
+    password = PasswordField(
+        "New password",
+        validators=[Optional(), Length(min=10, max=256)],
+        description="At least 10 characters. Leave empty to remove your password and sign "
+        "in by e-mail link only.",
+    )

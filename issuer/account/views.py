@@ -1,0 +1,339 @@
+"""The freelancer's pages: claiming (/claim/<token>), signing in by e-mail link or
+password (/account/signin…), and the account (/account).
+
+Every GET only shows: a link (claim or sign-in) is used by the POST of the page's button,
+so a mail scanner that prefetches links uses nothing. Every POST carries the CSRF token,
+checked in ``_enforce`` before any view runs. Sign-in is rate-limited per client address
+(MICROCRED_ACCOUNT_SIGNIN_RATELIMIT) and sign-in links per e-mail address
+(MICROCRED_ACCOUNT_LINK_RATELIMIT); the page that sends a link answers the same whether or
+not the address has an account.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_wtf.csrf import validate_csrf
+from markupsafe import escape
+from werkzeug.wrappers import Response
+from wtforms import ValidationError
+
+from credentials.errors import InvalidInputError, MicrocredError
+from issuer.account import sessions
+from issuer.account.forms import (
+    VISIBILITY_CHOICES,
+    LinkRequestForm,
+    PasswordSignInForm,
+    SetPasswordForm,
+)
+from issuer.account.interfaces import SHARE_LINKS_KEY, ShareLinks, ShareLinksFor
+from issuer.models import RecipientAccount
+from issuer.services import recipients
+from microcred.platform.db import write_transaction
+from microcred.platform.errors import handle_microcred_error
+from microcred.platform.extensions import db, limit_public, limiter, remote_address
+from microcred.platform.mail import MailMessage, send_mail
+from microcred.platform.security import protect_pages
+
+Page = Response | str | tuple[str, int]
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+blp = Blueprint(
+    "account",
+    __name__,
+    static_folder=str(STATIC_DIR),
+    static_url_path="/account/static",
+)
+protect_pages(blp)  # page CSP and Cache-Control: no-store
+limit_public(blp)  # the public budget per client address, as every public page
+
+
+def _signin_limit() -> str:
+    return str(current_app.config["MICROCRED_ACCOUNT_SIGNIN_RATELIMIT"])
+
+
+def _link_limit() -> str:
+    return str(current_app.config["MICROCRED_ACCOUNT_LINK_RATELIMIT"])
+
+
+def _address_key() -> str:
+    """The rate-limit key of the e-mail address asked for (hashed: no address in the
+    limiter's storage)."""
+    typed = (request.form.get("email") or "").strip().lower()
+    return "account-address:" + hashlib.sha256(typed.encode()).hexdigest()
+
+
+#: Per client address, POSTs only: sign-in attempts of both kinds and link requests.
+per_client = limiter.shared_limit(
+    _signin_limit, scope="account-signin", key_func=remote_address, methods=["POST"]
+)
+#: Per e-mail address: how many links one address can be sent (an inbox is not a target).
+per_address = limiter.limit(
+    _link_limit, key_func=_address_key, methods=["POST"], scope="account-link"
+)
+
+
+@blp.before_request
+def _enforce() -> Page | None:
+    """CSRF on every POST, then who is signed in (``g.recipient``)."""
+    if request.endpoint == "account.static":
+        return None
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        try:
+            validate_csrf(request.form.get("csrf_token"))
+        except ValidationError as exc:
+            message = (
+                f"The form's security token was missing, wrong or too old ({exc}). "
+                "Go back, reload the page and send the form again."
+            )
+            return _error_page("This form could not be accepted", message, 400)
+    g.recipient = _load_account()
+    return None
+
+
+@blp.after_request
+def _vary_on_cookie(response: Response) -> Response:
+    response.vary.add("Cookie")
+    return response
+
+
+def _load_account() -> RecipientAccount | None:
+    account_id = session.get("account_id")
+    if not isinstance(account_id, int):
+        return None
+    account = db.session.get(RecipientAccount, account_id)
+    if account is None:
+        session.clear()
+    return account
+
+
+def signed_in() -> RecipientAccount | None:
+    found: RecipientAccount | None = g.get("recipient")
+    return found
+
+
+def _error_page(title: str, message: str, status: int) -> tuple[str, int]:
+    return render_template("account/error.html", title=title, message=message), status
+
+
+REFUSAL_TITLES = {
+    400: "This link or request could not be accepted",
+    404: "Not found",
+    410: "This link can no longer be used",
+    422: "Please check the form",
+}
+
+
+@blp.errorhandler(MicrocredError)
+def _refused(exc: MicrocredError) -> Response | tuple[str, int]:
+    if exc.http_status >= 500:
+        return handle_microcred_error(exc)
+    title = REFUSAL_TITLES.get(exc.http_status, "This request could not be accepted")
+    return _error_page(title, exc.message, exc.http_status)
+
+
+@blp.context_processor
+def _page_context() -> dict[str, Any]:
+    return {"recipient": signed_in()}
+
+
+def start_session(account_id: int) -> None:
+    """Sign in: a new session id (no fixation), then who is signed in."""
+    session.clear()
+    sessions.rotate(session)
+    session["account_id"] = account_id
+
+
+# --- claiming ---
+
+
+@blp.route("/claim/<token>", methods=["GET", "POST"])
+def claim(token: str) -> Page:
+    if request.method == "GET":
+        preview = recipients.claim_preview(token)
+        return render_template("account/claim.html", preview=preview, token=token)
+    with write_transaction(db.session):
+        claimed = recipients.claim(token)
+        account_id = claimed.account.id
+        name = recipients.certification_name(claimed.credential)
+    start_session(account_id)
+    flash(f"“{name}” is now in your account. Choose who can see it below.")
+    return redirect(url_for("account.overview"))
+
+
+# --- signing in ---
+
+
+def _signin_page(status: int = 200, **forms: Any) -> tuple[str, int]:
+    context = {"link_form": LinkRequestForm(), "password_form": PasswordSignInForm(), **forms}
+    return render_template("account/signin.html", **context), status
+
+
+@blp.get("/account/signin")
+def signin() -> Page:
+    if signed_in() is not None:
+        return redirect(url_for("account.overview"))
+    return _signin_page()
+
+
+@blp.post("/account/signin")
+@per_client
+@per_address
+def request_link() -> Page:
+    form = LinkRequestForm()
+    if not form.validate():
+        return _signin_page(422, link_form=form)
+    try:
+        with write_transaction(db.session):
+            made = recipients.request_signin(form.email.data or "")
+    except InvalidInputError as exc:
+        form.email.errors = [*form.email.errors, exc.message]
+        return _signin_page(422, link_form=form)
+    if made is not None:
+        _mail_signin_link(*made)
+    # The same answer whether or not the address has an account.
+    return render_template("account/link_sent.html", email=form.email.data)
+
+
+def _mail_signin_link(address: str, token: str) -> None:
+    base = str(current_app.config["MICROCRED_BASE_URL"]).rstrip("/")
+    link = f"{base}{url_for('account.use_link', token=token)}"
+    minutes = int(recipients.SIGNIN_LIFETIME.total_seconds() // 60)
+    text = (
+        "Someone (we hope you) asked to sign in to your microcred account with this "
+        f"address.\n\nSign in: {link}\n\nThe link works once, within {minutes} minutes. "
+        "If you did not ask for it, ignore this mail: nothing happens.\n"
+    )
+    html = (
+        "<p>Someone (we hope you) asked to sign in to your microcred account with this "
+        f'address.</p><p><a href="{escape(link)}">Sign in to microcred</a></p>'
+        f"<p>The link works once, within {minutes} minutes. If you did not ask for it, "
+        "ignore this mail: nothing happens.</p>"
+    )
+    send_mail(
+        MailMessage(to=(address,), subject="Your microcred sign-in link", text=text, html=html)
+    )
+
+
+@blp.route("/account/signin/<token>", methods=["GET", "POST"])
+def use_link(token: str) -> Page:
+    if request.method == "GET":
+        recipients.check_signin_link(token)  # 400/404/410 before showing the button
+        return render_template("account/use_link.html", token=token)
+    with write_transaction(db.session):
+        account_id = recipients.sign_in_with_link(token).id
+    start_session(account_id)
+    return redirect(url_for("account.overview"))
+
+
+@blp.post("/account/signin/password")
+@per_client
+def password_signin() -> Page:
+    form = PasswordSignInForm()
+    if not form.validate():
+        return _signin_page(422, password_form=form)
+    with write_transaction(db.session):
+        account = recipients.sign_in_with_password(form.email.data or "", form.password.data or "")
+        account_id = account.id if account is not None else None
+    if account_id is None:
+        form.form_errors.append(
+            "Sign-in failed: the e-mail address or the password is wrong, or no password was "
+            "set for this address. Ask for a sign-in link instead."
+        )
+        return _signin_page(401, password_form=form)
+    start_session(account_id)
+    return redirect(url_for("account.overview"))
+
+
+@blp.post("/account/signout")
+def signout() -> Response:
+    sessions.destroy(session)
+    return redirect(url_for("account.signin"))
+
+
+# --- the account ---
+
+
+def _require() -> RecipientAccount | Response:
+    account = signed_in()
+    if account is None:
+        return redirect(url_for("account.signin"))
+    return account
+
+
+def _share_links(credential_id: str, short_code: str) -> ShareLinks:
+    found: ShareLinksFor | None = current_app.extensions.get(SHARE_LINKS_KEY)
+    links = found(credential_id) if found is not None else None
+    if links is not None:
+        return links
+    base = str(current_app.config["MICROCRED_BASE_URL"]).rstrip("/")
+    return ShareLinks(
+        verify=f"{base}/v/{short_code}",
+        share=f"{base}/credentials/{credential_id}/share",
+        linkedin=None,
+        embed="",
+    )
+
+
+@blp.get("/account")
+def overview() -> Page:
+    account = _require()
+    if isinstance(account, Response):
+        return account
+    held = recipients.holdings(account)
+    items = [
+        {
+            "holding": holding,
+            "links": _share_links(holding.credential.id, holding.credential.short_code),
+        }
+        for holding in held
+    ]
+    profiles = recipients.profile_handles(account)
+    return render_template(
+        "account/overview.html",
+        account=account,
+        items=items,
+        profiles=profiles,
+        password_form=SetPasswordForm(formdata=None),
+        visibility_choices=VISIBILITY_CHOICES,
+    )
+
+
+@blp.post("/account/credentials/<credential_id>/visibility")
+def set_visibility(credential_id: str) -> Page:
+    account = _require()
+    if isinstance(account, Response):
+        return account
+    visibility = request.form.get("visibility", "")
+    with write_transaction(db.session):
+        recipients.set_visibility(account, credential_id, visibility)
+    flash("Saved: who can see this credential.")
+    return redirect(url_for("account.overview") + f"#credential-{credential_id}")
+
+
+@blp.post("/account/password")
+def set_password() -> Page:
+    account = _require()
+    if isinstance(account, Response):
+        return account
+    form = SetPasswordForm()
+    if not form.validate():
+        flash("Not saved: " + " ".join(form.password.errors))
+        return redirect(url_for("account.overview") + "#password")
+    with write_transaction(db.session):
+        recipients.set_password(account, form.password.data or None)
+    flash("Password saved." if form.password.data else "Password removed: sign in by e-mail link.")
+    return redirect(url_for("account.overview") + "#password")
