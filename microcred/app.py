@@ -152,6 +152,37 @@ def _wire_across_features(app: Flask) -> None:
     app.extensions[CERTIFICATE_PREVIEW_KEY] = lambda data, fmt: (
         documents.sample_preview(data, fmt).body
     )
+    # --- fl-webhooks: deliveries POST through the SSRF guard ---
+    _wire_webhooks(app)
+    # --- end fl-webhooks ---
+
+
+# --- fl-webhooks: the webhooks' network, lent to the issuer ---
+def _wire_webhooks(app: Flask) -> None:
+    """Webhook deliveries POST through the verifier's SSRF-guarded client (vetted public
+    addresses, bounded time and answer, no redirect), its own instance: receivers get 15 s
+    in all. MICROCRED_WEBHOOK_FETCHER (tests, refused in production) replaces it;
+    MICROCRED_ALLOW_PRIVATE_FETCH lets it reach loopback, as for the other fetchers."""
+    from issuer.services import webhooks
+    from verifier.http import SafeFetcher
+
+    fetcher = app.config.get("MICROCRED_WEBHOOK_FETCHER") or SafeFetcher(
+        allow_private=bool(app.config.get("MICROCRED_ALLOW_PRIVATE_FETCH")),
+        ca_certs=os.environ.get("SSL_CERT_FILE") or None,
+        connect_timeout=5.0,
+        read_timeout=10.0,
+        total_timeout=15.0,
+        user_agent="microcred-webhooks/0.1",
+    )
+
+    def post(url: str, body: bytes, headers: Mapping[str, str]) -> webhooks.Answer:
+        answer = fetcher.post_json(url, body, headers, snippet=webhooks.SNIPPET_BYTES)
+        return webhooks.Answer(status=answer.status, snippet=answer.snippet)
+
+    webhooks.init_app(app, webhooks.Transport(check=fetcher.check_url, post=post))
+
+
+# --- end fl-webhooks ---
 
 
 def _settle_base_url(app: Flask, *, explicit: bool) -> None:

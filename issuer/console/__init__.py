@@ -47,6 +47,7 @@ def init_app(app: Flask) -> None:
         organisation,  # API keys and signing keys (item 2)
         projects,  # gig projects and their assessments (item 4)
         sso_views,  # single sign-on, invitations revoked, several organisations (item 1)
+        webhooks,  # fl-webhooks: webhook endpoints, their log, replay (issue 14, item 6)
     )
 
     app.register_blueprint(blp)

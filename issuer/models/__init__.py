@@ -34,6 +34,11 @@ from issuer.models.operations import (
 )
 from issuer.models.tenancy import DID_METHODS, ApiKey, Issuer, SigningKey
 
+# --- fl-webhooks: webhook endpoints, messages and attempts ---
+from issuer.models.webhooks import WebhookAttempt, WebhookEndpoint, WebhookMessage
+
+# --- end fl-webhooks ---
+
 __all__ = [
     "ACHIEVEMENT_TYPES",
     "BULK_ITEM_STATES",
@@ -67,4 +72,9 @@ __all__ = [
     "StatusList",
     "User",
     "VerificationCount",
+    # --- fl-webhooks ---
+    "WebhookAttempt",
+    "WebhookEndpoint",
+    "WebhookMessage",
+    # --- end fl-webhooks ---
 ]

@@ -242,6 +242,14 @@ def finalize_config(config: MutableMapping[str, Any]) -> None:
             "remove it in production",
             field="MICROCRED_VERIFIER_FETCHER",
         )
+    # --- fl-webhooks: the webhooks' test fetcher ---
+    if production and config.get("MICROCRED_WEBHOOK_FETCHER") is not None:
+        raise ConfigurationError(
+            "MICROCRED_WEBHOOK_FETCHER replaces the webhooks' fetcher for tests only; "
+            "remove it in production",
+            field="MICROCRED_WEBHOOK_FETCHER",
+        )
+    # --- end fl-webhooks ---
     uri = normalize_database_url(str(config["SQLALCHEMY_DATABASE_URI"]))
     config["SQLALCHEMY_DATABASE_URI"] = uri
     config.setdefault(
