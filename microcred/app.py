@@ -174,12 +174,7 @@ def _wire_webhooks(app: Flask) -> None:
         total_timeout=15.0,
         user_agent="microcred-webhooks/0.1",
     )
-
-    def post(url: str, body: bytes, headers: Mapping[str, str]) -> webhooks.Answer:
-        answer = fetcher.post_json(url, body, headers, snippet=webhooks.SNIPPET_BYTES)
-        return webhooks.Answer(status=answer.status, snippet=answer.snippet)
-
-    webhooks.init_app(app, webhooks.Transport(check=fetcher.check_url, post=post))
+    webhooks.init_app(app, webhooks.transport_over(fetcher))
 
 
 # --- end fl-webhooks ---

@@ -73,7 +73,8 @@ REPLAY_TASK: Final = "webhooks.replay"
 
 SECRET_PREFIX: Final = "whsec_"  # noqa: S105 - the spec's format marker, not a secret
 SECRET_BYTES: Final = 32  # the spec allows 24 to 64
-#: Tries after the first: 30 s, 1, 2, 4, 8, 16 min (about half an hour in all), as mail.
+#: Tries after the first, as Huey schedules them: 30 s, 30 s, 1, 2, 4, 8 min later (about
+#: a quarter of an hour in all; the backoff doubles from the third try on).
 RETRIES: Final = 6
 RETRY_DELAY: Final = 30.0
 RETRY_BACKOFF: Final = 2.0
@@ -100,6 +101,17 @@ class Transport:
 
     check: Callable[[str], None]
     post: Callable[[str, bytes, Mapping[str, str]], Answer]
+
+
+def transport_over(fetcher: Any) -> Transport:
+    """The ``Transport`` of a ``verifier.http.SafeFetcher`` (duck-typed: the issuer does
+    not import the verifier; the composition root and the tests hand one in)."""
+
+    def post(url: str, body: bytes, headers: Mapping[str, str]) -> Answer:
+        answer = fetcher.post_json(url, body, headers, snippet=SNIPPET_BYTES)
+        return Answer(status=answer.status, snippet=answer.snippet)
+
+    return Transport(check=fetcher.check_url, post=post)
 
 
 class DeliveryFailedError(MicrocredError):
