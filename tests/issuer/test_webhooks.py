@@ -173,7 +173,8 @@ def test_the_secret_is_stored_sealed_and_rotates(
     )
     assert rotated.status_code == 200
     new_secret = rotated.get_json()["secret"]
-    assert SECRET.fullmatch(new_secret) and new_secret != hook["secret"]
+    assert SECRET.fullmatch(new_secret)
+    assert new_secret != hook["secret"]
     issue(make, world.provider, world.freelancer_id, world.certification.id)
     task_queue(app).run_pending()
     (got,) = receiver.received
@@ -389,14 +390,19 @@ def test_a_rolled_back_issuance_sends_nothing(
 ) -> None:
     world = ready(make)
     hook = register(client, world.provider, ["credential.issued"])
-    with pytest.raises(RuntimeError), make.transaction():
-        issue_credential(
-            issuers.get_issuer(world.provider.slug),
-            freelancer_id=world.freelancer_id,
-            certification_id=world.certification.id,
-            actor=FACTORY_ACTOR,
-        )
-        raise RuntimeError("something after the issuance failed")
+
+    def issue_then_fail() -> None:
+        with make.transaction():
+            issue_credential(
+                issuers.get_issuer(world.provider.slug),
+                freelancer_id=world.freelancer_id,
+                certification_id=world.certification.id,
+                actor=FACTORY_ACTOR,
+            )
+            raise RuntimeError("something after the issuance failed")
+
+    with pytest.raises(RuntimeError):
+        issue_then_fail()
     assert task_queue(app).run_pending() == 0
     assert receiver.received == []
     assert deliveries(client, world.provider, hook["id"]) == []
