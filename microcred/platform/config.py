@@ -179,6 +179,15 @@ def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
         "MICROCRED_SMTP_URL": environ.get("MICROCRED_SMTP_URL") or None,
         "MICROCRED_MAIL_FROM": environ.get("MICROCRED_MAIL_FROM")
         or "microcred <noreply@localhost>",
+        # --- fl-webhooks: delivery retries and when an endpoint is turned off ---
+        "MICROCRED_WEBHOOK_RETRIES": env_int(environ, "MICROCRED_WEBHOOK_RETRIES", 6),
+        "MICROCRED_WEBHOOK_RETRY_DELAY": env_seconds(
+            environ, "MICROCRED_WEBHOOK_RETRY_DELAY", 30.0
+        ),
+        "MICROCRED_WEBHOOK_DISABLE_AFTER": env_int(
+            environ, "MICROCRED_WEBHOOK_DISABLE_AFTER", 5, minimum=1
+        ),
+        # --- end fl-webhooks ---
         # The console (docs/CONSOLE.md): sign-in protection and session lifetimes.
         "MICROCRED_CONSOLE_SIGNIN_RATELIMIT": environ.get("MICROCRED_CONSOLE_SIGNIN_RATELIMIT")
         or "10 per minute",
