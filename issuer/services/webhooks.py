@@ -39,13 +39,12 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import current_app
 from sqlalchemy import select
 
 from credentials.errors import MicrocredError
@@ -55,13 +54,11 @@ from issuer.services import audit, events
 from issuer.services.credentials import credential_status
 from issuer.services.events import EVENT_TYPES, Event
 from issuer.services.issuance import verification_url
+from microcred.platform.context import app_config, running_app
 from microcred.platform.db import utcnow, write_transaction
 from microcred.platform.extensions import db
 from microcred.platform.queue import task_queue
 from microcred.platform.refusals import ConflictError, NotFoundError, UnprocessableError
-
-if TYPE_CHECKING:
-    from flask import Flask
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +131,7 @@ def new_secret() -> str:
 
 
 def _passphrase() -> bytes:
-    value = current_app.config["MICROCRED_KEY_PASSPHRASE"]
+    value = app_config()["MICROCRED_KEY_PASSPHRASE"]
     return value if isinstance(value, bytes) else str(value).encode()
 
 
@@ -186,8 +183,8 @@ def signed_headers(secret: str, message_id: str, body: bytes, now: float) -> dic
 # --- endpoints ------------------------------------------------------------------------------
 
 
-def _transport(app: Flask | None = None) -> Transport:
-    transport = (app or current_app).extensions[TRANSPORT_KEY]
+def _transport(app: Any = None) -> Transport:  # app: the Flask app (no flask import)
+    transport = (app or running_app()).extensions[TRANSPORT_KEY]
     assert isinstance(transport, Transport)  # noqa: S101 - set by the composition root
     return transport
 
@@ -431,7 +428,7 @@ def event_data(kind: str, issuer_id: int, subject_id: str, reason: str | None) -
     if credential is None:  # erased since: say what is still known
         return {"credentialId": subject_id, "reason": reason}
     certification = credential.certification
-    base = str(current_app.config["MICROCRED_BASE_URL"])
+    base = str(app_config()["MICROCRED_BASE_URL"])
     return {
         "credentialId": credential.id,
         "credentialUri": credential.credential_id,
@@ -569,11 +566,11 @@ def _settle(
 
 
 def _retries() -> int:
-    return int(current_app.config.get("MICROCRED_WEBHOOK_RETRIES", RETRIES))
+    return int(app_config().get("MICROCRED_WEBHOOK_RETRIES", RETRIES))
 
 
 def _disable_after() -> int:
-    return int(current_app.config.get("MICROCRED_WEBHOOK_DISABLE_AFTER", DISABLE_AFTER))
+    return int(app_config().get("MICROCRED_WEBHOOK_DISABLE_AFTER", DISABLE_AFTER))
 
 
 def _deliver_task(message_id: str) -> None:
@@ -586,7 +583,7 @@ def _replay_task(message_id: str) -> None:
     attempt(message_id, replay=True)
 
 
-def init_app(app: Flask, transport: Transport) -> None:
+def init_app(app: Any, transport: Transport) -> None:  # app: the Flask app
     """Register the tasks on ``app``'s queue, lend the network, listen to the events."""
     app.extensions[TRANSPORT_KEY] = transport
     queue = task_queue(app)

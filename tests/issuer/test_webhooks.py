@@ -497,3 +497,23 @@ def test_update_and_delete(app: Flask, client: FlaskClient, make: Factory) -> No
     assert refused.get_json()["field"] == "url"
     assert client.delete(path, headers=provider.headers).status_code == 204
     assert client.get(path, headers=provider.headers).status_code == 404
+
+
+def test_the_documented_hand_check_accepts_a_real_delivery(
+    app: Flask, client: FlaskClient, make: Factory, receiver: Receiver
+) -> None:
+    """docs/RECIPIENTS.md's standard-library snippet, run as written."""
+    text = (Path(__file__).parents[2] / "docs" / "RECIPIENTS.md").read_text()
+    (snippet,) = [b for b in re.findall(r"```python\n(.*?)```", text, re.S) if "def verify" in b]
+    namespace: dict[str, Any] = {}
+    exec(compile(snippet, "RECIPIENTS.md", "exec"), namespace)  # noqa: S102 - our own docs
+    world = ready(make)
+    hook = register(client, world.provider, ["credential.issued"])
+    issue(make, world.provider, world.freelancer_id, world.certification.id)
+    task_queue(app).run_pending()
+    (got,) = receiver.received
+    assert namespace["verify"](hook["secret"], got.headers, got.body)["type"] == (
+        "credential.issued"
+    )
+    with pytest.raises(ValueError, match="no valid signature"):
+        namespace["verify"](hook["secret"], got.headers, got.body + b" ")
