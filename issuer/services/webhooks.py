@@ -444,20 +444,24 @@ def event_data(kind: str, issuer_id: int, subject_id: str, reason: str | None) -
     }
 
 
+def _listening(kind: str, issuer_id: int) -> list[WebhookEndpoint]:
+    statement = select(WebhookEndpoint).where(
+        WebhookEndpoint.issuer_id == issuer_id, WebhookEndpoint.enabled.is_(True)
+    )
+    return [e for e in db.session.scalars(statement) if kind in e.event_types]
+
+
 def _fan_out(
     kind: str, issuer_id: int, subject_id: str, reason: str | None, occurred: str
 ) -> list[str]:
     """One message per enabled endpoint of the provider that listens to ``kind``."""
+    if not _listening(kind, issuer_id):
+        # Most providers have no endpoint: a read, no write lock (SQLite's BEGIN
+        # IMMEDIATE would queue this behind a bulk job's issuing).
+        db.session.rollback()
+        return []
     with write_transaction(db.session):
-        endpoints = [
-            e
-            for e in db.session.scalars(
-                select(WebhookEndpoint).where(
-                    WebhookEndpoint.issuer_id == issuer_id, WebhookEndpoint.enabled.is_(True)
-                )
-            )
-            if kind in e.event_types
-        ]
+        endpoints = _listening(kind, issuer_id)
         if not endpoints:
             return []
         body = json.dumps(
