@@ -236,7 +236,7 @@ def get_endpoint(issuer: Issuer, endpoint_id: str) -> WebhookEndpoint:
         )
     )
     if endpoint is None:
-        raise NotFoundError(f"no webhook endpoint {endpoint_id!r}", code="webhook_not_found")
+        raise NotFoundError(f"no webhook endpoint {endpoint_id!r}")
     return endpoint
 
 
@@ -362,9 +362,7 @@ def get_message(issuer: Issuer, endpoint_id: str, message_id: str) -> WebhookMes
         )
     )
     if message is None:
-        raise NotFoundError(
-            f"no delivery {message_id!r} for this endpoint", code="webhook_message_not_found"
-        )
+        raise NotFoundError(f"no delivery {message_id!r} for this endpoint")
     return message
 
 
