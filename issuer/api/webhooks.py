@@ -1,8 +1,9 @@
 """``/api/v1/webhooks``: the provider's webhook endpoints, their delivery log and replay.
 
-Every operation needs the ``webhooks`` scope, reading included. None is ``@idempotent``:
-creating and rotating answer the signing secret, which must not be stored in the
-idempotency records; and the URL check resolves the host name, which happens before the
+Every operation needs the ``webhooks`` scope, reading included. Changing, deleting and
+replaying are ``@idempotent``; registering and rotating are not: their answer carries the
+signing secret, which must not be kept in clear in the idempotency records (a client that
+lost the answer rotates the secret). Registering resolves the URL's host name before the
 write transaction opens (``issuer.services.webhooks.checked_url``).
 """
 
@@ -14,6 +15,7 @@ from flask import Response, url_for
 
 from issuer.api.blueprint import ApiBlueprint, requires_scope
 from issuer.auth import current_principal
+from issuer.idempotency import idempotent
 from issuer.models import WebhookEndpoint, WebhookMessage
 from issuer.schemas.webhooks import (
     WebhookCreateSchema,
@@ -87,6 +89,7 @@ def get_webhook(webhook_id: str) -> WebhookEndpoint:
 
 
 @blp.route("/<webhook_id>", methods=["PATCH"])
+@idempotent
 @blp.arguments(WebhookUpdateSchema)
 @blp.response(200, WebhookSchema)
 def update_webhook(data: dict[str, Any], webhook_id: str) -> WebhookEndpoint:
@@ -98,17 +101,16 @@ def update_webhook(data: dict[str, Any], webhook_id: str) -> WebhookEndpoint:
     webhooks.get_endpoint(principal.issuer, webhook_id)  # 404 before resolving a URL
     if "url" in data:
         data["url"] = webhooks.checked_url(data["url"])
-    with write_transaction(db.session):
-        return webhooks.update_endpoint(principal.issuer, webhook_id, data, actor=principal.actor)
+    return webhooks.update_endpoint(principal.issuer, webhook_id, data, actor=principal.actor)
 
 
 @blp.route("/<webhook_id>", methods=["DELETE"])
+@idempotent
 @blp.response(204)
 def delete_webhook(webhook_id: str) -> Response:
     """Delete a webhook endpoint and its delivery log"""
     principal = current_principal()
-    with write_transaction(db.session):
-        webhooks.delete_endpoint(principal.issuer, webhook_id, actor=principal.actor)
+    webhooks.delete_endpoint(principal.issuer, webhook_id, actor=principal.actor)
     return Response(status=204)
 
 
@@ -139,15 +141,16 @@ def list_deliveries(webhook_id: str) -> dict[str, Any]:
 
 
 @blp.route("/<webhook_id>/deliveries/<delivery_id>/replay", methods=["POST"])
+@idempotent
 @blp.response(202, WebhookDeliverySchema)
 @blp.alt_response(409, response="CONFLICT")
 def replay_delivery(webhook_id: str, delivery_id: str) -> WebhookMessage:
     """Send a logged message again
 
-    The same webhook-id and body, a new timestamp and signature; one attempt, logged.
+    The same webhook-id and body, a new timestamp and signature; one attempt, logged. With
+    an `Idempotency-Key`, a repeated request is answered without sending again.
     """
     principal = current_principal()
-    with write_transaction(db.session):
-        message = webhooks.replay(principal.issuer, webhook_id, delivery_id, actor=principal.actor)
-    webhooks.queue_replay(message.id)
+    message = webhooks.replay(principal.issuer, webhook_id, delivery_id, actor=principal.actor)
+    webhooks.queue_replay(message.id)  # the message exists already; the audit commits next
     return message

@@ -90,6 +90,15 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/console/projects/<project_id>/edit"): "issuer",
     ("POST", "/console/projects/<project_id>/assessments"): "issuer",
     ("POST", "/console/projects/<project_id>/delete"): "issuer",
+    # --- fl-webhooks: organisation settings, webhooks ---
+    ("GET", "/console/webhooks"): "owner",
+    ("POST", "/console/webhooks"): "owner",
+    ("GET", "/console/webhooks/<webhook_id>"): "owner",
+    ("POST", "/console/webhooks/<webhook_id>"): "owner",
+    ("POST", "/console/webhooks/<webhook_id>/rotate"): "owner",
+    ("POST", "/console/webhooks/<webhook_id>/delete"): "owner",
+    ("POST", "/console/webhooks/<webhook_id>/deliveries/<message_id>/replay"): "owner",
+    # --- end fl-webhooks ---
 }
 PUBLIC_ROUTES = {
     "/console/signin",
