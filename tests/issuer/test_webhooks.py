@@ -19,6 +19,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
@@ -27,6 +29,7 @@ from issuer.services import api_keys, credentials, issuers, webhooks
 from issuer.services.issuance import issue_credential
 from microcred.platform.extensions import db
 from microcred.platform.queue import TaskQueue, task_queue
+from microcred.platform.refusals import UnprocessableError
 from tests.issuer.factories import FACTORY_ACTOR, Factory, Provider
 from tests.issuer.issuance_helpers import issue, ready
 from tests.issuer.webhook_receiver import HOST, Receiver, serve
@@ -517,3 +520,35 @@ def test_the_documented_hand_check_accepts_a_real_delivery(
     )
     with pytest.raises(ValueError, match="no valid signature"):
         namespace["verify"](hook["secret"], got.headers, got.body + b" ")
+
+
+# --- properties: signing agrees with the reference; event lists parse or are refused ------
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    body=st.text(max_size=300),
+    message_id=st.from_regex(r"msg_[a-z2-7]{16}", fullmatch=True),
+    timestamp=st.integers(min_value=0, max_value=2**33),
+    key=st.binary(min_size=24, max_size=64),
+)
+def test_signatures_match_the_reference_library(
+    body: str, message_id: str, timestamp: int, key: bytes
+) -> None:
+    secret = "whsec_" + base64.b64encode(key).decode()
+    ours = webhooks.signature(secret, message_id, timestamp, body.encode())
+    reference = Webhook(secret).sign(message_id, datetime.fromtimestamp(timestamp, UTC), body)
+    assert ours == reference
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(webhooks.EVENT_TYPES), st.text(max_size=30))))
+def test_event_lists_are_kept_in_order_or_refused_naming_the_field(values: list[str]) -> None:
+    known = set(values) <= set(webhooks.EVENT_TYPES)
+    if known and values:
+        stored = webhooks.checked_events(values)
+        assert stored.split() == [t for t in webhooks.EVENT_TYPES if t in set(values)]
+    else:
+        with pytest.raises(UnprocessableError) as refused:
+            webhooks.checked_events(values)
+        assert refused.value.field == "events"
