@@ -173,6 +173,30 @@ CATALOGUE: Final[Mapping[str, tuple[Severity, str]]] = {
         "Its revocation list could not be checked in time, so it cannot be ruled out that "
         "it was revoked. Try again later.",
     ),
+    # --- v-status: status lists that cannot be trusted or read (every status list kind) ---
+    "status.status_unverifiable": (
+        E,
+        "Its revocation list could not be retrieved or could not be trusted (not signed by "
+        "the issuer, altered or malformed), so it cannot be ruled out that it was "
+        "revoked.",
+    ),
+    "status.malformed_status": (
+        E,
+        "Its pointer to a revocation list is malformed, so it cannot be ruled out that it was "
+        "revoked.",
+    ),
+    "status.unsupported_status": (
+        E,
+        "It uses a kind of revocation list this service cannot read, so it cannot be ruled "
+        "out that it was revoked.",
+    ),
+    "status.list_short": (
+        W,
+        "The issuer's revocation list is shorter than the standard asks (131,072 entries), "
+        "so fetching it tells the issuer more about which credential is being checked. It "
+        "was read, and what it says about this credential stands.",
+    ),
+    # --- end v-status ---
     # --- linked resources: errors ----------------------------------------------------------
     "related_resource.digest_mismatch": (
         E,
@@ -184,6 +208,75 @@ CATALOGUE: Final[Mapping[str, tuple[Severity, str]]] = {
         "A resource it pins by a digest could not be checked in time. This says nothing "
         "about the credential itself; try again later.",
     ),
+    # --- v-jwt: credentials secured as JWTs (credentials.jwtvc): errors ---
+    "jose.malformed": (
+        E,
+        "It looks like a JWT but cannot be decoded, so nothing in it can be checked.",
+    ),
+    "jose.bad_signature": (
+        E,
+        "Its content does not match the issuer's digital signature: it was changed after "
+        "it was issued, or it is forged.",
+    ),
+    "jose.alg_not_allowed": (
+        E,
+        "It is signed with a method that is not allowed (no signature, a shared secret, or "
+        "an algorithm this service does not accept), so anyone could have written it.",
+    ),
+    "jose.alg_key_mismatch": (
+        E,
+        "Its signature method does not fit the issuer's key, so the signature cannot be trusted.",
+    ),
+    "jose.crit_unsupported": (
+        E,
+        "It demands processing rules this service does not know, so it cannot be checked.",
+    ),
+    "jose.typ_mismatch": (
+        E,
+        "It is a JWT of another kind (not a credential), so it is not checked as one.",
+    ),
+    "jose.kid_missing": (
+        E,
+        "It does not say which key signed it, so the signature cannot be checked.",
+    ),
+    "jose.kid_not_did": (
+        E,
+        "Its signing key is not given as a DID this service can look up, so the signature "
+        "cannot be checked.",
+    ),
+    "jose.kid_not_issuer": (
+        E,
+        "It was signed by someone other than the issuer it names.",
+    ),
+    "jose.key_not_found": (
+        E,
+        "The signing key it names could not be found with the issuer, so the signature "
+        "cannot be checked.",
+    ),
+    "jose.key_not_authorized": (
+        E,
+        "It was signed with a key that the issuer does not (or no longer) list for issuing "
+        "credentials.",
+    ),
+    "jose.key_unsupported": (
+        E,
+        "The issuer's key is of a kind this service cannot read, so the signature cannot "
+        "be checked.",
+    ),
+    "jose.resolution_failed": (
+        E,
+        "The issuer's signing key could not be looked up, so the signature cannot be checked.",
+    ),
+    "jose.claims_mismatch": (
+        E,
+        "The signed JWT and the credential inside it disagree about who issued it, who it "
+        "is about or which credential it is, so it cannot be relied on.",
+    ),
+    "jose.claims_malformed": (
+        E,
+        "A date in the signed JWT is malformed, so the credential cannot be dated.",
+    ),
+    # --- end v-jwt ---
     # --- formats (input refused before any check) ------------------------------------------
     "format.unsupported": (
         E,
@@ -236,6 +329,8 @@ def meaning_of(code: str) -> str:
 
 def check_code(name: str, code: str) -> str:
     """The stable finding code of a failed check ``name`` with its own ``code``."""
+    if code.startswith("jose."):  # v-jwt: JOSE checks carry their finding code itself
+        return code
     renamed = _RENAMED.get((name, code))
     if renamed is not None:
         return renamed

@@ -32,6 +32,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from credentials.errors import MalformedCredentialError, NoCredentialError, UnsupportedFormatError
+from credentials.jwtvc import envelope, token_of  # v-jwt
 
 __all__ = [
     "Identified",
@@ -40,6 +41,7 @@ __all__ = [
     "UnsupportedFormatError",
     "classify",
     "identify",
+    "jwt_envelope",  # v-jwt
     "load_supported",
     "refusal",
     "refuse_unsupported",
@@ -76,6 +78,9 @@ class Kind(StrEnum):
     LINK = "link"  # a URL (a hosted assertion, a profile page...)
     UNKNOWN_JSON = "unknown-json"  # JSON that is no credential
     NO_CREDENTIAL = "no-credential"  # empty, or text that is not a credential
+    # --- v-jwt ---
+    VC_JWT = "vc-jwt"  # VC-JOSE-COSE (bare or enveloped) or VC 1.1 JWT-VC: verified
+    # --- end v-jwt ---
 
 
 #: Kinds that are credentials we cannot verify yet (``format.unsupported``).
@@ -125,10 +130,12 @@ def _jwt(text: str) -> Identified | None:  # noqa: PLR0911 - one answer per kind
     alg = header.get("alg")
     signed = f", signed with {alg}" if isinstance(alg, str) and len(alg) <= 20 else ""
     if typ in ("vc+jwt", "application/vc+jwt", "vc+sd-jwt") or cty in ("vc", "vc+ld+json"):
-        return Identified(Kind.JWT, f"a VC-JOSE-COSE credential secured as a JWT{signed}")
+        # v-jwt: vc+jwt is verified (credentials.jwtvc); vc+sd-jwt is not yet.
+        kind = Kind.JWT if typ == "vc+sd-jwt" else Kind.VC_JWT
+        return Identified(kind, f"a VC-JOSE-COSE credential secured as a JWT{signed}")
     payload = _b64json(match.group(2))
     if payload is not None and "vc" in payload:
-        return Identified(Kind.JWT, f"a VC 1.1 JWT-VC{signed}")
+        return Identified(Kind.VC_JWT, f"a VC 1.1 JWT-VC{signed}")  # v-jwt: verified
     if payload is not None and ("badge" in payload or "recipient" in payload):
         return Identified(Kind.JWT, f"a signed Open Badges 2.0 assertion (JWS){signed}")
     return Identified(Kind.JWT, f"a JWT{signed}")
@@ -161,6 +168,12 @@ def classify(document: object) -> Identified:  # noqa: PLR0911 - one answer per 
     contexts = _contexts(document)
     if contexts and contexts[0] in _VC_CONTEXTS:
         if "EnvelopedVerifiableCredential" in _types(document):
+            # --- v-jwt: a vc+jwt envelope is verified (credentials.jwtvc) ---
+            token = token_of(document)
+            inner = _jwt(token) if token is not None else None
+            if inner is not None and inner.kind is Kind.VC_JWT:
+                return Identified(Kind.VC_JWT, "an enveloped VC-JOSE-COSE credential (vc+jwt)")
+            # --- end v-jwt ---
             return Identified(Kind.ENVELOPED, "an enveloped credential (VC-JOSE-COSE or SD-JWT)")
         return Identified(Kind.CREDENTIAL, "a verifiable credential")
     if _OB2_CONTEXT in contexts or "Assertion" in _types(document):
@@ -210,7 +223,9 @@ def refusal(found: Identified, field: str | None) -> MalformedCredentialError | 
     if found.code == "format.unsupported":
         return UnsupportedFormatError(
             f"this format is not supported yet ({found.description}); only credentials "
-            "secured with an embedded Data Integrity proof can be verified here",
+            # v-jwt: "or as a VC JWT" added
+            "secured with an embedded Data Integrity proof or as a VC JWT (VC-JOSE-COSE, "
+            "VC 1.1 JWT-VC) can be verified here",
             field=field,
             details=details,
         )
@@ -232,6 +247,26 @@ def refuse_unsupported(document: Mapping[str, Any], *, field: str | None = None)
         raise error
 
 
+# --- v-jwt ---
+def _bare_token(data: bytes | str) -> str:
+    """The JWT of input that ``identify`` found to be one (bare, or a JSON string)."""
+    text = (data.decode("utf-8-sig") if isinstance(data, bytes) else data).strip()
+    if text.startswith('"'):
+        value = json.loads(text)
+        return str(value).strip()
+    return text
+
+
+def jwt_envelope(value: object) -> dict[str, Any] | None:
+    """The envelope of a JSON string that is a VC JWT (``{"verifiableCredential": "eyJ…"}``)."""
+    if isinstance(value, str) and classify(value).kind is Kind.VC_JWT:
+        return envelope(value.strip())
+    return None
+
+
+# --- end v-jwt ---
+
+
 def load_supported(
     data: bytes | str, *, field: str | None = None, whole: bool = True
 ) -> dict[str, Any]:
@@ -245,6 +280,10 @@ def load_supported(
         document = load_credential(data)
     except MalformedCredentialError as exc:
         found = identify(data)
+        # --- v-jwt: a bare compact JWT (or a JSON string holding one) travels enveloped ---
+        if found.kind is Kind.VC_JWT:
+            return envelope(_bare_token(data))
+        # --- end v-jwt ---
         # JSON the strict parser refused (a duplicate key, NaN, a list) keeps its exact reason.
         error = refusal(found, field or exc.field) if found.kind is not Kind.UNKNOWN_JSON else None
         if error is not None:

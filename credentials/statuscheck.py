@@ -1,4 +1,6 @@
-"""Checking a credential's Bitstring Status List entries (W3C Bitstring Status List §3.2).
+"""Checking a credential's Bitstring Status List entries (W3C Bitstring Status List §3.2),
+and the older StatusList2021 and RevocationList2020 entries (``credentials.statuslist``
+``_legacy``), dispatched once on the entry's ``type``.
 
 A status list is itself a signed credential. It is trusted only when its own
 proofs verify, it was issued by the credential's issuer, and it is inside its
@@ -31,10 +33,22 @@ from credentials.errors import (
     StatusListError,
     VerificationTimeoutError,
 )
-from credentials.proofs import verify_proofs
+from credentials.proofs import ProofVerification, verify_proofs
 from credentials.resolvers import DidResolver, StatusListFetcher
 from credentials.results import Check, Outcome
-from credentials.statuslist import StatusEntry, parse_status_entry, read_status
+from credentials.statuslist import (
+    ENTRY_TYPE,
+    MIN_BITS,
+    REVOCATION_LIST_2020,
+    STATUS_LIST_2021,
+    LegacyFormat,
+    StatusEntry,
+    StatusReading,
+    parse_legacy_entry,
+    parse_status_entry,
+    read_legacy_status,
+    read_status,
+)
 
 _STATUS = "status"
 #: Bitstring Status List §3.5 "Processing Errors", and the VC Data Model 2.0 §7.2 types its
@@ -44,9 +58,17 @@ _STATUS = "status"
 RETRIEVAL = "STATUS_RETRIEVAL_ERROR"
 VERIFICATION = "STATUS_VERIFICATION_ERROR"
 LIST_LENGTH = "STATUS_LIST_LENGTH_ERROR"
+#: The warning of a list read although shorter than the herd-privacy floor.
+SHORT_LIST = "status.list_short"
 MALFORMED = "MALFORMED_VALUE_ERROR"
 RANGE = "RANGE_ERROR"
 _ERRORS = frozenset({RETRIEVAL, VERIFICATION, LIST_LENGTH, MALFORMED, RANGE})
+# --- v-status: the status list formats before Bitstring Status List, by entry type ---
+_LEGACY: Mapping[str, LegacyFormat] = {
+    STATUS_LIST_2021.entry_type: STATUS_LIST_2021,
+    REVOCATION_LIST_2020.entry_type: REVOCATION_LIST_2020,
+}
+# --- end v-status ---
 #: A list published a moment after a verification started (or by a server whose clock runs
 #: slightly ahead) is still current: refusing it would report a revoked credential as broken.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -68,7 +90,16 @@ class StatusChecker:
         did_resolver: DidResolver,
         cache_size: int = 256,
         cache_ttl: float = 300.0,
+        min_entries: int = MIN_BITS,
     ) -> None:
+        # The herd-privacy floor (Bitstring Status List §3.2: 131,072 "unless a different
+        # lower bound is established by a specific ecosystem specification"). A shorter
+        # list is still read, and its answer stands, with the warning status.list_short
+        # naming STATUS_LIST_LENGTH_ERROR: the length protects the holder's privacy when
+        # the list is fetched; it says nothing about whether the credential is genuine or
+        # current, and the Digital Credentials Consortium's genuine lists hold 100,000.
+        self._min_entries = min_entries
+        # --- end v-status ---
         self._fetcher: StatusListFetcher = _RetrievalErrors(fetcher)
         self._did_resolver = did_resolver
         # A time to live as well: the answer also depended on the clock (a proof's
@@ -95,20 +126,39 @@ class StatusChecker:
     def _check_entry(self, raw: object, index: int, issuer: str | None, now: datetime) -> Check:
         field = f"credentialStatus[{index}]"
         kind = raw.get("type") if isinstance(raw, Mapping) else None
-        if kind != "BitstringStatusListEntry":
-            return _fail(
-                "unsupported_status",
-                f"status entry type {kind!r} is not supported, so revocation cannot be ruled out",
-                {"index": index, "error": VERIFICATION},
-            )
+        # Dispatched on the entry type once: the Bitstring path does no more than before.
+        legacy: LegacyFormat | None = None
+        if kind != ENTRY_TYPE:
+            legacy = _LEGACY.get(kind) if isinstance(kind, str) else None
+            if legacy is None:
+                return _fail(
+                    "unsupported_status",
+                    f"status entry type {kind!r} is not supported, so revocation cannot be "
+                    "ruled out",
+                    {"index": index, "error": VERIFICATION},
+                )
         try:
-            entry = parse_status_entry(raw, field=field)
+            entry = (
+                parse_status_entry(raw, field=field)
+                if legacy is None
+                else parse_legacy_entry(legacy, raw, field=field)
+            )
         except MicrocredError as exc:
             return _fail("malformed_status", exc.message, {"index": index, "error": MALFORMED})
         details = {"purpose": entry.purpose, "index": entry.index, "list": entry.list_url}
+        if legacy is not None:
+            details["type"] = legacy.entry_type
         try:
             status_list = self._trusted_list(entry, issuer, now)
-            reading = read_status(entry, status_list)
+            if legacy is not None:
+                _check_expiration(status_list, now)
+            try:
+                reading = _read(legacy, entry, status_list, self._min_entries)
+            except StatusListError as exc:
+                if exc.details.get("error") != LIST_LENGTH:
+                    raise
+                reading = _read(legacy, entry, status_list, 1)
+                details = {**details, "warning": SHORT_LIST, "error": LIST_LENGTH}
         except VerificationTimeoutError as exc:
             return _fail("timeout", f"status list: {exc.message}", _named(details, exc))
         except MicrocredError as exc:
@@ -139,7 +189,8 @@ class StatusChecker:
     ) -> str | None:
         """None when the list is authentic, else why not (the answer is cached)."""
         list_issuer = issuer_id(status_list)
-        if issuer is not None and list_issuer != issuer:
+        foreign = issuer is not None and list_issuer != issuer
+        if foreign and not _is_did(issuer):
             return f"issued by {list_issuer!r}, not by the credential's issuer {issuer!r}"
         proofs = verify_proofs(status_list, resolver=self._did_resolver, now=now)
         if not proofs:
@@ -153,7 +204,36 @@ class StatusChecker:
                 return f"its proof does not verify ({proof.message})"
             if proof.controller != list_issuer:
                 return f"signed by {proof.controller}, not by its issuer {list_issuer!r}"
+        if foreign and issuer is not None and not self._same_keys(issuer, proofs):
+            return f"issued by {list_issuer!r}, not by the credential's issuer {issuer!r}"
         return None
+
+    # --- v-status: a list under another DID of the issuer, signed with the issuer's key ---
+    def _same_keys(self, issuer: str, proofs: list[ProofVerification]) -> bool:
+        """Whether every proof of a list issued under another DID was made with a key that
+        the credential's issuer lists under assertionMethod. The DCC signs its did:web
+        credentials' lists under the did:key of the same Ed25519 key: the issuer's own key
+        vouches for the list, which is what the issuer check asks. Any other foreign list
+        stays refused (a STATUS_VERIFICATION_ERROR)."""
+        try:
+            own = self._did_resolver.resolve(issuer)
+            issuer_keys = {
+                own.methods[m].public_key for m in own.assertion_method_ids if m in own.methods
+            }
+            for proof in proofs:
+                method_id = proof.verification_method or ""
+                signer = self._did_resolver.resolve(method_id.split("#", 1)[0])
+                method = signer.assertion_method(method_id)
+                if method is None or method.public_key not in issuer_keys:
+                    return False
+        except (VerificationTimeoutError, ResolutionError):
+            # Could not look: says nothing about the list (raised, so not cached).
+            raise
+        except MicrocredError:
+            return False
+        return bool(proofs)
+
+    # --- end v-status ---
 
 
 #: Proof failures that say nothing about the list itself (the signer's DID could not be read).
@@ -182,6 +262,21 @@ class _RetrievalErrors:
             raise _RetrievalTimeoutError(exc.message, field=exc.field, details=exc.details) from exc
         except MicrocredError as exc:
             raise _RetrievalError(exc.message, field=exc.field, details=exc.details) from exc
+
+
+def _is_did(value: str | None) -> bool:
+    return value is not None and value.startswith("did:")
+
+
+def _read(
+    legacy: LegacyFormat | None,
+    entry: StatusEntry,
+    status_list: Mapping[str, Any],
+    min_entries: int,
+) -> StatusReading:
+    if legacy is None:
+        return read_status(entry, status_list, min_entries=min_entries)
+    return read_legacy_status(legacy, entry, status_list, min_entries=min_entries)
 
 
 def _named(details: Mapping[str, Any], exc: MicrocredError) -> dict[str, Any]:
@@ -217,6 +312,25 @@ def _check_window(status_list: Mapping[str, Any], now: datetime) -> None:
                 raise ResolutionError(f"the status list expired at {end.isoformat()} (stale)")
     except InvalidInputError as exc:
         raise ResolutionError(exc.message) from None
+
+
+# --- v-status: a VC 1.1 list's end of validity ---
+def _check_expiration(status_list: Mapping[str, Any], now: datetime) -> None:
+    """StatusList2021 / RevocationList2020 lists are VC 1.1 credentials: ``expirationDate``
+    (``issuanceDate`` is not a start of validity in VC 1.1 and is not checked)."""
+    if "expirationDate" not in status_list:
+        return
+    try:
+        end = parse_datetime(
+            status_list["expirationDate"], field="expirationDate", require_timezone=False
+        )
+    except InvalidInputError as exc:
+        raise ResolutionError(exc.message) from None
+    if now > end:
+        raise ResolutionError(f"the status list expired at {end.isoformat()} (stale)")
+
+
+# --- end v-status ---
 
 
 def _fail(code: str, message: str, details: Mapping[str, Any]) -> Check:

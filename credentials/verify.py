@@ -13,7 +13,8 @@ Checks, in order (each appears in the result, passed, failed or skipped):
    verification method's controller is the ``issuer``); other proofs of a set or
    chain may be others' (countersignatures), and every proof must verify.
 4. ``validity`` — ``validFrom`` ≤ now ≤ ``validUntil`` (VC 2.0 §4.9).
-5. ``status`` — each Bitstring Status List entry, when a fetcher is configured.
+5. ``status`` — each Bitstring Status List entry (and StatusList2021 / RevocationList2020
+   entry), when a fetcher is configured.
 6. ``relatedResource`` — each entry's digests against the resource's bytes (VC 2.0 §5.3,
    ``credentials.relatedcheck``): bundled contexts offline, anything else through the
    ``resource_fetcher``.
@@ -32,6 +33,7 @@ from credentials.did import DidKeyResolver
 from credentials.errors import InvalidInputError, MalformedCredentialError
 from credentials.findings import Finding
 from credentials.jsontext import check_json_text
+from credentials.jwtvc import envelope_token, is_envelope, verify_jose  # v-jwt
 from credentials.presentations import PresentationResult, verify_presentation
 from credentials.proofs import ProofVerification, verify_proofs
 from credentials.relatedcheck import RelatedResourceChecker
@@ -90,9 +92,19 @@ def load_credential(data: bytes | str) -> dict[str, Any]:
         raise MalformedCredentialError("credential JSON is nested too deeply") from None
     if not isinstance(document, dict):
         raise MalformedCredentialError("a credential must be a JSON object")
-    _check_depth(document)
+    # Nesting needs one opening bracket per level, so a text with no more than MAX_DEPTH
+    # of them (counted at C speed, those inside strings too) cannot be too deep: a
+    # credential of ours has about 40, and the walk is skipped.
+    if _opening_brackets(data) > MAX_DEPTH:
+        _check_depth(document)
     check_json_text(data, document)
     return document
+
+
+def _opening_brackets(data: bytes | str) -> int:
+    if isinstance(data, str):
+        return data.count("{") + data.count("[")
+    return data.count(b"{") + data.count(b"[")
 
 
 # Exactly the container types json.loads builds (type() is compared: isinstance is slower).
@@ -124,6 +136,7 @@ class Verifier:
         deadline: float | None = DEFAULT_DEADLINE,
         trust: TrustPolicy | None = None,
         resource_fetcher: ResourceFetcher | None = None,
+        status_min_entries: int | None = None,  # v-status: an ecosystem's lower bound
     ) -> None:
         r"""``deadline``: seconds one verification may take in all, every fetch included
         (None: no total bound). When it passes, the checks still waiting fail closed
@@ -135,7 +148,11 @@ class Verifier:
         # No sources: every issuer is "unknown" (the signature alone proves no identity).
         self._trust = trust if trust is not None else TrustPolicy()
         self._status = (
-            StatusChecker(fetcher=status_fetcher, did_resolver=did_resolver)
+            StatusChecker(
+                fetcher=status_fetcher,
+                did_resolver=did_resolver,
+                **({} if status_min_entries is None else {"min_entries": status_min_entries}),
+            )
             if status_fetcher is not None
             else None
         )
@@ -162,6 +179,10 @@ class Verifier:
             credential = load_credential(credential)
         if not isinstance(credential, Mapping):
             raise MalformedCredentialError("a credential must be a JSON object")
+        # --- v-jwt: a JWT in an EnvelopedVerifiableCredential (never has a proof) ---
+        if "proof" not in credential and is_envelope(credential):
+            return self._verify_enveloped(credential)
+        # --- end v-jwt ---
         now = self._clock()
         with budget(self._deadline):
             proofs = verify_proofs(credential, resolver=self._did_resolver, now=now)
@@ -180,7 +201,10 @@ class Verifier:
                 credential, issuer_id(credential), intact=issuer.outcome is Outcome.PASSED
             )
         return VerificationResult(
-            credential=credential, checks=tuple(checks), trust=trust, warnings=warnings
+            credential=credential,
+            checks=tuple(checks),
+            trust=trust,
+            warnings=warnings + _check_warnings(checks),
         )
 
     def verify_presentation(self, presentation: object) -> PresentationResult:
@@ -197,6 +221,35 @@ class Verifier:
             now=self._clock(),
         )
 
+    # --- v-jwt: VC-JOSE-COSE and VC 1.1 JWT-VCs (credentials.jwtvc) ---
+    def _verify_enveloped(self, document: Mapping[str, Any]) -> VerificationResult:
+        """The same checks, result shape and trust decision as for Data Integrity: the
+        JWS stands in for the proof, the decoded credential for the document."""
+        token = envelope_token(document)
+        now = self._clock()
+        with budget(self._deadline):
+            jose = verify_jose(token, resolver=self._did_resolver, now=now)
+            credential = jose.credential
+            checks = [
+                jose.structure,
+                jose.proof,
+                jose.issuer,
+                jose.validity,
+                *self._status_checks(credential, now),
+                *self._related.check(credential),
+            ]
+            trust = self._trust.decide(
+                credential, issuer_id(credential), intact=jose.issuer.outcome is Outcome.PASSED
+            )
+        return VerificationResult(
+            credential=credential,
+            checks=tuple(checks),
+            trust=trust,
+            warnings=jose.warnings + _check_warnings(checks),
+        )
+
+    # --- end v-jwt ---
+
     def _status_checks(self, credential: Mapping[str, Any], now: datetime) -> list[Check]:
         if self._status is None:
             has_status = credential.get("credentialStatus") is not None
@@ -207,6 +260,16 @@ class Verifier:
             )
             return [Check("status", Outcome.SKIPPED, message, code="not_checked")]
         return self._status.check(credential, now)
+
+
+def _check_warnings(checks: Sequence[Check]) -> tuple[Finding, ...]:
+    """Warnings that passed checks carry in ``details["warning"]`` (a status list shorter
+    than the herd-privacy floor, read all the same)."""
+    return tuple(
+        Finding.of(c.details["warning"], c.message)
+        for c in checks
+        if c.details and "warning" in c.details and not c.failed
+    )
 
 
 def _structure_check(credential: Mapping[str, Any]) -> tuple[Check, tuple[Finding, ...]]:
@@ -228,6 +291,7 @@ def _proof_checks(proofs: list[ProofVerification]) -> list[Check]:
         details: dict[str, Any] = {"index": proof.index}
         for key, value in (
             ("id", proof.proof_id),
+            ("type", proof.proof_type),
             ("cryptosuite", proof.cryptosuite),
             ("verificationMethod", proof.verification_method),
         ):

@@ -22,3 +22,8 @@ def init_app(app: Flask) -> None:
 
     register_api(app, api)
     app.register_blueprint(public.blp)
+    # --- fl-mail: mail to freelancers on issue, revoke and expiry (issuer.mail_delivery) ---
+    from issuer import mail_delivery
+
+    mail_delivery.init_app(app)
+    # --- end fl-mail ---

@@ -141,7 +141,7 @@ class StoredCredential:
 
     id: str  # the UUID: the documents' URLs are built from it
     short_code: str
-    document: str  # the signed JSON, exactly as issued
+    document: str  # the signed JSON, exactly as issued; "" once withdrawn (erasure)
 
 
 def find_stored_credential(kind: str, value: str, /) -> StoredCredential | None:
@@ -149,10 +149,18 @@ def find_stored_credential(kind: str, value: str, /) -> StoredCredential | None:
     is bound as a parameter, never spliced into SQL."""
     column = IssuedCredential.id if kind == "id" else IssuedCredential.short_code
     row = db.session.execute(
-        select(IssuedCredential.id, IssuedCredential.short_code, IssuedCredential.document).where(
-            column == value
-        )
+        select(
+            IssuedCredential.id,
+            IssuedCredential.short_code,
+            IssuedCredential.document,
+            IssuedCredential.erased_at,  # fl-privacy
+        ).where(column == value)
     ).one_or_none()
     if row is None:
         return None
+    # --- fl-privacy: an erased freelancer's credential: we hold no copy any more (the
+    # holder keeps the signed file), which the page says with an empty document.
+    if row.erased_at is not None:
+        return StoredCredential(id=row.id, short_code=row.short_code, document="")
+    # --- end fl-privacy ---
     return StoredCredential(id=row.id, short_code=row.short_code, document=row.document)

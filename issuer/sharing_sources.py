@@ -56,6 +56,8 @@ def find_credential(credential_id: str, /) -> IssuedCredential | None:
     issued: IssuedCredential | None = db.session.scalar(
         select(IssuedCredential)
         .where(IssuedCredential.id == credential_id)
+        # fl-privacy: a withdrawn copy (the freelancer's data was erased) is on no page.
+        .where(IssuedCredential.erased_at.is_(None))
         .options(*ISSUED_LOAD_OPTIONS)
     )
     return issued

@@ -152,6 +152,12 @@ def _wire_across_features(app: Flask) -> None:
     app.extensions[CERTIFICATE_PREVIEW_KEY] = lambda data, fmt: (
         documents.sample_preview(data, fmt).body
     )
+    # --- fl-mail: mail to freelancers carries the badge and the PDF ---
+    from issuer.mail_delivery import MAIL_DOCUMENTS_KEY
+    from sharing.mail_documents import mail_documents
+
+    app.extensions[MAIL_DOCUMENTS_KEY] = mail_documents(app)
+    # --- end fl-mail ---
     # --- fl-webhooks: deliveries POST through the SSRF guard ---
     _wire_webhooks(app)
     # --- end fl-webhooks ---

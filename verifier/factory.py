@@ -50,6 +50,7 @@ def build_verifier(
     local_issuers: LocalIssuerDirectory | None = None,
     registries: object = None,
     deadline: float | None = DEFAULT_DEADLINE,
+    status_min_entries: int | None = None,
 ) -> Verifier:
     """A Verifier for any issuer using did:key or did:web, with status lists checked.
 
@@ -65,6 +66,8 @@ def build_verifier(
     here (first), then the operator's ``registries`` (``MICROCRED_TRUST_REGISTRIES``
     format, see ``verifier.trust.load_registries``). With neither, every issuer is
     "unknown". ``deadline``: seconds one verification may take in all.
+    ``status_min_entries``: the shortest status list read (default 131,072, the Bitstring
+    Status List floor; an ecosystem may set a lower one).
     """
     if fetcher is None:
         fetcher = SafeFetcher(allow_private=allow_private, allow_http=allow_http)
@@ -89,6 +92,7 @@ def build_verifier(
         deadline=deadline,
         trust=TrustPolicy(trust),
         resource_fetcher=HttpResourceFetcher(fetcher=fetcher),
+        status_min_entries=status_min_entries,
     )
 
 

@@ -18,7 +18,7 @@ from typing import Any, Final, Literal
 from credentials.documents import png_chunks, svg_baking
 from credentials.documents.pdf_extract import extract_pdf_credential
 from credentials.errors import InvalidInputError, MalformedCredentialError, UnsupportedMediaError
-from credentials.formats import UNSUPPORTED, identify, refusal
+from credentials.formats import UNSUPPORTED, Kind, identify, refusal
 
 __all__ = [
     "CredentialFormat",
@@ -31,7 +31,7 @@ __all__ = [
     "sniff_format",
 ]
 
-CredentialFormat = Literal["png", "svg", "pdf", "json"]
+CredentialFormat = Literal["png", "svg", "pdf", "json", "jwt"]  # v-jwt: "jwt"
 
 #: A baked credential is a few kilobytes; a megabyte-sized one is a mistake or an attack.
 MAX_CREDENTIAL_BYTES: Final = 4 * 1024 * 1024
@@ -199,6 +199,10 @@ def extract_credential(
     if kind == "json":
         return kind, _json_text(data)
     found = identify(data[:MAX_CREDENTIAL_BYTES])
+    # --- v-jwt: a file holding a VC JWT (compact JWS text) is verified ---
+    if found.kind is Kind.VC_JWT:
+        return "jwt", data[:MAX_CREDENTIAL_BYTES].decode("utf-8-sig").strip()
+    # --- end v-jwt ---
     if found.kind in UNSUPPORTED:  # a .jwt file, a saved link: said plainly (issue 15)
         refused = refusal(found, "file")
         if refused is not None:

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from credentials.errors import CredentialValidationError
-from credentials.ob3._identity import hash_email, new_salt
+from credentials.ob3._identity import hash_email, new_salt, normalise_email
 from credentials.ob3._inputs import InputChecker
 from credentials.ob3._narrative import OVERRIDE_GENRE, evidence_narrative
 from credentials.ob3._time import format_datetime
@@ -210,7 +210,17 @@ def _identifiers(recipient: Recipient) -> list[JSON]:
             "identityHash": recipient.name,
         }
     ]
-    if recipient.email is not None:
+    if recipient.email is not None and not recipient.email_hashed:
+        # The provider's choice: a verifier matches the address without being told it.
+        found.append(
+            {
+                "type": "IdentityObject",
+                "identityType": "emailAddress",
+                "hashed": False,
+                "identityHash": normalise_email(recipient.email),
+            }
+        )
+    elif recipient.email is not None:
         salt = recipient.salt if recipient.salt is not None else new_salt()
         found.append(
             {

@@ -92,6 +92,9 @@ class Recipient:
     did: str | None = None
     email: str | None = None
     salt: str | None = None
+    #: False: the e-mail address is written as it is (``hashed: false``), only when the
+    #: provider chose to; by default it is a salted hash (docs/RECIPIENTS.md, "Privacy").
+    email_hashed: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

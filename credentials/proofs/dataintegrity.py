@@ -155,6 +155,9 @@ class ProofVerification:
     #: The DID whose document lists the key under assertionMethod (set once resolved).
     controller: str | None = None
     created: datetime | None = None
+    #: ``DataIntegrityProof`` or a legacy type (``Ed25519Signature2020``): in a proof set
+    #: of mixed suites it names which proof failed.
+    proof_type: str | None = None
 
 
 class _ProofFailedError(Exception):
@@ -202,6 +205,9 @@ def _verify_one(
             "cryptosuite": _str_or_none(proof.get("cryptosuite")),
             "verification_method": _str_or_none(proof.get("verificationMethod")),
         }
+        # Not through _str_or_none: this runs for every proof of every verification.
+        proof_type = proof.get("type")
+        facts["proof_type"] = proof_type if isinstance(proof_type, str) else None
     try:
         controller, created = _check_proof(document, proofs, index, resolver, now, purpose=purpose)
     except _ProofFailedError as failure:

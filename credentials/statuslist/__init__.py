@@ -17,6 +17,9 @@ Public names:
 - entries (``_entries``): :class:`StatusEntry`, :class:`StatusMessage`,
   :func:`status_list_entry`, :func:`parse_status_entry`, ``ENTRY_TYPE``,
   ``STATUS_PURPOSES``, ``MAX_STATUS_SIZE``;
+- the older formats StatusList2021 and RevocationList2020, for verifying only
+  (``_legacy``): :func:`parse_legacy_entry`, :func:`read_legacy_status`,
+  :func:`decode_legacy_list`, ``STATUS_LIST_2021``, ``REVOCATION_LIST_2020``;
 - the list credential (``_credential``): :func:`build_status_list_credential`,
   :func:`read_status`, :class:`StatusReading`, ``CREDENTIAL_TYPE``, ``LIST_TYPE``,
   ``VC_V2_CONTEXT``.
@@ -45,6 +48,14 @@ from credentials.statuslist._entries import (
     parse_status_entry,
     status_list_entry,
 )
+from credentials.statuslist._legacy import (
+    REVOCATION_LIST_2020,
+    STATUS_LIST_2021,
+    LegacyFormat,
+    decode_legacy_list,
+    parse_legacy_entry,
+    read_legacy_status,
+)
 
 __all__ = [
     "CREDENTIAL_TYPE",
@@ -53,15 +64,21 @@ __all__ = [
     "MAX_DECOMPRESSED_BYTES",
     "MAX_STATUS_SIZE",
     "MIN_BITS",
+    "REVOCATION_LIST_2020",
+    "STATUS_LIST_2021",
     "STATUS_PURPOSES",
     "VC_V2_CONTEXT",
     "Bitstring",
+    "LegacyFormat",
     "StatusEntry",
     "StatusMessage",
     "StatusReading",
     "allocate_random_index",
     "build_status_list_credential",
+    "decode_legacy_list",
+    "parse_legacy_entry",
     "parse_status_entry",
+    "read_legacy_status",
     "read_status",
     "status_list_entry",
 ]

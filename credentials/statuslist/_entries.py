@@ -130,6 +130,10 @@ def _is_http_url(value: object) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
+#: Public name for the sibling formats (``_legacy``).
+is_http_url = _is_http_url
+
+
 def check_purpose(purpose: object) -> None:
     if not isinstance(purpose, str) or purpose not in STATUS_PURPOSES:
         raise InvalidInputError(

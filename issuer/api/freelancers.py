@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
+from flask import Response, url_for
 
-from issuer.api.blueprint import ApiBlueprint
+from issuer.api.blueprint import ApiBlueprint, requires_scope
 from issuer.api.pagination import paginate
 from issuer.auth import current_principal
 from issuer.idempotency import idempotent
@@ -23,8 +23,9 @@ from issuer.schemas import (
     ProjectPageSchema,
     ProjectSchema,
 )
-from issuer.scopes import ISSUE
-from issuer.services import evidence, freelancers, projects
+from issuer.schemas.privacy import PersonalDataExportSchema  # fl-privacy
+from issuer.scopes import ISSUE, MANAGE
+from issuer.services import evidence, freelancers, privacy, projects
 from issuer.services.evidence import EvidenceEvaluation
 
 blp = ApiBlueprint(
@@ -108,3 +109,37 @@ def get_progress(args: dict[str, Any], freelancer_id: str) -> EvidenceEvaluation
     """
     issuer = current_principal().issuer
     return evidence.progress(issuer, freelancer_id, args["certification"])
+
+
+# --- fl-privacy: deletion and export (issue 14, item 5) -----------------------------------
+
+
+@blp.route("/<freelancer_id>", methods=["DELETE"])
+@requires_scope(MANAGE)
+@idempotent
+@blp.response(204)
+def delete_freelancer(freelancer_id: str) -> Response:
+    """Delete a freelancer and erase their personal data
+
+    Their record, gig projects and assessments are removed. Credentials issued to them stay
+    on the status lists (the holder's copy still verifies, with its true status, and can
+    still be revoked) but this service withdraws its stored copy: `/v/<code>` then asks
+    for the holder's file. Needs the `manage` scope. See docs/RECIPIENTS.md, "Privacy".
+    """
+    principal = current_principal()
+    privacy.delete_freelancer(principal.issuer, freelancer_id, actor=principal.actor)
+    return Response(status=204)
+
+
+@blp.route("/<freelancer_id>/export", methods=["GET"])
+@blp.response(200, PersonalDataExportSchema)
+def export_freelancer(freelancer_id: str) -> dict[str, Any]:
+    """Export everything held about a freelancer (JSON)
+
+    The freelancer record, gig projects with assessments, credentials issued (the signed
+    documents), audit events naming them and bulk-issuance rows with their address.
+    """
+    return privacy.export_freelancer(current_principal().issuer, freelancer_id)
+
+
+# --- end fl-privacy ---

@@ -17,8 +17,9 @@ from issuer.schemas import (
     IssuerSchema,
     IssuerUpdateSchema,
 )
+from issuer.schemas.privacy import RecipientIdentitySchema  # fl-privacy
 from issuer.scopes import MANAGE
-from issuer.services import issuers
+from issuer.services import issuers, privacy
 
 blp = ApiBlueprint(
     "issuer",
@@ -62,3 +63,36 @@ def list_audit_events(args: dict[str, Any]) -> dict[str, Any]:
     if "action" in args:
         statement = statement.where(AuditEvent.action == args["action"])
     return paginate(statement.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()), args)
+
+
+# --- fl-privacy: how credentials name the recipient's e-mail ------------------------------
+
+
+@blp.route("/issuer/recipient-identity", methods=["GET"])
+@blp.response(200, RecipientIdentitySchema)
+def get_recipient_identity() -> Issuer:
+    """How new credentials name the recipient's e-mail address
+
+    `hashed` (the default): a salted SHA-256 OB 3.0 IdentityObject, the salt per
+    freelancer. `plain`: the address itself (`hashed: false`). A DID, when the freelancer
+    has one, is the credential subject's `id` either way.
+    """
+    return current_principal().issuer
+
+
+@blp.route("/issuer/recipient-identity", methods=["PUT"])
+@idempotent
+@blp.arguments(RecipientIdentitySchema)
+@blp.response(200, RecipientIdentitySchema)
+def set_recipient_identity(data: dict[str, Any]) -> Issuer:
+    """Choose how new credentials name the recipient's e-mail address (audited)
+
+    Credentials already issued keep what they were signed with.
+    """
+    principal = current_principal()
+    return privacy.set_recipient_email(
+        principal.issuer, data["recipient_email"], actor=principal.actor
+    )
+
+
+# --- end fl-privacy ---

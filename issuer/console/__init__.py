@@ -37,17 +37,21 @@ def init_app(app: Flask) -> None:
     app.session_interface = DatabaseSessions(fallback=app.session_interface)
     # The pages: each module's routes register on the blueprint when it is imported, so
     # before the blueprint is.
+    # --- fl-privacy: deleting and exporting a freelancer, recipient identity (issue 14) ---
     from issuer.console import (  # noqa: F401
         bulk_pages,  # issuing in bulk (item 5)
         credentials_pages,  # the credentials list, one credential, its status (item 5)
         design,  # the certificate's design and its preview (items 2-3)
         freelancers,  # freelancers, their import (item 4)
         issuing,  # issuing one, with a preview (item 5)
+        mail_pages,  # fl-mail: a credential's mail to the freelancer, settings, the outbox
         org_profile,  # the organisation's profile and domain (item 2)
         organisation,  # API keys and signing keys (item 2)
+        privacy,
         projects,  # gig projects and their assessments (item 4)
         sso_views,  # single sign-on, invitations revoked, several organisations (item 1)
         webhooks,  # fl-webhooks: webhook endpoints, their log, replay (issue 14, item 6)
     )
+    # --- end fl-privacy ---
 
     app.register_blueprint(blp)

@@ -24,6 +24,7 @@ from issuer.models.issued import (
     StatusList,
     VerificationCount,
 )
+from issuer.models.mail import MAIL_KINDS, MAIL_STATES, MailDelivery, MailSettings  # fl-mail
 from issuer.models.operations import (
     BULK_ITEM_STATES,
     BULK_JOB_STATES,
@@ -44,6 +45,8 @@ __all__ = [
     "BULK_ITEM_STATES",
     "BULK_JOB_STATES",
     "DID_METHODS",
+    "MAIL_KINDS",  # fl-mail
+    "MAIL_STATES",  # fl-mail
     "MIN_STATUS_LIST_BITS",
     "OUTCOMES",
     "PLATFORMS",
@@ -64,6 +67,8 @@ __all__ = [
     "IdempotencyRecord",
     "IssuedCredential",
     "Issuer",
+    "MailDelivery",  # fl-mail
+    "MailSettings",  # fl-mail
     "Membership",
     "MicroCertification",
     "OidcProvider",

@@ -92,6 +92,12 @@ class IssuedCredential(db.Model):
     #: Set when issued although the evidence rule was not met: who decided, and why.
     override_reason: Mapped[str | None] = mapped_column(Text)
     override_by: Mapped[str | None] = mapped_column(String(100))
+    # --- fl-privacy: erasure ---
+    #: Set when the freelancer's personal data was erased: ``document`` is then empty
+    #: (the signed copy is the holder's alone) and ``freelancer_id`` None; the status
+    #: list entries stay, so the holder's copy still verifies with its true status.
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # --- end fl-privacy ---
 
     issuer: Mapped[Issuer] = relationship()
     freelancer: Mapped[Freelancer | None] = relationship()

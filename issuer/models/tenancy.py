@@ -47,6 +47,9 @@ class Issuer(db.Model):
             "certificate_layout IS NULL OR certificate_layout IN ('classic', 'modern', 'compact')",
             name="certificate_layout",
         ),
+        # --- fl-privacy: recipient e-mail in credentials ---
+        CheckConstraint("recipient_email IN ('hashed', 'plain')", name="recipient_email"),
+        # --- end fl-privacy ---
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,6 +78,14 @@ class Issuer(db.Model):
     identity_domain: Mapped[str | None] = mapped_column(String(253))
     identity_confirmed_by: Mapped[str | None] = mapped_column(String(200))
     identity_confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # --- fl-privacy: recipient e-mail in credentials ---
+    #: How credentials name the recipient's e-mail address (OB 3.0 IdentityObject):
+    #: "hashed" (salted SHA-256, the default) or "plain" (``hashed: false``), the
+    #: provider's choice (docs/RECIPIENTS.md, "Privacy").
+    recipient_email: Mapped[str] = mapped_column(
+        String(8), default="hashed", server_default="hashed"
+    )
+    # --- end fl-privacy ---
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 

@@ -155,8 +155,19 @@ class CredentialSchema(CredentialSummarySchema):
     document = fields.Function(
         lambda credential: json.loads(credential.document),
         dump_only=True,
-        metadata={"type": "object", "description": "The signed credential exactly as issued"},
+        metadata={
+            "type": ["object", "null"],
+            "description": "The signed credential exactly as issued; null once the "
+            "recipient's personal data was erased (the holder keeps the signed file)",
+        },
     )
+    # --- fl-privacy ---
+    erased_at = fields.DateTime(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "When the recipient's personal data was erased"},
+    )
+    # --- end fl-privacy ---
 
 
 CredentialPageSchema = page_schema(CredentialSummarySchema, "CredentialPage")

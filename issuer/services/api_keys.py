@@ -156,6 +156,7 @@ _BY_PREFIX = (
         _i.name,
         _i.url,
         _i.logo_image,
+        _i.recipient_email,  # fl-privacy: issuance honours the provider's choice
     )
     .join_from(ApiKey.__table__, Issuer.__table__, _k.issuer_id == _i.id)
     .where(_k.prefix == bindparam("prefix"))

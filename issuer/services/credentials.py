@@ -100,6 +100,8 @@ class CredentialRow:
     freelancer_email: str | None
     certification_id: str | None
     certification_name: str | None
+    #: fl-privacy: when the recipient's personal data was erased (no name, no copy).
+    erased_at: datetime | None = None
 
     @property
     def status(self) -> str:
@@ -160,6 +162,7 @@ def credentials_page(
             f.email,
             c.certification_id,
             m.name,
+            c.erased_at,  # fl-privacy
         )
         .select_from(c)
         .outerjoin(f, f.id == c.freelancer_id)

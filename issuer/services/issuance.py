@@ -251,7 +251,7 @@ def _draft(
     achievement = records.achievement(
         certification, achievement_url(base_url, issuer.slug, certification.id)
     )
-    recipient = records.recipient(freelancer)
+    recipient = records.recipient(freelancer, email_hashed=issuer.recipient_email != "plain")
     valid_until = expires_at(now, certification.validity_days, certification.validity_months)
 
     def build(credential_uuid: str, status: list[dict[str, Any]]) -> dict[str, Any]:

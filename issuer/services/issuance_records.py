@@ -52,12 +52,24 @@ class IssuerRecord:
     name: str
     url: str | None
     logo_image: str | None
+    # --- fl-privacy: recipient e-mail in credentials ---
+    #: "hashed" (the default) or "plain": how credentials name the recipient's e-mail.
+    recipient_email: str = "hashed"
+    # --- end fl-privacy ---
 
     @classmethod
     def of(cls, issuer: Issuer | IssuerRecord) -> IssuerRecord:
         if isinstance(issuer, IssuerRecord):
             return issuer
-        return cls(issuer.id, issuer.slug, issuer.did, issuer.name, issuer.url, issuer.logo_image)
+        return cls(
+            issuer.id,
+            issuer.slug,
+            issuer.did,
+            issuer.name,
+            issuer.url,
+            issuer.logo_image,
+            issuer.recipient_email or "hashed",
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,12 +350,13 @@ def achievement(certification: CertificationRecord, achievement_id: str) -> Achi
     )
 
 
-def recipient(freelancer: FreelancerRecord) -> Recipient:
+def recipient(freelancer: FreelancerRecord, *, email_hashed: bool = True) -> Recipient:
     return Recipient(
         name=freelancer.name,
         did=freelancer.did,
         email=freelancer.email,
         salt=freelancer.identity_salt,
+        email_hashed=email_hashed,
     )
 
 

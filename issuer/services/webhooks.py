@@ -36,7 +36,7 @@ import logging
 import os
 import secrets
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -50,7 +50,7 @@ from sqlalchemy import select
 from credentials.errors import MicrocredError
 from issuer.ids import new_id
 from issuer.models import IssuedCredential, Issuer, WebhookAttempt, WebhookEndpoint, WebhookMessage
-from issuer.services import audit, events
+from issuer.services import audit, events, privacy
 from issuer.services.credentials import credential_status
 from issuer.services.events import EVENT_TYPES, Event
 from issuer.services.issuance import verification_url
@@ -585,6 +585,30 @@ def _replay_task(message_id: str) -> None:
     attempt(message_id, replay=True)
 
 
+# --- erasure (issuer.services.privacy): the log forgets an erased person's credentials ---
+
+
+def _export(_email: str, _freelancer_ids: Sequence[str]) -> None:
+    """Messages hold no personal data (no e-mail, no name): nothing to export."""
+    return
+
+
+def _erase(erasure: Any) -> None:
+    """Delete the logged messages about the erased person's credentials (their ids and
+    verification URLs), with their attempts; what receivers already got is theirs."""
+    if not erasure.credential_ids:
+        return
+    endpoint_ids = select(WebhookEndpoint.id).where(
+        WebhookEndpoint.issuer_id.in_(erasure.issuer_ids)
+    )
+    messages = db.session.scalars(
+        select(WebhookMessage).where(WebhookMessage.endpoint_id.in_(endpoint_ids))
+    )
+    for message in messages:
+        if any(f'"{c}"' in message.payload for c in erasure.credential_ids):
+            db.session.delete(message)
+
+
 def init_app(app: Any, transport: Transport) -> None:  # app: the Flask app
     """Register the tasks on ``app``'s queue, lend the network, listen to the events."""
     app.extensions[TRANSPORT_KEY] = transport
@@ -599,3 +623,4 @@ def init_app(app: Any, transport: Transport) -> None:  # app: the Flask app
     )(_deliver_task)
     queue.task(app, REPLAY_TASK)(_replay_task)
     events.subscribe(_on_event, *EVENT_TYPES)  # a no-op for the second app of a process
+    privacy.register(privacy.PersonalData("webhook deliveries", _export, _erase))

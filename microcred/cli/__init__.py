@@ -51,6 +51,11 @@ from microcred.cli import base_url as _base_url  # noqa: E402, F401
 from microcred.cli import credentials as _credentials  # noqa: E402, F401
 from microcred.cli import issuers as _issuers  # noqa: E402, F401
 from microcred.cli import keys as _keys  # noqa: E402, F401
+from microcred.cli import mail as _mail  # noqa: E402, F401  # fl-mail
+
+# --- fl-privacy ---
+from microcred.cli import privacy as _privacy  # noqa: E402, F401
 from microcred.cli import queue as _queue  # noqa: E402, F401
 from microcred.cli import service as _service  # noqa: E402, F401
 from microcred.cli import sign as _sign  # noqa: E402, F401
+# --- end fl-privacy ---

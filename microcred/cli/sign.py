@@ -99,7 +99,7 @@ def cli_verifier(state: CliState) -> Verifier:
     MICROCRED_ALLOW_PRIVATE_FETCH=1 lifts it, and allows plain http, for development only
     (the local demo serves its did:web and status lists on http://127.0.0.1:5000).
     """
-    from microcred.platform.config import env_seconds
+    from microcred.platform.config import env_int, env_seconds
     from verifier.factory import build_verifier
 
     flag = os.environ.get("MICROCRED_ALLOW_PRIVATE_FETCH", "").strip().lower()
@@ -109,6 +109,9 @@ def cli_verifier(state: CliState) -> Verifier:
         allow_http=development,
         registries=os.environ.get("MICROCRED_TRUST_REGISTRIES") or None,
         deadline=env_seconds(os.environ, "MICROCRED_VERIFY_DEADLINE", 10.0),
+        # --- v-status: an ecosystem's status list floor ---
+        status_min_entries=env_int(os.environ, "MICROCRED_STATUS_MIN_ENTRIES", 131_072, minimum=8),
+        # --- end v-status ---
     )
 
 

@@ -32,6 +32,9 @@ Variables (default in brackets):
   $XDG_DATA_HOME/microcred, else ~/.local/share/microcred]
 - MICROCRED_VERIFY_DEADLINE: seconds one verification may take, every fetch included [10]
 - MICROCRED_TRUST_REGISTERED: issuers registered here are a trust source [true]
+- MICROCRED_STATUS_MIN_ENTRIES: the herd-privacy floor of status lists; a shorter one is
+  read with the warning status.list_short (an ecosystem's lower bound, e.g. 100000 for
+  the DCC's, silences it) [131072]
 - MICROCRED_TRUST_REGISTRIES: trust registries, a JSON list or the path of a JSON file
   of {"name", "url"} or {"name", "file"} entries (docs/VERIFYING.md) [none]
 - MICROCRED_DB_CONNECT_TIMEOUT, MICROCRED_DB_STATEMENT_TIMEOUT: PostgreSQL connection and
@@ -41,6 +44,10 @@ Variables (default in brackets):
 - MICROCRED_SMTP_URL: smtp://user:pass@host:port (``?starttls=1``; smtps:// for TLS from
   the start) for the console's mail [none: messages and their links go to the log]
 - MICROCRED_MAIL_FROM: the From of every message [microcred <noreply@localhost>]
+- (fl-mail) MICROCRED_EXPIRY_NOTICE_DAYS: freelancers are told this many days before
+  their credential expires [30]; MICROCRED_MAIL_OUTBOX: with no SMTP URL, mail is written
+  there as .eml files [<instance>/outbox in development; none when testing; refused in
+  production] (docs/RECIPIENTS.md)
 - MICROCRED_CONSOLE_SIGNIN_RATELIMIT: console sign-in attempts per client address
   [10 per minute]; MICROCRED_CONSOLE_LOCK_AFTER failed sign-ins lock an account for
   MICROCRED_CONSOLE_LOCK_MINUTES [5, 15]; a console session ends after
@@ -159,6 +166,11 @@ def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
         ),
         "MICROCRED_VERIFY_DEADLINE": env_seconds(environ, "MICROCRED_VERIFY_DEADLINE", 10.0),
         "MICROCRED_TRUST_REGISTERED": env_flag(environ, "MICROCRED_TRUST_REGISTERED", default=True),
+        # --- v-status: an ecosystem's status list floor (docs/VERIFYING.md, Supported formats) ---
+        "MICROCRED_STATUS_MIN_ENTRIES": env_int(
+            environ, "MICROCRED_STATUS_MIN_ENTRIES", 131_072, minimum=8
+        ),
+        # --- end v-status ---
         "MICROCRED_TRUST_REGISTRIES": environ.get("MICROCRED_TRUST_REGISTRIES") or None,
         "MICROCRED_DB_CONNECT_TIMEOUT": env_seconds(
             environ, "MICROCRED_DB_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT
@@ -179,6 +191,12 @@ def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
         "MICROCRED_SMTP_URL": environ.get("MICROCRED_SMTP_URL") or None,
         "MICROCRED_MAIL_FROM": environ.get("MICROCRED_MAIL_FROM")
         or "microcred <noreply@localhost>",
+        # --- fl-mail: mail to freelancers (issuer.mail_delivery, docs/RECIPIENTS.md) ---
+        "MICROCRED_EXPIRY_NOTICE_DAYS": env_int(
+            environ, "MICROCRED_EXPIRY_NOTICE_DAYS", 30, minimum=1
+        ),
+        "MICROCRED_MAIL_OUTBOX": environ.get("MICROCRED_MAIL_OUTBOX") or None,
+        # --- end fl-mail ---
         # --- fl-webhooks: delivery retries and when an endpoint is turned off ---
         "MICROCRED_WEBHOOK_RETRIES": env_int(environ, "MICROCRED_WEBHOOK_RETRIES", 6),
         "MICROCRED_WEBHOOK_RETRY_DELAY": env_seconds(

@@ -48,8 +48,8 @@ OB1 = {
 @pytest.mark.parametrize(
     ("text", "kind", "words"),
     [
-        (VC_JWT, Kind.JWT, "VC-JOSE-COSE"),
-        (VC11_JWT, Kind.JWT, "VC 1.1 JWT-VC"),
+        (VC_JWT, Kind.VC_JWT, "VC-JOSE-COSE"),  # v-jwt: verified now
+        (VC11_JWT, Kind.VC_JWT, "VC 1.1 JWT-VC"),
         (OB2_JWS, Kind.JWT, "Open Badges 2.0"),
         (VC_JWT + "~WyJzYWx0Il0~", Kind.SD_JWT, "SD-JWT"),
         ("a.b.c.d.e", Kind.JWE, "JWE"),
@@ -57,7 +57,7 @@ OB1 = {
         (json.dumps({**OB2, "@context": None}), Kind.OB2, "Open Badges 2.0"),
         (json.dumps(OB1), Kind.OB1, "Open Badges 1.x"),
         ("https://badges.example/assertions/42", Kind.LINK, "link"),
-        (json.dumps(VC_JWT), Kind.JWT, "VC-JOSE-COSE"),
+        (json.dumps(VC_JWT), Kind.VC_JWT, "VC-JOSE-COSE"),
         ('{"hello": "world"}', Kind.UNKNOWN_JSON, "not a credential"),
         ("[1, 2]", Kind.UNKNOWN_JSON, "list"),
         ("", Kind.NO_CREDENTIAL, "empty"),
@@ -84,13 +84,15 @@ def test_enveloped_credential_is_named() -> None:
         "type": "EnvelopedVerifiableCredential",
         "id": f"data:application/vc+jwt,{VC_JWT}",
     }
-    assert classify(envelope).kind is Kind.ENVELOPED
+    assert classify(envelope).kind is Kind.VC_JWT  # v-jwt: verified now
+    sd_jwt = {**envelope, "id": f"data:application/vc+sd-jwt,{VC_JWT}~"}
+    assert classify(sd_jwt).kind is Kind.ENVELOPED
 
 
 @pytest.mark.parametrize(
     ("text", "error", "code", "fmt"),
     [
-        (VC_JWT, UnsupportedFormatError, "format.unsupported", "jwt"),
+        (OB2_JWS, UnsupportedFormatError, "format.unsupported", "jwt"),  # v-jwt: not VC_JWT
         (json.dumps(OB2), UnsupportedFormatError, "format.unsupported", "ob2"),
         (json.dumps(OB1), UnsupportedFormatError, "format.unsupported", "ob1"),
         ("https://badges.example/a/1", UnsupportedFormatError, "format.unsupported", "link"),

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from credentials import multikey
 from credentials.did import DidKeyResolver
@@ -499,6 +502,37 @@ def test_any_value_below_the_depth_limit_is_refused(brackets: str, innermost: st
 
 def test_scalar_at_the_depth_limit_is_accepted() -> None:
     assert load_credential(_nested(MAX_DEPTH, '"leaf"'))
+
+
+def _depth(value: Any, level: int = 0) -> int:
+    """The deepest level at which a value sits (the top object's members at level 1)."""
+    children = (
+        value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    )
+    return max((_depth(child, level + 1) for child in children), default=level)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    levels=st.integers(min_value=MAX_DEPTH - 3, max_value=MAX_DEPTH + 3),
+    padding=st.lists(st.sampled_from(["[", "{", "]", "}", "x"]), max_size=30).map("".join),
+    innermost=st.sampled_from(["{}", "[]", "1", '"s"', "[1]", '{"a":null}']),
+    brackets=st.sampled_from(["{}", "[]"]),
+)
+def test_the_depth_limit_holds_whatever_brackets_strings_hold(
+    levels: int, padding: str, innermost: str, brackets: str
+) -> None:
+    # Brackets inside strings count toward the cheap pre-check (load_credential skips the
+    # walk when there are no more than MAX_DEPTH of them) but never toward the depth.
+    data = _nested(levels, innermost, brackets=brackets).replace(
+        b'{"top":', b'{"pad":' + json.dumps(padding).encode() + b',"top":', 1
+    )
+    parsed = json.loads(data)
+    if _depth(parsed) > MAX_DEPTH:
+        with pytest.raises(MalformedCredentialError, match=f"deeper than {MAX_DEPTH}"):
+            load_credential(data)
+    else:
+        assert load_credential(data) == parsed
 
 
 @pytest.mark.parametrize(

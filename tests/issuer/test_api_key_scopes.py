@@ -52,6 +52,12 @@ EXPECTED = {
     ("POST", "/api/v1/bulk-issuances"): "issue",
     ("GET", "/api/v1/bulk-issuances/{job_id}"): "read",
     ("POST", "/credentials/issue"): "issue",
+    # --- fl-privacy ---
+    ("DELETE", "/api/v1/freelancers/{freelancer_id}"): "manage",
+    ("GET", "/api/v1/freelancers/{freelancer_id}/export"): "read",
+    ("GET", "/api/v1/issuer/recipient-identity"): "read",
+    ("PUT", "/api/v1/issuer/recipient-identity"): "manage",
+    # --- end fl-privacy ---
     # --- fl-webhooks: every webhooks operation, reading included ---
     ("GET", "/api/v1/webhooks"): "webhooks",
     ("POST", "/api/v1/webhooks"): "webhooks",

@@ -101,6 +101,14 @@ ROUTES = [
         200,
         body=lambda w: [{"competencyId": w.certification.competency_ids[0], "outcome": "accepted"}],
     ),
+    # --- fl-privacy ---
+    Route("DELETE", "/api/v1/freelancers/<freelancer_id>", 204),
+    Route("GET", "/api/v1/freelancers/<freelancer_id>/export", 200),
+    Route("GET", "/api/v1/issuer/recipient-identity", 200),
+    Route(
+        "PUT", "/api/v1/issuer/recipient-identity", 200, body=lambda w: {"recipientEmail": "plain"}
+    ),
+    # --- end fl-privacy ---
 ]
 
 #: Served without authentication on purpose.

@@ -552,3 +552,29 @@ def test_event_lists_are_kept_in_order_or_refused_naming_the_field(values: list[
         with pytest.raises(UnprocessableError) as refused:
             webhooks.checked_events(values)
         assert refused.value.field == "events"
+
+
+def test_erasing_a_freelancer_forgets_the_messages_about_their_credentials(
+    app: Flask, client: FlaskClient, make: Factory, receiver: Receiver
+) -> None:
+    from issuer.services import privacy
+
+    world = ready(make)
+    hook = register(client, world.provider, ["credential.issued"])
+    issue(make, world.provider, world.freelancer_id, world.certification.id)
+    other = ready(make, world.provider, name="Kept skill")
+    with make.transaction():
+        provider = issuers.get_issuer(world.provider.slug)
+        from issuer.services import freelancers
+
+        freelancers.update_freelancer(
+            provider, other.freelancer_id, {"email": "kept@example.com"}, actor="t"
+        )
+    issue(make, world.provider, other.freelancer_id, other.certification.id)
+    task_queue(app).run_pending()
+    assert len(deliveries(client, world.provider, hook["id"])) == 2
+    with app.app_context():
+        privacy.erase_person("amara@example.com", actor="t")
+    (kept,) = deliveries(client, world.provider, hook["id"])
+    assert "kept" not in kept["payload"]  # no personal data in it, only the other's ids
+    assert len(receiver.received) == 2

@@ -20,7 +20,6 @@ from credentials.errors import (
     MalformedCredentialError,
     NoEmbeddedCredentialError,
     PayloadTooLargeError,
-    UnsupportedFormatError,
     UnsupportedMediaError,
 )
 from credentials.results import Verdict
@@ -173,13 +172,15 @@ def test_malformed_json_upload() -> None:
         read_upload(b'{"@context": [')
 
 
-def test_vc_jwt_badge_is_unsupported_with_a_clear_reason() -> None:
-    svg = bake_svg(default_badge_svg("JWT badge"), "eyJhbGciOiJFZERTQSJ9.eyJ2YyI6e319.c2lnbmF0dXJl")
+def test_vc_jwt_badge_is_read_as_its_envelope() -> None:
+    # v-jwt: a VC 1.1 JWT-VC baked into an SVG is verified (credentials.jwtvc), carried as
+    # an EnvelopedVerifiableCredential.
+    token = "eyJhbGciOiJFZERTQSJ9.eyJ2YyI6e319.c2lnbmF0dXJl"
+    svg = bake_svg(default_badge_svg("JWT badge"), token)
 
-    with pytest.raises(UnsupportedFormatError, match=r"not supported yet \(a VC 1\.1 JWT-VC") as e:
-        read_upload(svg.encode())
-    assert e.value.code == "format.unsupported"
-    assert e.value.details["format"] == "jwt"
+    extracted = read_upload(svg.encode())
+    assert extracted.credential["type"] == "EnvelopedVerifiableCredential"
+    assert extracted.credential["id"] == f"data:application/vc+jwt,{token}"
 
 
 def test_non_bytes_are_refused() -> None:

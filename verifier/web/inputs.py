@@ -21,6 +21,7 @@ from typing import Any
 
 from flask import Request, current_app
 
+from credentials import formats as jwt_formats  # v-jwt
 from credentials.errors import MalformedCredentialError, UnsupportedMediaError
 from credentials.formats import UNSUPPORTED, classify, load_supported, refusal, refuse_unsupported
 from verifier.extract import DEFAULT_MAX_UPLOAD_BYTES, read_upload
@@ -50,6 +51,11 @@ def unwrap(document: Mapping[str, Any]) -> Mapping[str, Any]:
     if ENVELOPE_KEY not in document or "@context" in document:
         return document
     inner = document[ENVELOPE_KEY]
+    # --- v-jwt: {"verifiableCredential": "<VC JWT>"} ---
+    enveloped = jwt_formats.jwt_envelope(inner)
+    if enveloped is not None:
+        return enveloped
+    # --- end v-jwt ---
     if not isinstance(inner, Mapping):
         found = classify(inner) if inner is not None else None
         refused = refusal(found, ENVELOPE_KEY) if found and found.kind in UNSUPPORTED else None

@@ -33,6 +33,9 @@ class StoredCredential(Protocol):
     @property
     def document(self) -> str: ...  # the signed JSON, exactly as issued
 
+    # fl-privacy: "" when the issuer withdrew its copy (the recipient's data was erased):
+    # the page then asks for the holder's file.
+
 
 class CredentialStore(Protocol):
     """One of our stored credentials by ``("id", uuid)`` or ``("short_code", code)``; the

@@ -258,6 +258,12 @@ def _verify_operation() -> dict[str, Any]:
             "an Open Badges 2.0 assertion) 422 (`error`: `format.unsupported`), unsupported "
             "media 415, larger than the upload limit 413. A verified result may carry "
             "`warnings` (Open Badges data-quality rules): they never fail it. No API key."
+            # --- v-jwt ---
+            " A credential secured as a JWT (VC-JOSE-COSE `vc+jwt`, VC 1.1 JWT-VC) is "
+            "verified too: send the compact string as `application/vc+jwt` or `text/plain`, "
+            "as a JSON string, or enveloped (`EnvelopedVerifiableCredential`); one that "
+            "cannot be decoded is a 400 (`error`: `jose.malformed`)."
+            # --- end v-jwt ---
         ),
         "security": [],
         "requestBody": {

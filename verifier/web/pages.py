@@ -63,6 +63,10 @@ def credential_page(ref: str) -> ResponseReturnValue:
     stored = find_credential(ref, service.own_sources().credentials)
     if stored is None:
         return render_template("verify/not_found.html", ref=ref[:100]), 404
+    # --- fl-privacy: the issuer no longer holds a copy (the recipient's data was erased)
+    if not stored.document:
+        return _withdrawn(ref)
+    # --- end fl-privacy ---
     result = service.verify(load_credential(stored.document))
     if _prefers_json():
         response = current_app.json.response(result_body(result))
@@ -152,3 +156,31 @@ def _render_form(
 
 def _mib(size: int) -> str:
     return f"{size / (1024 * 1024):g}"
+
+
+# --- fl-privacy: a credential whose stored copy was withdrawn --------------------------------
+
+
+def _withdrawn(ref: str) -> ResponseReturnValue:
+    """410: the credential was issued here, but its recipient's data was erased, so this
+    service holds no copy to check; the holder's own file still verifies (by upload, with
+    its status read from the issuer's status lists as ever)."""
+    if _prefers_json():
+        response = current_app.json.response(
+            {
+                "status": "withdrawn",
+                "message": "The issuer no longer holds a copy of this credential: the "
+                "recipient's personal data was erased. Verify the holder's own file at /verify.",
+                "verify_url": "/verify",
+            }
+        )
+        response.status_code = 410
+    else:
+        response = current_app.response_class(
+            render_template("verify/withdrawn.html", ref=ref[:100]), status=410
+        )
+    response.vary.add("Accept")
+    return response
+
+
+# --- end fl-privacy ---

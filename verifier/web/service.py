@@ -51,6 +51,9 @@ def build_app_verifier(app: Flask, own: OwnSources) -> Verifier:
         local_issuers=registered,
         registries=app.config.get("MICROCRED_TRUST_REGISTRIES"),
         deadline=app.config.get("MICROCRED_VERIFY_DEADLINE", DEFAULT_DEADLINE),
+        # --- v-status: an ecosystem's shorter status lists (None: 131,072 entries) ---
+        status_min_entries=app.config.get("MICROCRED_STATUS_MIN_ENTRIES"),
+        # --- end v-status ---
     )
 
 

@@ -34,6 +34,7 @@ from typing import Any
 from flask import Blueprint, request
 from werkzeug.wrappers import Response
 
+from credentials import formats as jwt_formats  # v-jwt
 from credentials.errors import MalformedCredentialError
 from credentials.formats import (
     UNSUPPORTED,
@@ -75,7 +76,12 @@ def verify_credential() -> Response:
         credential, options = _parse_request()
     except MalformedCredentialError as exc:
         return _invalid_request(exc)
-    result = service.verify(credential)
+    # --- v-jwt: a JWT that cannot be decoded is found when it is verified ---
+    try:
+        result = service.verify(credential)
+    except MalformedCredentialError as exc:
+        return _invalid_request(exc)
+    # --- end v-jwt ---
     problems = [*check_problems(result), *options_problems(options, proofs_of(credential))]
     verified = result.verified and not problems
     body: dict[str, Any] = {"verified": verified}
@@ -159,6 +165,10 @@ def _parse_request(
         )
     body = load_supported(request.get_data(cache=False), whole=False)
     document = body.get(member)
+    # --- v-jwt: a VC JWT sent as a string is taken as its vc+jwt envelope ---
+    if member == "verifiableCredential":
+        document = jwt_formats.jwt_envelope(document) or document
+    # --- end v-jwt ---
     if not isinstance(document, Mapping):
         # A VC 1.1 JWT-VC sent as a string, a link: named (format.unsupported).
         found = classify(document) if document is not None else None

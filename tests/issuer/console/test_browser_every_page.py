@@ -56,6 +56,7 @@ SKIPPED = {
     "/console/design/preview.pdf": "answers application/pdf",
     "/console/design/preview.png": "answers image/png",
     "/console/freelancers/import/template.csv": "answers text/csv",
+    "/console/freelancers/<freelancer_id>/export": "answers application/json",  # fl-privacy
     "/console/issue/preview.pdf": "answers application/pdf",
     "/console/issue/preview.png": "answers image/png",
     "/console/signin/sso/callback": "the identity provider's redirect back (400 without it)",

@@ -79,6 +79,12 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/console/freelancers/<freelancer_id>"): "viewer",
     ("GET", "/console/freelancers/<freelancer_id>/edit"): "issuer",
     ("POST", "/console/freelancers/<freelancer_id>/edit"): "issuer",
+    # --- fl-privacy ---
+    ("GET", "/console/freelancers/<freelancer_id>/delete"): "owner",
+    ("POST", "/console/freelancers/<freelancer_id>/delete"): "owner",
+    ("GET", "/console/freelancers/<freelancer_id>/export"): "issuer",
+    ("POST", "/console/organisation/recipient-identity"): "owner",
+    # --- end fl-privacy ---
     ("GET", "/console/freelancers/import"): "issuer",
     ("POST", "/console/freelancers/import"): "issuer",
     ("POST", "/console/freelancers/import/confirm"): "issuer",
@@ -90,6 +96,11 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/console/projects/<project_id>/edit"): "issuer",
     ("POST", "/console/projects/<project_id>/assessments"): "issuer",
     ("POST", "/console/projects/<project_id>/delete"): "issuer",
+    # --- fl-mail: mail to freelancers ---
+    ("POST", "/console/credentials/<credential_id>/mail/<kind>/resend"): "issuer",
+    ("GET", "/console/mail"): "viewer",
+    ("POST", "/console/mail/settings"): "owner",
+    # --- end fl-mail ---
     # --- fl-webhooks: organisation settings, webhooks ---
     ("GET", "/console/webhooks"): "owner",
     ("POST", "/console/webhooks"): "owner",

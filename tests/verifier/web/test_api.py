@@ -376,7 +376,7 @@ def test_documented_in_openapi_without_security(client: FlaskClient) -> None:
         "application/pdf",
         "image/png",
         "image/svg+xml",
-        "application/vc+jwt",  # answered "not supported yet" (issue 15)
+        "application/vc+jwt",  # v-jwt: verified (credentials.jwtvc)
         "text/plain",
     }
     assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.credentials import factories as f
-from tests.credentials.test_formats import VC_JWT
+from tests.credentials.test_formats import OB2_JWS  # v-jwt: VC JWTs are verified now
 from tests.verifier.web.conftest import LiveServer
 from tests.verifier.web.test_browser import (  # noqa: F401 - fixtures
     DESKTOP,
@@ -95,11 +95,11 @@ def test_a_pasted_jwt_is_named_not_supported_yet(
 ) -> None:
     tab = open_tab(viewport)
     # A 422 page: Chromium logs the status as a console error; only script errors count.
-    paste(tab, live_server.url, VC_JWT)
+    paste(tab, live_server.url, OB2_JWS)
 
     alert = tab.page.locator("#form-error")
     assert "This format is not supported yet." in alert.inner_text()
-    assert "VC-JOSE-COSE" in alert.inner_text()
+    assert "Open Badges 2.0" in alert.inner_text()
     assert "format.unsupported" in alert.inner_text()
     assert tab.no_horizontal_scroll()
     check_accessibility(tab)

@@ -16,7 +16,10 @@ from flask.testing import FlaskClient
 from credentials.documents.badge_image import default_badge_png
 from credentials.documents.png_chunks import iter_chunks
 from microcred.cli import cli
-from tests.credentials.test_formats import OB2, VC11_JWT, VC_JWT
+
+# v-jwt: VC JWTs are verified now (tests/verifier/web/test_jwt_formats.py); a signed
+# Open Badges 2.0 assertion (JWS) is the JWT that is still not supported.
+from tests.credentials.test_formats import OB2, OB2_JWS
 
 API = "/api/v1/verify"
 VC_API = "/credentials/verify"
@@ -39,9 +42,9 @@ def ob2_baked_png() -> bytes:
     ("body", "fmt"),
     [
         (OB2, "ob2"),
-        ({"verifiableCredential": VC11_JWT}, "jwt"),
+        ({"verifiableCredential": OB2_JWS}, "jwt"),
         ({"verifiableCredential": OB2}, "ob2"),
-        (VC_JWT, "jwt"),
+        (OB2_JWS, "jwt"),
     ],
     ids=["ob2", "envelope-jwt", "envelope-ob2", "jwt-string"],
 )
@@ -56,7 +59,7 @@ def test_api_json_says_not_supported_yet(client: FlaskClient, body: object, fmt:
 
 @pytest.mark.parametrize("content_type", ["application/vc+jwt", "text/plain"])
 def test_api_raw_jwt_says_not_supported_yet(client: FlaskClient, content_type: str) -> None:
-    response = client.post(API, data=VC_JWT, content_type=content_type)
+    response = client.post(API, data=OB2_JWS, content_type=content_type)
     assert response.status_code == 422
     assert response.get_json()["error"] == "format.unsupported"
 
@@ -79,7 +82,7 @@ def test_api_ob2_baked_png(client: FlaskClient) -> None:
 
 @pytest.mark.parametrize(
     ("credential", "fmt"),
-    [(VC11_JWT, "jwt"), (OB2, "ob2"), ("https://example.org/a/1", "link")],
+    [(OB2_JWS, "jwt"), (OB2, "ob2"), ("https://example.org/a/1", "link")],
 )
 def test_vc_api_names_the_format(client: FlaskClient, credential: object, fmt: str) -> None:
     response = client.post(VC_API, json={"verifiableCredential": credential})
@@ -93,7 +96,7 @@ def test_vc_api_names_the_format(client: FlaskClient, credential: object, fmt: s
 @pytest.mark.parametrize(
     ("text", "title", "code"),
     [
-        (VC_JWT, "This format is not supported yet.", "format.unsupported"),
+        (OB2_JWS, "This format is not supported yet.", "format.unsupported"),
         (json.dumps(OB2), "This format is not supported yet.", "format.unsupported"),
         ('{"hello": "world"}', "No credential was found in this.", "format.no_credential"),
         ("some words", "No credential was found in this.", "format.no_credential"),
@@ -127,7 +130,7 @@ def test_page_upload_of_a_png_without_a_credential(client: FlaskClient) -> None:
 
 def test_cli_names_a_jwt_and_exits_2(tmp_path: Path) -> None:
     path = tmp_path / "credential.jwt"
-    path.write_text(VC_JWT, encoding="utf-8")
+    path.write_text(OB2_JWS, encoding="utf-8")
     env = {"MICROCRED_KEYS_DIR": str(tmp_path / "keys"), "MICROCRED_ENV": "development"}
     result = CliRunner().invoke(cli, ["verify", str(path)], env=env)
     assert result.exit_code == 2

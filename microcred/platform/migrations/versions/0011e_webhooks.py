@@ -3,7 +3,7 @@ off and why), the messages sent to them and every delivery attempt (status, a bo
 snippet of the answer, duration).
 
 Revision ID: 0011e_webhooks
-Revises: 0010c_verification_counts
+Revises: 0011d_privacy
 Create Date: 2026-12-07
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0011e_webhooks"
-down_revision = "0010c_verification_counts"
+down_revision = "0011d_privacy"
 branch_labels = None
 depends_on = None
 
