@@ -48,7 +48,8 @@ def test_openapi_document(client: FlaskClient) -> None:
     ]
     public = {("post", "/api/v1/verify"), ("post", "/credentials/verify")}
     assert {(m, p) for p, m, _ in operations} >= public
-    assert len(operations) == 30 + 8  # fl-webhooks: the 8 webhook operations
+    # 30, fl-privacy's 4 and (fl-webhooks) the 8 webhook operations.
+    assert len(operations) == 30 + 4 + 8
     for path, method, op in operations:
         where = f"{method.upper()} {path}"
         if (method, path) in public:
