@@ -9,7 +9,10 @@ The scopes follow the issuer API's endpoints (issuer/api/*):
   ``/api/v1/bulk-issuances``, the VC API's ``POST /credentials/issue``);
 - ``revoke``: revoke, suspend and unsuspend credentials;
 - ``manage``: the catalogue and the provider itself: create, update and retire
-  micro-certifications, update the provider's profile.
+  micro-certifications, update the provider's profile;
+- ``webhooks``: the provider's webhook endpoints, GET included (their URLs and delivery
+  log are integration settings, not credential data): register, change, rotate the
+  secret, delete, replay a delivery.
 
 A key lives ``MICROCRED_API_KEY_LIFETIME_DAYS`` (90 by default, as the common practice of
 rotating credentials quarterly); a rotated key stays valid for
@@ -27,8 +30,11 @@ from flask import current_app
 from microcred.platform.refusals import UnprocessableError
 
 READ, ISSUE, REVOKE, MANAGE = "read", "issue", "revoke", "manage"
+# --- fl-webhooks: webhook endpoints and their delivery log, read and written ---
+WEBHOOKS = "webhooks"
+# --- end fl-webhooks ---
 #: Every scope, in the order they are shown and stored.
-SCOPES: tuple[str, ...] = (READ, ISSUE, REVOKE, MANAGE)
+SCOPES: tuple[str, ...] = (READ, ISSUE, REVOKE, MANAGE, WEBHOOKS)
 ALL_SCOPES = frozenset(SCOPES)
 #: The stored form of "every scope": what keys made before scopes existed were given.
 ALL_SCOPES_TEXT = " ".join(SCOPES)
@@ -47,7 +53,7 @@ def scopes_text(values: Iterable[str]) -> str:
     return " ".join(s for s in SCOPES if s in chosen)
 
 
-@lru_cache(maxsize=64)  # runs on every API request; there are only 15 non-empty sets
+@lru_cache(maxsize=64)  # runs on every API request; there are only 31 non-empty sets
 def scopes_of(text: str | None) -> frozenset[str]:
     return frozenset(text.split()) & ALL_SCOPES if text else frozenset()
 

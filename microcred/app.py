@@ -176,6 +176,9 @@ def _wire_across_features(app: Flask) -> None:
 
     app.extensions[SHARE_LINKS_KEY] = _account_share_links
     # --- end fl-account ---
+    # --- fl-webhooks: deliveries POST through the SSRF guard ---
+    _wire_webhooks(app)
+    # --- end fl-webhooks ---
 
 
 # --- fl-account ---
@@ -214,6 +217,29 @@ def _account_share_links(credential_id: str) -> ShareLinks | None:
 
 
 # --- end fl-account ---
+
+
+# --- fl-webhooks: the webhooks' network, lent to the issuer ---
+def _wire_webhooks(app: Flask) -> None:
+    """Webhook deliveries POST through the verifier's SSRF-guarded client (vetted public
+    addresses, bounded time and answer, no redirect), its own instance: receivers get 15 s
+    in all. MICROCRED_WEBHOOK_FETCHER (tests, refused in production) replaces it;
+    MICROCRED_ALLOW_PRIVATE_FETCH lets it reach loopback, as for the other fetchers."""
+    from issuer.services import webhooks
+    from verifier.http import SafeFetcher
+
+    fetcher = app.config.get("MICROCRED_WEBHOOK_FETCHER") or SafeFetcher(
+        allow_private=bool(app.config.get("MICROCRED_ALLOW_PRIVATE_FETCH")),
+        ca_certs=os.environ.get("SSL_CERT_FILE") or None,
+        connect_timeout=5.0,
+        read_timeout=10.0,
+        total_timeout=15.0,
+        user_agent="microcred-webhooks/0.1",
+    )
+    webhooks.init_app(app, webhooks.transport_over(fetcher))
+
+
+# --- end fl-webhooks ---
 
 
 def _settle_base_url(app: Flask, *, explicit: bool) -> None:

@@ -85,6 +85,20 @@ class BytesResult:
         )
 
 
+# --- fl-webhooks: the outcome of a POST ---
+@dataclass(frozen=True, slots=True)
+class PostResult:
+    """What a POST got back: the status (any, redirects included: none is followed) and
+    the start of the body."""
+
+    url: str
+    status: int
+    snippet: bytes
+
+
+# --- end fl-webhooks ---
+
+
 class SafeFetcher:
     """Fetches one JSON object over HTTPS with the SSRF guard and bounds described above."""
 
@@ -166,6 +180,99 @@ class SafeFetcher:
                 f"{raw.url}: the response {reason}", details={"url": raw.url}
             ) from None
         return raw.parsed(data)
+
+    # --- fl-webhooks: POST a JSON body and report any answer (webhook deliveries) ---
+
+    def check_url(self, url: str) -> None:
+        """Refuse ``url`` now if a POST to it would be refused (steps 1-2: scheme, syntax,
+        every address the host resolves to): webhook endpoints are checked when they are
+        registered, and again at every delivery (a name can resolve elsewhere later)."""
+        target = parse_url(url, allow_http=self.allow_http)
+        mapped = self.host_map.get(target.host)
+        if mapped is not None:
+            found = [ipaddress.ip_address(mapped[0])]
+        else:
+            found = addresses.resolve(target.host, target.port, timeout=self.connect_timeout)
+        addresses.vet(target.url, target.host, found, allow_private=self.allow_private)
+
+    def post_json(
+        self, url: str, body: bytes, headers: Mapping[str, str], *, snippet: int = 1024
+    ) -> PostResult:
+        """POST ``body`` (JSON) to ``url`` with the same guard and bounds (steps 1-5; no
+        redirect is followed) and return whatever status came back, with at most
+        ``snippet`` bytes of the answer: a webhook receiver's 4xx or 5xx is an outcome to
+        log, not an error. Transport failures and refusals raise ``ResolutionError``."""
+        target = parse_url(url, allow_http=self.allow_http)
+        for name, value in headers.items():
+            if any(ord(c) < 0x20 or ord(c) > 0x7E for c in f"{name}{value}"):
+                raise ResolutionError(f"refusing to send the header {name!r}")
+        deadline = Deadline(url=target.url, total=self.total_timeout)
+        mapped = self.host_map.get(target.host)
+        if mapped is not None:
+            target = replace(target, port=mapped[1])
+            found = [ipaddress.ip_address(mapped[0])]
+        else:
+            found = addresses.resolve(target.host, target.port, timeout=deadline.remaining())
+        addresses.vet(target.url, target.host, found, allow_private=self.allow_private)
+        refused: list[ResolutionError] = []
+        for address in found:
+            conn = self._connect(target, address, deadline, refused)
+            if conn is None:
+                continue
+            try:
+                return self._post_over(
+                    conn, target, body, headers, deadline=deadline, snippet=snippet
+                )
+            except MicrocredError:
+                raise
+            except _TRANSPORT_ERRORS as exc:
+                raise _transport_error(
+                    target, address, exc, deadline, ("read", self.read_timeout)
+                ) from None
+            finally:
+                conn.close()
+                deadline.close()
+        raise refused[-1]
+
+    def _post_over(
+        self,
+        conn: HTTPConnection,
+        target: Target,
+        body: bytes,
+        extra: Mapping[str, str],
+        *,
+        deadline: Deadline,
+        snippet: int,
+    ) -> PostResult:
+        conn.timeout = min(self.read_timeout, deadline.remaining())
+        if conn.sock is not None:
+            conn.sock.settimeout(conn.timeout)
+        headers = {
+            **extra,
+            "Host": target.host_header,
+            "Content-Type": "application/json",
+            "Accept-Encoding": "identity",
+            "User-Agent": self.user_agent,
+        }
+        conn.request(
+            "POST",
+            target.path,
+            body=body,
+            headers=headers,
+            preload_content=False,
+            decode_content=False,
+        )
+        response = conn.getresponse()
+        try:
+            # Only the start of the answer is kept; the rest is not read at all.
+            start = response.read(snippet, decode_content=False) if snippet else b""
+        finally:
+            response.close()
+        if deadline.fired:
+            raise deadline.error()
+        return PostResult(url=target.url, status=response.status, snippet=start[:snippet])
+
+    # --- end fl-webhooks ---
 
     def _fetch_within(
         self, target: Target, accept: str, total: float, *, body: bytes | None = None

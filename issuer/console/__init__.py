@@ -51,6 +51,7 @@ def init_app(app: Flask) -> None:
         projects,  # gig projects and their assessments (item 4)
         sso_views,  # single sign-on, invitations revoked, several organisations (item 1)
         wallet_pages,  # "Send to wallet" on a credential (issue 14, item 3)
+        webhooks,  # fl-webhooks: webhook endpoints, their log, replay (issue 14, item 6)
     )
     # --- end fl-privacy ---
 

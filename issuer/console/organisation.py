@@ -30,6 +30,9 @@ SCOPE_HINTS = {
     "issue": "record freelancers and projects, issue credentials",
     "revoke": "revoke, suspend and reinstate credentials",
     "manage": "change certifications and the organisation's profile",
+    # --- fl-webhooks ---
+    "webhooks": "register webhook endpoints, read their delivery log, send again",
+    # --- end fl-webhooks ---
 }
 #: The expiry choices, in days; "0" is never.
 EXPIRY_CHOICES = [

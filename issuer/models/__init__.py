@@ -42,6 +42,11 @@ from issuer.models.recipients import (  # fl-account: recipient accounts (issue 
 )
 from issuer.models.tenancy import DID_METHODS, ApiKey, Issuer, SigningKey
 
+# --- fl-webhooks: webhook endpoints, messages and attempts ---
+from issuer.models.webhooks import WebhookAttempt, WebhookEndpoint, WebhookMessage
+
+# --- end fl-webhooks ---
+
 __all__ = [
     "ACHIEVEMENT_TYPES",
     "BULK_ITEM_STATES",
@@ -84,6 +89,11 @@ __all__ = [
     "StatusList",
     "User",
     "VerificationCount",
+    # --- fl-webhooks ---
+    "WebhookAttempt",
+    "WebhookEndpoint",
+    "WebhookMessage",
+    # --- end fl-webhooks ---
 ]
 
 # --- fl-wallet: wallet offers ---

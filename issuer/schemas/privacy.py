@@ -13,7 +13,7 @@ class PersonalDataExportSchema(BaseSchema):
     """The export as the service builds it (``issuer.services.privacy``), passed through."""
 
     format = fields.String(dump_only=True, metadata={"example": "microcred-personal-data/1"})
-    exported_at = fields.String(dump_only=True)
+    exported_at = fields.String(dump_only=True, data_key="exportedAt")
     email = fields.String(dump_only=True)
     providers = fields.List(
         fields.Dict(),
@@ -23,10 +23,6 @@ class PersonalDataExportSchema(BaseSchema):
             "credentials (signed documents), audit events and bulk rows naming them"
         },
     )
-
-    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
-        # The export's keys are its own (snake_case, as in the file a person downloads).
-        field_obj.data_key = field_name
 
 
 class RecipientIdentitySchema(BaseSchema):

@@ -300,7 +300,7 @@ def export_freelancer(issuer: Issuer, freelancer_id: str) -> dict[str, Any]:
     freelancer = get_freelancer(issuer, freelancer_id)
     return {
         "format": EXPORT_FORMAT,
-        "exported_at": datetime.now(UTC).isoformat(),
+        "exportedAt": datetime.now(UTC).isoformat(),
         "email": freelancer.email,
         "providers": [export_freelancer_record(freelancer)],
     }
@@ -323,7 +323,7 @@ def export_person(email: str) -> dict[str, Any]:
     ids = [f.id for f in found]
     return {
         "format": EXPORT_FORMAT,
-        "exported_at": datetime.now(UTC).isoformat(),
+        "exportedAt": datetime.now(UTC).isoformat(),
         "email": address,
         "providers": [export_freelancer_record(f) for f in found],
         "other": {h.name: h.export(address, ids) for h in _hooks},

@@ -201,6 +201,15 @@ def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
         ),
         "MICROCRED_MAIL_OUTBOX": environ.get("MICROCRED_MAIL_OUTBOX") or None,
         # --- end fl-mail ---
+        # --- fl-webhooks: delivery retries and when an endpoint is turned off ---
+        "MICROCRED_WEBHOOK_RETRIES": env_int(environ, "MICROCRED_WEBHOOK_RETRIES", 6),
+        "MICROCRED_WEBHOOK_RETRY_DELAY": env_seconds(
+            environ, "MICROCRED_WEBHOOK_RETRY_DELAY", 30.0
+        ),
+        "MICROCRED_WEBHOOK_DISABLE_AFTER": env_int(
+            environ, "MICROCRED_WEBHOOK_DISABLE_AFTER", 5, minimum=1
+        ),
+        # --- end fl-webhooks ---
         # The console (docs/CONSOLE.md): sign-in protection and session lifetimes.
         "MICROCRED_CONSOLE_SIGNIN_RATELIMIT": environ.get("MICROCRED_CONSOLE_SIGNIN_RATELIMIT")
         or "10 per minute",
@@ -276,6 +285,14 @@ def finalize_config(config: MutableMapping[str, Any]) -> None:
             "remove it in production",
             field="MICROCRED_VERIFIER_FETCHER",
         )
+    # --- fl-webhooks: the webhooks' test fetcher ---
+    if production and config.get("MICROCRED_WEBHOOK_FETCHER") is not None:
+        raise ConfigurationError(
+            "MICROCRED_WEBHOOK_FETCHER replaces the webhooks' fetcher for tests only; "
+            "remove it in production",
+            field="MICROCRED_WEBHOOK_FETCHER",
+        )
+    # --- end fl-webhooks ---
     uri = normalize_database_url(str(config["SQLALCHEMY_DATABASE_URI"]))
     config["SQLALCHEMY_DATABASE_URI"] = uri
     config.setdefault(

@@ -58,6 +58,16 @@ EXPECTED = {
     ("GET", "/api/v1/issuer/recipient-identity"): "read",
     ("PUT", "/api/v1/issuer/recipient-identity"): "manage",
     # --- end fl-privacy ---
+    # --- fl-webhooks: every webhooks operation, reading included ---
+    ("GET", "/api/v1/webhooks"): "webhooks",
+    ("POST", "/api/v1/webhooks"): "webhooks",
+    ("GET", "/api/v1/webhooks/{webhook_id}"): "webhooks",
+    ("PATCH", "/api/v1/webhooks/{webhook_id}"): "webhooks",
+    ("DELETE", "/api/v1/webhooks/{webhook_id}"): "webhooks",
+    ("POST", "/api/v1/webhooks/{webhook_id}/rotate-secret"): "webhooks",
+    ("GET", "/api/v1/webhooks/{webhook_id}/deliveries"): "webhooks",
+    ("POST", "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/replay"): "webhooks",
+    # --- end fl-webhooks ---
 }
 
 

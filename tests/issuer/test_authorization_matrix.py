@@ -308,3 +308,71 @@ ROUTES.extend(
         OwnedRoute("GET", "/api/v1/bulk-issuances/<job_id>", 200),
     ]
 )
+
+
+# --- fl-webhooks: webhook endpoints (issuer.api.webhooks) -------------------------------------
+
+#: A public address as an IP literal: registration vets it without a DNS lookup.
+WEBHOOK_URL = "https://93.184.215.14/hooks/matrix"
+
+
+def _owner_webhook(client: FlaskClient, world: World) -> tuple[str, str]:
+    """The owner's endpoint and one logged message of it (no delivery is made here)."""
+    from issuer.models import WebhookMessage
+    from microcred.platform.db import write_transaction
+    from microcred.platform.extensions import db
+
+    body = {"url": WEBHOOK_URL, "events": ["credential.issued"]}
+    response = client.post("/api/v1/webhooks", json=body, headers=world.provider.headers)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    webhook_id: str = response.get_json()["id"]
+    message_id = f"msg_{webhook_id.removeprefix('wh_')}"
+    with client.application.app_context(), write_transaction(db.session):
+        db.session.add(
+            WebhookMessage(
+                id=message_id,
+                endpoint_id=webhook_id,
+                event_type="credential.issued",
+                payload="{}",
+                state="failed",
+                attempt_count=1,
+            )
+        )
+    return webhook_id, message_id
+
+
+@dataclass(frozen=True)
+class WebhookRoute(Route):
+    """A route about the owner's webhook endpoint, which ``call`` registers first."""
+
+    def call(self, client: FlaskClient, world: World, headers: dict[str, str]) -> TestResponse:
+        url = self.url(world)
+        if "<webhook_id>" in url:
+            webhook_id, message_id = _owner_webhook(client, world)
+            url = url.replace("<webhook_id>", webhook_id).replace("<delivery_id>", message_id)
+        kwargs: dict[str, Any] = {"headers": headers}
+        if self.body is not None:
+            kwargs["json"] = self.body(world)
+        return client.open(url, method=self.method, **kwargs)
+
+
+ROUTES.extend(
+    [
+        WebhookRoute("GET", "/api/v1/webhooks", 200),
+        WebhookRoute(
+            "POST",
+            "/api/v1/webhooks",
+            201,
+            body=lambda w: {"url": WEBHOOK_URL, "events": ["credential.revoked"]},
+        ),
+        WebhookRoute("GET", "/api/v1/webhooks/<webhook_id>", 200),
+        WebhookRoute(
+            "PATCH", "/api/v1/webhooks/<webhook_id>", 200, body=lambda w: {"description": "R"}
+        ),
+        WebhookRoute("DELETE", "/api/v1/webhooks/<webhook_id>", 204),
+        WebhookRoute("POST", "/api/v1/webhooks/<webhook_id>/rotate-secret", 200),
+        WebhookRoute("GET", "/api/v1/webhooks/<webhook_id>/deliveries", 200),
+        WebhookRoute("POST", "/api/v1/webhooks/<webhook_id>/deliveries/<delivery_id>/replay", 202),
+    ]
+)
+# --- end fl-webhooks ---

@@ -125,7 +125,9 @@ def test_claim_by_mail_set_public_then_hidden_and_sign_in_again(
     journey.submit("Send me a sign-in link")
     assert "Check your mail" in page.content()
     checked(walk, journey, "link-sent")
-    assert deliver(app) == 1
+    sent = len(smtp_server.mailbox.messages)
+    deliver(app)
+    assert len(smtp_server.mailbox.messages) == sent + 1
     signin_path = urlsplit(smtp_server.mailbox.link()).path
     assert signin_path.startswith("/account/signin/")
     walk.visit("use-link", signin_path)

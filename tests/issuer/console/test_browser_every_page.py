@@ -170,6 +170,9 @@ def _seed(app: Flask, make: Factory) -> Samples:
     with make.transaction():
         reset = accounts.request_reset(OWNER)
         assert reset is not None
+    # --- fl-webhooks: an endpoint with a delivered message and a failed try ---
+    webhook_id = _seed_webhook(make, provider)
+    # --- end fl-webhooks ---
     return Samples(
         by_collection={"bulk": job.job_id, "reset": reset[1], "invitations": invitation},
         by_arg={
@@ -177,8 +180,42 @@ def _seed(app: Flask, make: Factory) -> Samples:
             "credential_id": issued[2].id,
             "freelancer_id": base.freelancer_id,
             "project_id": base.project_ids[0],
+            "webhook_id": webhook_id,  # fl-webhooks
         },
     )
+
+
+# --- fl-webhooks: the webhook pages' sample ---
+def _seed_webhook(make: Factory, provider: Provider) -> str:
+    from issuer.models import WebhookAttempt, WebhookMessage
+    from issuer.services import webhooks
+
+    with make.transaction():
+        issuer = issuers.get_issuer(provider.slug)
+        endpoint = webhooks.create_endpoint(
+            issuer,
+            url="https://lms.harbour.example/hooks/microcred",
+            event_types=["credential.issued", "credential.revoked"],
+            description="LMS sync",
+            actor=FACTORY_ACTOR,
+        ).endpoint
+        message = WebhookMessage(
+            id="msg_walked000000000",
+            endpoint_id=endpoint.id,
+            event_type="credential.issued",
+            payload='{"type":"credential.issued"}',
+            state="delivered",
+            attempt_count=2,
+        )
+        message.attempts = [
+            WebhookAttempt(status_code=503, response="try later", duration_ms=41),
+            WebhookAttempt(status_code=200, response='{"ok":true}', duration_ms=12),
+        ]
+        db.session.add(message)
+        return endpoint.id
+
+
+# --- end fl-webhooks ---
 
 
 def _routes(app: Flask) -> list[Any]:

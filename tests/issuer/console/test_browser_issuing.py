@@ -124,7 +124,8 @@ def test_issue_preview_override_bulk_and_revoke(
     axe_at_both_widths(owner)
     owner.shoot("bulk-progress")
     with app.app_context():
-        # The worker's bulk.run task; then (fl-mail) each freelancer's mail: record, send.
+        # The worker's bulk.run task; then (fl-mail) each freelancer's mail: record, send;
+        # (fl-webhooks) a webhook fan-out per credential.
         assert task_queue(app).run_pending() >= 1
     # The page's script sees the job finish and reloads onto the report.
     page.get_by_role("link", name="Download the report (CSV)").wait_for(timeout=15_000)

@@ -104,6 +104,15 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/console/mail"): "viewer",
     ("POST", "/console/mail/settings"): "owner",
     # --- end fl-mail ---
+    # --- fl-webhooks: organisation settings, webhooks ---
+    ("GET", "/console/webhooks"): "owner",
+    ("POST", "/console/webhooks"): "owner",
+    ("GET", "/console/webhooks/<webhook_id>"): "owner",
+    ("POST", "/console/webhooks/<webhook_id>"): "owner",
+    ("POST", "/console/webhooks/<webhook_id>/rotate"): "owner",
+    ("POST", "/console/webhooks/<webhook_id>/delete"): "owner",
+    ("POST", "/console/webhooks/<webhook_id>/deliveries/<message_id>/replay"): "owner",
+    # --- end fl-webhooks ---
 }
 PUBLIC_ROUTES = {
     "/console/signin",
