@@ -53,6 +53,7 @@ def init_app(app: Flask) -> None:
         wallet_pages,  # "Send to wallet" on a credential (issue 14, item 3)
         webhooks,  # fl-webhooks: webhook endpoints, their log, replay (issue 14, item 6)
     )
+    from issuer.console import submissions_pages  # noqa: F401 - fl-evidence (issue 14, item 4)
     # --- end fl-privacy ---
 
     app.register_blueprint(blp)

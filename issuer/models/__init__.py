@@ -101,3 +101,10 @@ from issuer.models.wallet import WALLET_PROTOCOLS, WalletNonce, WalletOffer
 
 __all__ += ["WALLET_PROTOCOLS", "WalletNonce", "WalletOffer"]
 # --- end fl-wallet ---
+
+# --- fl-evidence: self-submitted evidence ---
+from issuer.models.evidence import PROJECT_SOURCES
+from issuer.models.submissions import CLIENT_OUTCOMES, ClientConfirmation, SubmittedCompetency
+
+__all__ += ["CLIENT_OUTCOMES", "PROJECT_SOURCES", "ClientConfirmation", "SubmittedCompetency"]
+# --- end fl-evidence ---
