@@ -43,7 +43,9 @@ class SubmissionForm(AccountForm):
         validators=[DataRequired("A title is needed."), Length(max=200)],
         description="What the client asked for, in a line.",
     )
-    platform = SelectField("Platform", choices=[SelectChoice(p, p) for p in PLATFORMS], default="Other")
+    platform = SelectField(
+        "Platform", choices=[SelectChoice(p, p) for p in PLATFORMS], default="Other"
+    )
     url = StringField(
         "Link",
         validators=[
@@ -71,7 +73,10 @@ class SubmissionForm(AccountForm):
         "Client's e-mail address (optional)",
         validators=[
             Optional(),
-            Regexp(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$", message="An e-mail address such as name@example.com."),
+            Regexp(
+                r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$",
+                message="An e-mail address such as name@example.com.",
+            ),
             Length(max=254),
         ],
         description="The client gets a link to confirm the project and rate it.",

@@ -50,10 +50,10 @@ def init_app(app: Flask) -> None:
         privacy,
         projects,  # gig projects and their assessments (item 4)
         sso_views,  # single sign-on, invitations revoked, several organisations (item 1)
+        submissions_pages,
         wallet_pages,  # "Send to wallet" on a credential (issue 14, item 3)
         webhooks,  # fl-webhooks: webhook endpoints, their log, replay (issue 14, item 6)
     )
-    from issuer.console import submissions_pages  # noqa: F401 - fl-evidence (issue 14, item 4)
     # --- end fl-privacy ---
 
     app.register_blueprint(blp)

@@ -425,7 +425,9 @@ def confirm(token: str, rating: object, comment: str | None) -> GigProject:
     checked = _rating(rating)
     text = (comment or "").strip() or None
     if text is not None and len(text) > COMMENT_MAX:
-        raise UnprocessableError(f"a comment has at most {COMMENT_MAX:,} characters", field="comment")
+        raise UnprocessableError(
+            f"a comment has at most {COMMENT_MAX:,} characters", field="comment"
+        )
     link = _live_link(token)
     now = utcnow()
     link.used_at, link.outcome, link.rating, link.comment = now, "confirmed", checked, text

@@ -20,9 +20,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("gig_projects", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column(
-                "source", sa.String(length=10), server_default="provider", nullable=False
-            )
+            sa.Column("source", sa.String(length=10), server_default="provider", nullable=False)
         )
         batch_op.add_column(sa.Column("client_email", sa.String(length=254), nullable=True))
         batch_op.add_column(

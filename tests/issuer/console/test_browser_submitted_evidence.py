@@ -20,7 +20,6 @@ from tests.api_fuzz import serving
 from tests.issuer.account.test_browser_account import checked
 from tests.issuer.account.test_submitted_evidence import ACME, EMAIL, account
 from tests.issuer.console.conftest import PASSWORD, Provider, app_with_mail, deliver
-from tests.issuer.console.conftest import new_console, sign_up  # noqa: F401 - fixtures
 from tests.issuer.console.test_browser import Journey
 from tests.issuer.console.test_browser_every_page import Walk
 from tests.issuer.factories import Factory
@@ -137,6 +136,8 @@ def test_submit_confirm_accept_issue_and_verify(
 
     failures = walk.failures + client_walk.failures
     assert failures == [], "\n".join(failures)
-    assert freelancer.errors == [] and client.errors == [] and console.errors == []
+    assert freelancer.errors == []
+    assert client.errors == []
+    assert console.errors == []
     for journey in (freelancer, client, console):
         journey.context.close()
