@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select, update
 
 from issuer.models import (
@@ -454,3 +456,23 @@ def test_submitting_needs_csrf_and_a_session(
     no_token = browser_client.client.post("/account/projects", data=form(s))
     assert no_token.status_code == 400
     assert count(app, GigProject) == 0
+
+
+# --- what the client types -----------------------------------------------------------------------
+
+
+@given(st.text(max_size=20))
+@settings(max_examples=300, deadline=None)
+def test_any_typed_rating_is_a_valid_rating_or_a_clear_refusal(typed: str) -> None:
+    refused: UnprocessableError | None = None
+    rating: Decimal | None = None
+    try:
+        rating = submissions._rating(typed)
+    except UnprocessableError as refusal:
+        refused = refusal
+    if refused is not None:
+        assert (refused.field, "0 to 5" in refused.message) == ("rating", True)
+    else:
+        assert rating is not None
+        assert Decimal(0) <= rating <= Decimal(5)
+        assert rating == round(rating, 1)
