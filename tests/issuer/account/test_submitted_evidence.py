@@ -476,3 +476,20 @@ def test_any_typed_rating_is_a_valid_rating_or_a_clear_refusal(typed: str) -> No
         assert rating is not None
         assert Decimal(0) <= rating <= Decimal(5)
         assert rating == round(rating, 1)
+
+
+def test_submissions_are_rate_limited_per_client(
+    make_app: Callable[..., Flask], smtp_server: SmtpServer, make: Factory
+) -> None:
+    app = make_app(
+        MICROCRED_SMTP_URL=smtp_server.url,
+        RATELIMIT_ENABLED=True,
+        MICROCRED_EVIDENCE_SUBMIT_RATELIMIT="2 per hour",
+        MICROCRED_ACCOUNT_SIGNIN_RATELIMIT="100 per minute",
+    )
+    s = setting(Factory(app))
+    browser = Browser(app.test_client())
+    signed_in(app, browser)
+    answers = [browser.post("/account/projects", form(s)).status_code for _ in range(3)]
+    assert answers == [302, 302, 429]
+    assert count(app, GigProject) == 2
