@@ -26,7 +26,7 @@ from microcred.platform.mail import MailMessage, send_mail
 
 
 def _submit_limit() -> str:
-    return str(current_app.config.get("MICROCRED_EVIDENCE_SUBMIT_RATELIMIT", "20 per hour"))
+    return str(current_app.config["MICROCRED_EVIDENCE_SUBMIT_RATELIMIT"])
 
 
 #: Per client address, POSTs only: submissions, and the client's answers.
