@@ -34,4 +34,5 @@ def _submission_facts() -> dict[str, Any]:
 def submissions_page() -> str:
     me = signed_in()
     pending = submissions.pending_for(me.issuer)
-    return render_template("console/submissions.html", pending=pending)
+    states = submissions.client_states([project for project, _ in pending])
+    return render_template("console/submissions.html", pending=pending, states=states)

@@ -278,7 +278,7 @@ def _new_client_link(project: GigProject, email: str) -> str:
 
 def submissions(account: RecipientAccount) -> list[Submission]:
     """The account's submitted projects (every provider), newest first, with the state of
-    each claimed competency and the provider's note."""
+    each claimed competency and the provider's note (five queries, however many)."""
     projects = db.session.scalars(
         select(GigProject)
         .join(Freelancer, GigProject.freelancer_id == Freelancer.id)
@@ -286,16 +286,31 @@ def submissions(account: RecipientAccount) -> list[Submission]:
         .options(selectinload(GigProject.assessments))
         .order_by(GigProject.created_at.desc(), GigProject.id)
     ).all()
-    return [_submission(p) for p in projects]
+    ids = [p.id for p in projects]
+    claimed: dict[str, list[tuple[str, str]]] = {}
+    for project_id, competency_id, name in db.session.execute(
+        select(SubmittedCompetency.project_id, Competency.id, Competency.name)
+        .join(Competency, SubmittedCompetency.competency_id == Competency.id)
+        .where(SubmittedCompetency.project_id.in_(ids))
+        .order_by(Competency.name, Competency.id)
+    ):
+        claimed.setdefault(project_id, []).append((competency_id, name))
+    providers: dict[int, str] = {
+        row.id: row.name
+        for row in db.session.execute(
+            select(Issuer.id, Issuer.name).where(Issuer.id.in_({p.issuer_id for p in projects}))
+        )
+    }
+    states = client_states(projects)
+    return [
+        _submission(p, claimed.get(p.id, []), providers.get(p.issuer_id, ""), states[p.id])
+        for p in projects
+    ]
 
 
-def _submission(project: GigProject) -> Submission:
-    claimed = db.session.execute(
-        select(Competency.id, Competency.name)
-        .join(SubmittedCompetency, SubmittedCompetency.competency_id == Competency.id)
-        .where(SubmittedCompetency.project_id == project.id)
-        .order_by(Competency.name)
-    ).all()
+def _submission(
+    project: GigProject, claimed: Sequence[tuple[str, str]], provider: str, client: str | None
+) -> Submission:
     judged = {a.competency_id: a for a in project.assessments}
     rows = []
     for competency_id, name in claimed:
@@ -304,25 +319,33 @@ def _submission(project: GigProject) -> Submission:
             rows.append((name, "pending", None))
         else:
             rows.append((name, assessment.outcome, assessment.note))
-    return Submission(
-        project=project,
-        provider=_provider_name(project.issuer_id),
-        competencies=tuple(rows),
-        client=client_state(project),
+    return Submission(project=project, provider=provider, competencies=tuple(rows), client=client)
+
+
+def client_states(projects: Sequence[GigProject]) -> dict[str, str | None]:
+    """Per project id: None (no client asked), "asked", "confirmed" or "declined" (one
+    query)."""
+    declined = set(
+        db.session.scalars(
+            select(ClientConfirmation.project_id).where(
+                ClientConfirmation.project_id.in_([p.id for p in projects]),
+                ClientConfirmation.outcome == "declined",
+            )
+        )
     )
+    states: dict[str, str | None] = {}
+    for project in projects:
+        if project.client_confirmed_at is not None:
+            states[project.id] = "confirmed"
+        elif not project.client_email:
+            states[project.id] = None
+        else:
+            states[project.id] = "declined" if project.id in declined else "asked"
+    return states
 
 
 def client_state(project: GigProject) -> str | None:
-    if project.client_confirmed_at is not None:
-        return "confirmed"
-    if not project.client_email:
-        return None
-    declined = db.session.scalar(
-        select(ClientConfirmation.id).where(
-            ClientConfirmation.project_id == project.id, ClientConfirmation.outcome == "declined"
-        )
-    )
-    return "declined" if declined is not None else "asked"
+    return client_states([project])[project.id]
 
 
 # --- the provider's side ---
