@@ -493,3 +493,30 @@ def test_submissions_are_rate_limited_per_client(
     answers = [browser.post("/account/projects", form(s)).status_code for _ in range(3)]
     assert answers == [302, 302, 429]
     assert count(app, GigProject) == 2
+
+
+def test_an_edit_by_the_provider_withdraws_the_client_confirmation(
+    app: Flask, make: Factory
+) -> None:
+    """The client confirmed the facts as they were: a changed fact is no longer confirmed
+    (an unchanged save keeps it)."""
+    s = setting(make)
+    account(app)
+    project_id, token = submit(app, s)
+    assert token
+    with app.app_context(), write_transaction(db.session):
+        submissions.confirm(token, "4", None)
+    with app.app_context(), write_transaction(db.session):
+        issuer = issuers.get_issuer(s.provider.slug)
+        projects.update_project(issuer, project_id, {"title": data()["title"]}, actor="test")
+    with app.app_context():
+        project = db.session.get(GigProject, project_id)
+        assert project is not None
+        assert project.client_confirmed_at is not None
+    with app.app_context(), write_transaction(db.session):
+        issuer = issuers.get_issuer(s.provider.slug)
+        projects.update_project(issuer, project_id, {"client_rating": Decimal(5)}, actor="test")
+    with app.app_context():
+        project = db.session.get(GigProject, project_id)
+        assert project is not None
+        assert project.client_confirmed_at is None
