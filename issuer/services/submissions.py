@@ -206,6 +206,10 @@ def submit(
             field="competencies",
         )
     client_email = _client_email(data.get("client_email"))
+    if client_email is not None and client_email == account.email:
+        raise UnprocessableError(
+            "the client's e-mail address is needed here, not your own", field="client_email"
+        )
     project = GigProject(
         issuer_id=freelancer.issuer_id,
         freelancer=freelancer,

@@ -185,6 +185,7 @@ def test_submit_records_pending_project_publishes_event_and_stores_only_a_hash(
         ("http_url", UnprocessableError),
         ("no_competency", UnprocessableError),
         ("bad_client_email", UnprocessableError),
+        ("own_email_as_client", UnprocessableError),
         ("dates_backwards", UnprocessableError),
     ],
 )
@@ -206,6 +207,8 @@ def test_submit_refusals_write_nothing(
         competencies = []
     elif change == "bad_client_email":
         fields["client_email"] = "not an address"
+    elif change == "own_email_as_client":
+        fields["client_email"] = EMAIL.upper()
     else:
         from datetime import date
 
