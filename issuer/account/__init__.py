@@ -33,4 +33,8 @@ def init_app(app: Flask) -> None:
     app.extensions[CLAIM_LINKS_KEY] = lambda credential_id: create_claim_link(
         credential_id, base_url=str(current_app.config["MICROCRED_BASE_URL"])
     )
+    # --- fl-evidence: self-submitted evidence's routes join the account blueprint ---
+    from issuer.account import submissions as _submissions  # noqa: F401
+
+    # --- end fl-evidence ---
     app.register_blueprint(views.blp)

@@ -50,6 +50,7 @@ def init_app(app: Flask) -> None:
         privacy,
         projects,  # gig projects and their assessments (item 4)
         sso_views,  # single sign-on, invitations revoked, several organisations (item 1)
+        submissions_pages,
         wallet_pages,  # "Send to wallet" on a credential (issue 14, item 3)
         webhooks,  # fl-webhooks: webhook endpoints, their log, replay (issue 14, item 6)
     )

@@ -101,3 +101,14 @@ from issuer.models.wallet import WALLET_PROTOCOLS, WalletNonce, WalletOffer
 
 __all__ += ["WALLET_PROTOCOLS", "WalletNonce", "WalletOffer"]
 # --- end fl-wallet ---
+
+# --- fl-evidence: self-submitted evidence ---
+from issuer.models.evidence import PROJECT_SOURCES  # noqa: E402
+from issuer.models.submissions import (  # noqa: E402
+    CLIENT_OUTCOMES,
+    ClientConfirmation,
+    SubmittedCompetency,
+)
+
+__all__ += ["CLIENT_OUTCOMES", "PROJECT_SOURCES", "ClientConfirmation", "SubmittedCompetency"]
+# --- end fl-evidence ---

@@ -39,6 +39,10 @@ PLATFORMS = (
     "Other",
 )
 OUTCOMES = ("accepted", "rejected")
+# --- fl-evidence: who put a project in (issue 14, item 4) ---
+#: "provider": entered in the console or the API; "freelancer": self-submitted from /account.
+PROJECT_SOURCES = ("provider", "freelancer")
+# --- end fl-evidence ---
 
 
 def _folded_name(context: Any) -> str | None:
@@ -103,6 +107,9 @@ class GigProject(db.Model):
             "started_on IS NULL OR finished_on IS NULL OR finished_on >= started_on",
             name="dates",
         ),
+        # --- fl-evidence ---
+        CheckConstraint("source IN ('provider', 'freelancer')", name="source"),
+        # --- end fl-evidence ---
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("prj"))
@@ -122,6 +129,13 @@ class GigProject(db.Model):
     client_feedback: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    # --- fl-evidence: self-submitted evidence (issue 14, item 4) ---
+    source: Mapped[str] = mapped_column(String(10), default="provider", server_default="provider")
+    #: The client contact the freelancer gave (asked to confirm the project); never published.
+    client_email: Mapped[str | None] = mapped_column(String(254))
+    #: When the client confirmed the project through their single-use link.
+    client_confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # --- end fl-evidence ---
 
     freelancer: Mapped[Freelancer] = relationship(back_populates="projects")
     assessments: Mapped[list[Assessment]] = relationship(

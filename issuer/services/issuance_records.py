@@ -131,6 +131,9 @@ class ProjectRecord:
     client_rating: Decimal | None
     client_feedback: str | None
     created_at: datetime
+    # --- fl-evidence: the client confirmed the project by their link ---
+    client_confirmed_at: datetime | None = None
+    # --- end fl-evidence ---
 
 
 _f = Freelancer.__table__.c
@@ -295,6 +298,7 @@ _ACCEPTED = (
         _p.client_rating,
         _p.client_feedback,
         _p.created_at,
+        _p.client_confirmed_at,  # fl-evidence
     )
     .select_from(Assessment.__table__.join(GigProject.__table__, _a.project_id == _p.id))
     .where(
@@ -394,6 +398,10 @@ def evidence_summary(project: ProjectRecord | GigProject) -> str:
         parts.append(" – ".join(dates))
     if project.client_rating is not None:
         parts.append(f"client rating {project.client_rating:.1f}/5")
+    # --- fl-evidence: said where the summary is shown (the verify and share pages) ---
+    if project.client_confirmed_at is not None:
+        parts.append("confirmed by the client")
+    # --- end fl-evidence ---
     return " · ".join(parts)
 
 
@@ -409,6 +417,14 @@ def evidence(
             details.append(f"Deliverables: {project.deliverables}")
         if project.client_feedback:
             details.append(f"Client feedback: “{project.client_feedback}”")
+        # --- fl-evidence: the client's own confirmation, dated, in the narrative ---
+        if project.client_confirmed_at is not None:
+            details.append(
+                "Confirmed by the client on "
+                f"{project.client_confirmed_at.date().isoformat()} through a single-use link "
+                "sent to the client contact the freelancer gave."
+            )
+        # --- end fl-evidence ---
         entries.append(
             GigEvidence(
                 name=project.title,

@@ -135,7 +135,16 @@ def update_project(
     issuer: Issuer, project_id: str, data: Mapping[str, Any], *, actor: str, ip: str | None = None
 ) -> GigProject:
     project = get_project(issuer, project_id)
+    # --- fl-evidence: the client confirmed these facts, not edited ones ---
+    before = {field: getattr(project, field) for field in _FIELDS}
+    # --- end fl-evidence ---
     _apply(project, data)
+    # --- fl-evidence ---
+    if project.client_confirmed_at is not None and any(
+        getattr(project, field) != value for field, value in before.items()
+    ):
+        project.client_confirmed_at = None
+    # --- end fl-evidence ---
     project.updated_at = datetime.now(UTC)
     db.session.flush()
     audit.record(

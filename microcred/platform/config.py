@@ -56,6 +56,8 @@ Variables (default in brackets):
   address [10 per minute]; MICROCRED_ACCOUNT_LINK_RATELIMIT: sign-in links per e-mail
   address [5 per hour]; an account session ends after MICROCRED_ACCOUNT_IDLE_MINUTES idle
   or MICROCRED_ACCOUNT_SESSION_HOURS in all [60, 24] (docs/RECIPIENTS.md)
+- fl-evidence: MICROCRED_EVIDENCE_SUBMIT_RATELIMIT: self-submitted projects and clients'
+  answers per client address [20 per hour] (docs/RECIPIENTS.md)
 - MICROCRED_CONSOLE_PREVIEW_RATELIMIT: certificate design previews per console account
   [60 per minute]
 """
@@ -240,6 +242,10 @@ def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
             environ, "MICROCRED_ACCOUNT_SESSION_HOURS", 24, minimum=1
         ),
         # --- end fl-account ---
+        # --- fl-evidence: self-submitted evidence (docs/RECIPIENTS.md) ---
+        "MICROCRED_EVIDENCE_SUBMIT_RATELIMIT": environ.get("MICROCRED_EVIDENCE_SUBMIT_RATELIMIT")
+        or "20 per hour",
+        # --- end fl-evidence ---
         # Rendering budget (credentials.documents.render_pool; docs/DEPLOYMENT.md).
         "MICROCRED_RENDER_ISOLATED": env_flag(environ, "MICROCRED_RENDER_ISOLATED", default=True),
         "MICROCRED_RENDER_SECONDS": env_seconds(environ, "MICROCRED_RENDER_SECONDS", 5.0),
