@@ -179,6 +179,10 @@ def test_only_owners_of_the_organisation_reach_the_pages(
     other = sign_up("globex", name="Globex Learning")
     assert other.console.get(f"/console/webhooks/{hook_id}").status_code == 404
     assert other.console.post(f"/console/webhooks/{hook_id}/delete").status_code == 404
+    assert other.console.post(f"/console/webhooks/{hook_id}").status_code == 404
+    assert other.console.post(f"/console/webhooks/{hook_id}/rotate").status_code == 404
+    replay = f"/console/webhooks/{hook_id}/deliveries/msg_x/replay"
+    assert other.console.post(replay).status_code == 404
     assert "No webhook endpoints yet." in other.console.get("/console/webhooks").get_data(
         as_text=True
     )
