@@ -29,7 +29,7 @@ COOKIE: Final = "microcred_lang"
 COOKIE_MAX_AGE: Final = 365 * 24 * 3600
 #: The public pages that are translated and offer the switcher; the console, the API
 #: reference and the rest stay English (add a blueprint here once its templates are).
-SWITCHER_BLUEPRINTS: Final = frozenset({"verify_pages"})
+SWITCHER_BLUEPRINTS: Final = frozenset({"verify_pages", "sharing_pages"})
 
 blp = Blueprint("i18n", __name__)
 

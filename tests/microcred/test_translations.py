@@ -27,6 +27,7 @@ CONVERTED = [
     "templates/_language_switch.html",
     "templates/home.html",
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "templates/verify").glob("*.html")),
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "templates/sharing").glob("*.html")),
 ]
 
 
