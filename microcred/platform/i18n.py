@@ -21,6 +21,8 @@ from flask import Blueprint, Flask, redirect, request
 from flask.typing import ResponseReturnValue
 from flask_babel import Babel, get_locale
 
+from microcred.platform.extensions import limit_public
+
 TRANSLATIONS_DIR: Final = Path(__file__).resolve().parents[1] / "translations"
 DEFAULT_LANGUAGE: Final = "en"
 #: Every language a page can be read in, with its name in itself (what the switcher shows).
@@ -32,6 +34,7 @@ COOKIE_MAX_AGE: Final = 365 * 24 * 3600
 SWITCHER_BLUEPRINTS: Final = frozenset({"verify_pages", "sharing_pages"})
 
 blp = Blueprint("i18n", __name__)
+limit_public(blp)  # the public pages' shared budget per client address
 
 
 def select_locale() -> str:
@@ -77,6 +80,7 @@ def switch(code: str) -> ResponseReturnValue:
         samesite="Lax",
         secure=request.is_secure,
     )
+    response.headers["Cache-Control"] = "no-store"  # a per-reader answer: never cached
     return response
 
 

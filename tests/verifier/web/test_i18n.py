@@ -66,6 +66,7 @@ def test_the_switcher_sets_a_cookie_and_overrides_the_browser(client: FlaskClien
 
     assert switched.status_code == 303
     assert switched.headers["Location"] == "/verify"
+    assert switched.headers["Cache-Control"] == "no-store"
     cookie = SimpleCookie(switched.headers["Set-Cookie"])[COOKIE]
     assert cookie.value == "es"
     assert cookie["httponly"]
