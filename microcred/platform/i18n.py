@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, redirect, request
 from flask.typing import ResponseReturnValue
 from flask_babel import Babel, get_locale
+from werkzeug.wrappers import Response
 
 from microcred.platform.extensions import limit_public
 
@@ -96,7 +97,7 @@ def _language_context() -> dict[str, object]:
     return {"html_lang": language, "language_links": links}
 
 
-def _vary_on_language(response):  # type: ignore[no-untyped-def]
+def _vary_on_language(response: Response) -> Response:
     """A page's words depend on the cookie and Accept-Language: caches must know."""
     if request.blueprint in SWITCHER_BLUEPRINTS and response.mimetype == "text/html":
         response.vary.add("Accept-Language")
