@@ -117,3 +117,18 @@ $(HOLDER_STAMP): $(HOLDER)/package.json $(HOLDER)/package-lock.json
 	fi
 test: $(HOLDER_STAMP)
 # --- end fl-wallet ---
+
+# --- i18n: the public pages' catalogues (README.md, "Languages") ---
+# Extract the marked strings (babel.cfg) into a template, merge it into every language's
+# .po, then compile the .mo files. Both .po and .mo are committed: a fresh clone and the
+# wheel need no compile step, and tests/microcred/test_translations.py fails when a .mo
+# is stale or a Spanish entry is missing or fuzzy.
+TRANSLATIONS = microcred/translations
+.PHONY: translations
+translations: $(STAMP)
+	$(BIN)/python scripts/i18n_finding_words.py
+	$(BIN)/pybabel extract --no-location -F babel.cfg -k N_ \
+		-o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+	$(BIN)/pybabel compile --statistics -d $(TRANSLATIONS)
+# --- end i18n ---

@@ -97,6 +97,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     api.init_app(app)
     queue.init_app(app)  # Huey: the features register their tasks on it
     mail.init_app(app)  # outgoing mail, sent by the queue's workers
+    # --- i18n: Flask-Babel, the public pages' language (cookie, Accept-Language) ---
+    from microcred.platform import i18n
+
+    i18n.init_app(app)
+    # --- end i18n ---
 
     # The composition root wires the features in; imported here so that importing
     # microcred.app stays cheap for the CLI commands that never build an app.

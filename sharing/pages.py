@@ -16,7 +16,6 @@ from flask import Blueprint, current_app, render_template
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from credentials.dates import format_long_date
 from microcred.platform.errors import problem_body
 from microcred.platform.extensions import limit_public
 from microcred.platform.refusals import NotFoundError
@@ -26,6 +25,7 @@ from sharing.interfaces import StoredCredential
 from sharing.links import CredentialLinks, badge_snippet, linkedin_add_url
 from sharing.state import credential_links, load_issued, sharing
 from sharing.status import CredentialState
+from sharing.words import page_date  # i18n
 
 blp = Blueprint("sharing_pages", __name__)
 limit_public(blp)
@@ -67,7 +67,7 @@ def badge_view(issued: StoredCredential) -> BadgeView:
 
 
 def _page(template: str, status: int = 200, **context: object) -> Response:
-    html = render_template(template, format_date=format_long_date, **context)
+    html = render_template(template, format_date=page_date, **context)  # i18n: page_date
     return current_app.response_class(html, status=status, mimetype="text/html")
 
 

@@ -21,7 +21,7 @@ from flask.testing import FlaskClient
 
 import sharing
 from credentials.documents.png_chunks import PNG_SIGNATURE
-from microcred.platform import security
+from microcred.platform import i18n, security
 from microcred.platform.errors import register_error_handlers
 from sharing.interfaces import SharingSources
 from tests.credentials import factories
@@ -184,6 +184,7 @@ def build_app(tmp_path: Path, sources: SharingSources | None) -> Flask:
     )
     register_error_handlers(app)
     security.init_app(app)
+    i18n.init_app(app)  # the platform's languages: the pages speak English or Spanish
     sharing.init_app(app, sources=sources)
     return app
 

@@ -11,7 +11,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from babel.dates import format_date
 from flask import Blueprint
+from flask_babel import get_locale
+
+from verifier.web.words import english
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -57,12 +61,15 @@ def init_app(app: Flask) -> None:
 
 
 def long_date(value: datetime) -> str:
-    return f"{value.astimezone(UTC).day} {value.astimezone(UTC):%B %Y}"
+    utc = value.astimezone(UTC)
+    if not english():  # i18n: "7 de diciembre de 2026" (Babel's long date, still UTC)
+        return format_date(utc.date(), format="long", locale=get_locale())
+    return f"{utc.day} {utc:%B %Y}"
 
 
 def long_datetime(value: datetime) -> str:
     utc = value.astimezone(UTC)
-    return f"{utc.day} {utc:%B %Y}, {utc:%H:%M} UTC"
+    return f"{long_date(utc)}, {utc:%H:%M} UTC"
 
 
 def iso_time(value: datetime) -> str:

@@ -27,6 +27,7 @@ from verifier.web.ob2_inputs import recipient_of, refuse_url_field  # v-ob2
 from verifier.web.page_model import page_model
 from verifier.web.results_json import result_body
 from verifier.web.security import refuse_cross_site_post
+from verifier.web.words import N_, _  # i18n
 
 blp = Blueprint("verify_pages", __name__)
 limit_public(blp)
@@ -42,16 +43,27 @@ _KINDS = {
     "Course": "course",
 }
 _FORM_ERROR_TITLES = {
-    400: "This is not a credential we can read.",
-    413: "The file is too large.",
-    415: "This kind of file cannot carry a credential.",
-    422: "No credential was found in this file.",
+    400: N_("This is not a credential we can read."),
+    413: N_("The file is too large."),
+    415: N_("This kind of file cannot carry a credential."),
+    422: N_("No credential was found in this file."),
 }
 #: Titles by stable code (credentials.formats): what it is, said plainly.
 _FORM_ERROR_CODES = {
-    "format.unsupported": "This format is not supported yet.",
-    "format.no_credential": "No credential was found in this.",
+    "format.unsupported": N_("This format is not supported yet."),
+    "format.no_credential": N_("No credential was found in this."),
 }
+# --- i18n: "for the <kind>" as a whole phrase (articles and gender differ by language) ---
+_KIND_PHRASES = {
+    "micro-credential": N_("for the micro-credential"),
+    "certification": N_("for the certification"),
+    "certificate": N_("for the certificate"),
+    "badge": N_("for the badge"),
+    "competency": N_("for the competency"),
+    "course": N_("for the course"),
+    "achievement": N_("for the achievement"),
+}
+# --- end i18n ---
 
 
 @blp.get("/")
@@ -95,7 +107,10 @@ def verify_upload() -> str | tuple[str, int]:
             result = service.verify_ob2(badge.source, recipient=recipient_of(request))
     except RequestEntityTooLarge:
         limit = upload_limit()
-        message = f"Uploads are limited to {_mib(limit)} MB; a credential file is far smaller."
+        message = _(
+            "Uploads are limited to %(size)s MB; a credential file is far smaller.",
+            size=_mib(limit),
+        )
         return _render_form(status=413, message=message), 413
     except MicrocredError as exc:
         if exc.http_status >= 500:
@@ -120,6 +135,7 @@ def _render_result(result: VerificationResult, *, stored: StoredCredential | Non
         "verify/result.html",
         model=model,
         achievement_kind=kind,
+        achievement_phrase=_(_KIND_PHRASES[kind]),  # i18n
         checked_at=service.verifier_now(),
         source="stored" if stored is not None else "upload",
         downloads=_downloads(stored) if stored is not None else [],
@@ -131,10 +147,10 @@ def _downloads(stored: StoredCredential) -> list[dict[str, str]]:
     """The documents of one of our credentials (served by the documents feature)."""
     base = f"/credentials/{stored.id}"
     return [
-        {"label": "PDF certificate", "url": f"{base}.pdf"},
-        {"label": "Credential (JSON)", "url": f"{base}.json"},
-        {"label": "Badge (PNG)", "url": f"{base}/badge.png"},
-        {"label": "Badge (SVG)", "url": f"{base}/badge.svg"},
+        {"label": _("PDF certificate"), "url": f"{base}.pdf"},
+        {"label": _("Credential (JSON)"), "url": f"{base}.json"},
+        {"label": _("Badge (PNG)"), "url": f"{base}/badge.png"},
+        {"label": _("Badge (SVG)"), "url": f"{base}/badge.svg"},
     ]
 
 
@@ -147,8 +163,9 @@ def _render_form(
 ) -> str:
     error: dict[str, Any] | None = None
     if status is not None:
-        title = _FORM_ERROR_CODES.get(code or "") or _FORM_ERROR_TITLES.get(
-            status, "The credential could not be verified."
+        title = _(
+            _FORM_ERROR_CODES.get(code or "")
+            or _FORM_ERROR_TITLES.get(status, N_("The credential could not be verified."))
         )
         error = {"title": title, "message": message or "", "code": code}
     pasted = request.form.get("credential", "") if error and status != 413 else ""
