@@ -30,6 +30,13 @@ def init_app(app: Flask) -> None:
     from issuer.services.recipients import create_claim_link
 
     app.session_interface = AccountSessions(fallback=app.session_interface)
+    # The account, its links and choices name the address: a privacy export shows them,
+    # an erasure drops them (the account itself once no provider holds the address).
+    from issuer.services import privacy, recipients
+
+    privacy.register(
+        privacy.PersonalData("recipient account", recipients.export_for, recipients.erase_for)
+    )
     app.extensions[CLAIM_LINKS_KEY] = lambda credential_id: create_claim_link(
         credential_id, base_url=str(current_app.config["MICROCRED_BASE_URL"])
     )

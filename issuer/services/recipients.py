@@ -21,11 +21,12 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Any, Final
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, delete, exists, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from credentials.errors import InvalidInputError
@@ -38,8 +39,10 @@ from issuer.models import (
     MicroCertification,
     RecipientAccount,
     RecipientLink,
+    RecipientSession,
 )
 from issuer.services import events, passwords
+from issuer.services.privacy import Erasure
 from microcred.platform.db import utcnow
 from microcred.platform.extensions import db
 from microcred.platform.refusals import NotFoundError
@@ -412,3 +415,57 @@ def is_hidden(credential_id: str) -> bool:
             )
         )
     )
+
+
+# --- privacy: the account, its links and choices are personal data too -----------------------
+
+
+def export_for(email: str, freelancer_ids: Sequence[str]) -> dict[str, Any] | None:
+    """The account held for ``email`` (privacy export): when it was made and last used,
+    whether it has a password (never the hash), and what was chosen per credential."""
+    account = db.session.scalar(select(RecipientAccount).where(RecipientAccount.email == email))
+    if account is None:
+        return None
+    choices = db.session.scalars(
+        select(CredentialChoice).where(CredentialChoice.account_id == account.id)
+    )
+    return {
+        "email": account.email,
+        "createdAt": account.created_at.isoformat(),
+        "signedInAt": account.signed_in_at.isoformat() if account.signed_in_at else None,
+        "hasPassword": account.password_hash is not None,
+        "choices": [
+            {
+                "credential": c.credential_id,
+                "visibility": c.visibility,
+                "claimedAt": c.claimed_at.isoformat() if c.claimed_at else None,
+            }
+            for c in choices
+        ],
+    }
+
+
+def erase_for(erasure: Erasure) -> None:
+    """Drop the links sent to the address and the choices about the erased credentials;
+    the account itself (and its sessions) once no provider holds the address any more."""
+    db.session.execute(delete(RecipientLink).where(RecipientLink.email == erasure.email))
+    if erasure.credential_ids:
+        db.session.execute(
+            delete(CredentialChoice).where(
+                CredentialChoice.credential_id.in_(erasure.credential_ids)
+            )
+        )
+    if not erasure.everywhere:
+        return
+    account_id = db.session.scalar(
+        select(RecipientAccount.id).where(RecipientAccount.email == erasure.email)
+    )
+    if account_id is None:
+        return
+    db.session.execute(delete(RecipientSession).where(RecipientSession.account_id == account_id))
+    db.session.execute(
+        update(CredentialChoice)
+        .where(CredentialChoice.account_id == account_id)
+        .values(account_id=None)
+    )
+    db.session.execute(delete(RecipientAccount).where(RecipientAccount.id == account_id))

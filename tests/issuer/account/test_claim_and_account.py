@@ -381,3 +381,26 @@ def test_account_pages_carry_the_app_s_headers(
     assert cookie is not None
     assert cookie.http_only
     assert cookie.same_site == "Lax"
+
+
+def test_erasing_the_person_takes_the_account_its_sessions_links_and_choices(
+    app: Flask, make: Factory, browser_client: Browser
+) -> None:
+    from issuer.services import privacy
+
+    held = held_credential(app, make)
+    assert browser_client.post(path_of(claim_link(app, held.issued.id))).status_code == 302
+    claim_link(app, held.issued.id)  # a second, unused link
+    assert count(app, RecipientAccount) == count(app, RecipientSession) == 1
+    with app.app_context():
+        exported = privacy.export_person(held.email)["other"]["recipient account"]
+    assert exported["email"] == held.email
+    assert exported["hasPassword"] is False
+    assert [c["credential"] for c in exported["choices"]] == [held.issued.id]
+
+    with app.app_context():
+        privacy.erase_person(held.email, actor="freelancer")
+
+    for model in (RecipientAccount, RecipientSession, RecipientLink, CredentialChoice):
+        assert count(app, model) == 0, model
+    assert browser_client.get("/account").status_code in (302, 303)  # signed out for good
