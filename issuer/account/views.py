@@ -47,6 +47,7 @@ from issuer.services import recipients
 from microcred.platform.db import write_transaction
 from microcred.platform.errors import handle_microcred_error
 from microcred.platform.extensions import db, limit_public, limiter, remote_address
+from microcred.platform.i18n import current_language
 from microcred.platform.mail import MailMessage, send_mail
 from microcred.platform.security import protect_pages
 
@@ -158,6 +159,9 @@ def start_session(account_id: int) -> None:
     session.clear()
     sessions.rotate(session)
     session["account_id"] = account_id
+    # The page's language becomes the account's: mail to it goes in that language.
+    with write_transaction(db.session):
+        recipients.remember_language(account_id, current_language())
 
 
 # --- claiming ---

@@ -412,3 +412,25 @@ def is_hidden(credential_id: str) -> bool:
             )
         )
     )
+
+
+# --- i18n2: the account's language (issue 14, item 7) ---
+
+
+def remember_language(account_id: int, language: str) -> None:
+    """Record the language the account pages were read in at a claim or sign-in: mail to
+    this address goes in it. The caller commits; an unchanged language writes nothing."""
+    account = db.session.get(RecipientAccount, account_id)
+    if account is not None and account.language != language:
+        account.language = language
+
+
+def language_of(email: str) -> str | None:
+    """The language recorded for the account of ``email``, None without one."""
+    found: str | None = db.session.scalar(
+        select(RecipientAccount.language).where(RecipientAccount.email == email.strip().lower())
+    )
+    return found
+
+
+# --- end i18n2 ---

@@ -9,7 +9,10 @@ from collections.abc import Callable
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
+from issuer.models import RecipientAccount
+from microcred.platform.extensions import db
 from tests.issuer.account.conftest import Browser, claim_link, held_credential
 from tests.issuer.account.test_claim_and_account import path_of
 from tests.issuer.console.conftest import app_with_mail, deliver
@@ -120,3 +123,25 @@ def test_the_sign_in_mail_is_in_the_language_of_the_page_that_asked(
     body = smtp_server.mailbox.text()
     assert "El enlace funciona una sola vez, durante 15 minutos." in body
     assert browser.post(path_of(smtp_server.mailbox.link())).status_code == 302
+
+
+def test_a_claim_or_sign_in_records_the_pages_language_for_mail(
+    app: Flask, make: Factory, browser_client: Browser
+) -> None:
+    held = held_credential(app, make)
+    browser = spanish(browser_client)
+    assert browser.post(path_of(claim_link(app, held.issued.id))).status_code == 302
+    assert account_language(app, held.email) == "es"
+    # Signed in again in English (the switcher's cookie): the account follows.
+    english = Browser(app.test_client())
+    english.get("/language/en?next=/account/signin")
+    assert english.post(path_of(claim_link(app, held.issued.id))).status_code == 302
+    assert account_language(app, held.email) == "en"
+
+
+def account_language(app: Flask, email: str) -> str | None:
+    with app.app_context():
+        found: str | None = db.session.scalar(
+            select(RecipientAccount.language).where(RecipientAccount.email == email)
+        )
+        return found
