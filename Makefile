@@ -127,7 +127,7 @@ TRANSLATIONS = microcred/translations
 .PHONY: translations
 translations: $(STAMP)
 	$(BIN)/python scripts/i18n_finding_words.py
-	$(BIN)/pybabel extract --no-location -F babel.cfg -k N_ \
+	$(BIN)/pybabel extract --no-location -F babel.cfg -k N_ -k _l \
 		-o $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
 	$(BIN)/pybabel compile --statistics -d $(TRANSLATIONS)

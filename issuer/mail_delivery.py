@@ -33,13 +33,16 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from flask import current_app, render_template
+from flask_babel import force_locale, format_date, gettext
+from flask_babel import lazy_gettext as _l
 from huey import crontab
 
 from issuer.models import IssuedCredential, MailDelivery
-from issuer.services import events, mail_deliveries, privacy
+from issuer.services import events, mail_deliveries, privacy, recipients
 from microcred.platform import mail
 from microcred.platform.db import write_transaction
 from microcred.platform.extensions import db
+from microcred.platform.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from microcred.platform.queue import task_queue
 
 if TYPE_CHECKING:
@@ -151,14 +154,30 @@ class MailLink:
     claim: bool
 
 
+#: The subject of each kind of mail (lazy: rendered in the freelancer's language).
 SUBJECTS: Final = {
-    "issued": "{provider} issued you a credential: {certification}",
-    "revoked": "{provider} revoked your credential: {certification}",
-    "expiring": "Your credential {certification} expires on {date}",
+    "issued": _l("%(provider)s issued you a credential: %(certification)s"),
+    "revoked": _l("%(provider)s revoked your credential: %(certification)s"),
+    "expiring": _l("Your credential %(certification)s expires on %(date)s"),
 }
 
 
+def mail_language(delivery: MailDelivery) -> str:
+    """The freelancer's language (issue 14, item 7): the one their account recorded at the
+    last claim or sign-in (``RecipientAccount.language``), else English. An issuing
+    provider's request says nothing about the freelancer (the console and the API are
+    English), so it is not used."""
+    found = recipients.language_of(delivery.recipient)
+    return found if found in LANGUAGES else DEFAULT_LANGUAGE
+
+
 def compose(delivery: MailDelivery, link: MailLink) -> mail.MailMessage:
+    """The message of ``delivery`` in the freelancer's language (``mail_language``)."""
+    with force_locale(mail_language(delivery)):
+        return _compose(delivery, link)
+
+
+def _compose(delivery: MailDelivery, link: MailLink) -> mail.MailMessage:
     """The message of ``delivery``, as it would go now (rendered again on each try)."""
     credential = delivery.credential
     issuer = credential.issuer
@@ -174,7 +193,9 @@ def compose(delivery: MailDelivery, link: MailLink) -> mail.MailMessage:
         "freelancer": credential.freelancer,
         "provider": issuer,
         "certification": certification,
-        "certification_name": certification.name if certification else "your micro-credential",
+        "certification_name": certification.name
+        if certification
+        else gettext("your micro-credential"),
         "competencies": [c.name for c in certification.competencies] if certification else [],
         "credential": credential,
         "link": link,
@@ -186,11 +207,12 @@ def compose(delivery: MailDelivery, link: MailLink) -> mail.MailMessage:
         "valid_until": credential.valid_until,
         "reason": credential.revocation_reason,
     }
-    subject = SUBJECTS[kind].format(
-        provider=issuer.name,
-        certification=context["certification_name"],
-        date=credential.valid_until.strftime("%d %B %Y") if credential.valid_until else "",
-    )
+    values = {
+        "provider": issuer.name,
+        "certification": context["certification_name"],
+        "date": format_date(credential.valid_until, "long") if credential.valid_until else "",
+    }
+    subject = str(SUBJECTS[kind]) % values  # the lazy string, in the forced locale
     context["subject"] = subject
     inline: tuple[mail.InlinePart, ...] = ()
     attachments: tuple[mail.Attachment, ...] = ()

@@ -3,6 +3,7 @@ POST before the view (``issuer.account.views._enforce``); templates render the t
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length, Optional
@@ -10,9 +11,9 @@ from wtforms.validators import DataRequired, Length, Optional
 from issuer.models import VISIBILITIES
 
 VISIBILITY_CHOICES = [
-    ("public", "Public: listed on your profile"),
-    ("link", "Link only: opens from its link, not listed"),
-    ("hidden", "Hidden: not listed, its pages answer “not found”"),
+    ("public", _l("Public: listed on your profile")),
+    ("link", _l("Link only: opens from its link, not listed")),
+    ("hidden", _l("Hidden: not listed, its pages answer “not found”")),
 ]
 assert [value for value, _ in VISIBILITY_CHOICES] == list(VISIBILITIES)  # noqa: S101
 
@@ -23,18 +24,20 @@ class AccountForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type h
 
 
 class LinkRequestForm(AccountForm):
-    email = EmailField("E-mail address", validators=[DataRequired(), Length(max=254)])
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
 
 
 class PasswordSignInForm(AccountForm):
-    email = EmailField("E-mail address", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
 
 
 class SetPasswordForm(AccountForm):
     password = PasswordField(
-        "New password",
+        _l("New password"),
         validators=[Optional(), Length(min=10, max=256)],
-        description="At least 10 characters. Leave empty to remove your password and sign "
-        "in by e-mail link only.",
+        description=_l(
+            "At least 10 characters. Leave empty to remove your password and sign "
+            "in by e-mail link only."
+        ),
     )

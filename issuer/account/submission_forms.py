@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
     DecimalField,
@@ -34,65 +36,68 @@ class CheckboxList(SelectMultipleField):
 
 class SubmissionForm(AccountForm):
     provider = SelectField(
-        "Training provider",
-        validators=[DataRequired("Choose the provider who should assess the project.")],
-        description="Only providers that know you as their freelancer are listed.",
+        _l("Training provider"),
+        validators=[DataRequired(_l("Choose the provider who should assess the project."))],
+        description=_l("Only providers that know you as their freelancer are listed."),
     )
     title = StringField(
-        "Title",
-        validators=[DataRequired("A title is needed."), Length(max=200)],
-        description="What the client asked for, in a line.",
+        _l("Title"),
+        validators=[DataRequired(_l("A title is needed.")), Length(max=200)],
+        description=_l("What the client asked for, in a line."),
     )
     platform = SelectField(
-        "Platform", choices=[SelectChoice(p, p) for p in PLATFORMS], default="Other"
+        _l("Platform"), choices=[SelectChoice(p, p) for p in PLATFORMS], default="Other"
     )
     url = StringField(
-        "Link",
+        _l("Link"),
         validators=[
-            DataRequired("A link is needed: an https:// address of the project or its result."),
+            DataRequired(_l("A link is needed: an https:// address of the project or its result.")),
             Length(max=500),
-            URL(require_tld=True, message="An https:// address, such as https://example.com/work."),
+            URL(
+                require_tld=True,
+                message=_l("An https:// address, such as https://example.com/work."),
+            ),
         ],
-        description="An https:// address of the project or its result.",
+        description=_l("An https:// address of the project or its result."),
     )
     client_name = StringField(
-        "Client", validators=[DataRequired("Name the client."), Length(max=200)]
+        _l("Client"), validators=[DataRequired(_l("Name the client.")), Length(max=200)]
     )
-    started_on = DateField("Started on", validators=[Optional()])
-    finished_on = DateField("Finished on", validators=[Optional()])
+    started_on = DateField(_l("Started on"), validators=[Optional()])
+    finished_on = DateField(_l("Finished on"), validators=[Optional()])
     deliverables = TextAreaField(
-        "What you delivered",
-        validators=[DataRequired("Say what you delivered."), Length(max=10_000)],
+        _l("What you delivered"),
+        validators=[DataRequired(_l("Say what you delivered.")), Length(max=10_000)],
     )
     competencies = CheckboxList(
-        "Competencies it demonstrates",
-        validators=[DataRequired("Choose at least one competency.")],
-        description="Of one certification of the provider you chose.",
+        _l("Competencies it demonstrates"),
+        validators=[DataRequired(_l("Choose at least one competency."))],
+        description=_l("Of one certification of the provider you chose."),
     )
     client_email = EmailField(
-        "Client's e-mail address (optional)",
+        _l("Client's e-mail address (optional)"),
         validators=[
             Optional(),
             Regexp(
                 r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$",
-                message="An e-mail address such as name@example.com.",
+                message=_l("An e-mail address such as name@example.com."),
             ),
             Length(max=254),
         ],
-        description="The client gets a link to confirm the project and rate it.",
+        description=_l("The client gets a link to confirm the project and rate it."),
     )
 
     def validate_url(self, field: StringField) -> None:
         from wtforms import ValidationError
 
         if field.data and not field.data.strip().startswith("https://"):
-            raise ValidationError("An https:// address (not http://).")
+            raise ValidationError(gettext("An https:// address (not http://)."))
 
     def validate_finished_on(self, field: DateField) -> None:
         from wtforms import ValidationError
 
         if field.data and self.started_on.data and field.data < self.started_on.data:
-            raise ValidationError("Must not be before the start.")
+            raise ValidationError(gettext("Must not be before the start."))
 
     def data_for_service(self) -> dict[str, Any]:
         return {
@@ -109,9 +114,9 @@ class SubmissionForm(AccountForm):
 
 class ClientAnswerForm(AccountForm):
     rating = DecimalField(
-        "Your rating of the work (0 to 5)",
+        _l("Your rating of the work (0 to 5)"),
         places=1,
-        validators=[Optional(), NumberRange(min=0, max=5, message="From 0 to 5.")],
-        description="Such as 4.5. Needed to confirm.",
+        validators=[Optional(), NumberRange(min=0, max=5, message=_l("From 0 to 5."))],
+        description=_l("Such as 4.5. Needed to confirm."),
     )
-    comment = TextAreaField("Comment (optional)", validators=[Optional(), Length(max=2000)])
+    comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=2000)])

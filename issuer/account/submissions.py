@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from markupsafe import escape
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
@@ -46,7 +47,7 @@ def _submitted() -> dict[str, Any]:
 def _form(account: RecipientAccount, form: SubmissionForm | None = None) -> SubmissionForm:
     found = submissions.choices(account)
     form = form or SubmissionForm()
-    form.provider.choices = [SelectChoice("", "Choose a provider")] + [
+    form.provider.choices = [SelectChoice("", _("Choose a provider"))] + [
         SelectChoice(c.freelancer.id, c.provider) for c in found
     ]
     form.competencies.choices = [
@@ -105,10 +106,8 @@ def submit_project() -> Page:
         return _page(account, form, exc.http_status)
     if mail is not None:
         send_mail(mail)
-    flash(
-        f"“{title}” is submitted: the provider will assess it."
-        + (" We asked your client to confirm it." if mail else "")
-    )
+    submitted = _("“%(title)s” is submitted: the provider will assess it.", title=title)
+    flash(f"{submitted} {_('We asked your client to confirm it.')}" if mail else submitted)
     return redirect(url_for("account.overview") + "#submitted")
 
 
@@ -152,14 +151,14 @@ def _client_post(token: str) -> Page:
     action = request.form.get("action", "")
     if action not in ("confirm", "decline"):
         view = submissions.client_view(token)
-        form.form_errors.append("Choose confirm or decline.")
+        form.form_errors.append(_("Choose confirm or decline."))
         return render_template(
             "account/client_confirm.html", view=view, token=token, form=form
         ), 422
     if action == "confirm" and (not form.validate() or form.rating.data is None):
         view = submissions.client_view(token)
         if form.rating.data is None and not form.rating.errors:
-            form.rating.errors = ["A rating from 0 to 5 is needed to confirm."]
+            form.rating.errors = [_("A rating from 0 to 5 is needed to confirm.")]
         return render_template(
             "account/client_confirm.html", view=view, token=token, form=form
         ), 422

@@ -26,6 +26,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import validate_csrf
 from markupsafe import escape
 from werkzeug.wrappers import Response
@@ -45,6 +47,7 @@ from issuer.services import recipients
 from microcred.platform.db import write_transaction
 from microcred.platform.errors import handle_microcred_error
 from microcred.platform.extensions import db, limit_public, limiter, remote_address
+from microcred.platform.i18n import current_language
 from microcred.platform.mail import MailMessage, send_mail
 from microcred.platform.security import protect_pages
 
@@ -95,11 +98,12 @@ def _enforce() -> Page | None:
         try:
             validate_csrf(request.form.get("csrf_token"))
         except ValidationError as exc:
-            message = (
-                f"The form's security token was missing, wrong or too old ({exc}). "
-                "Go back, reload the page and send the form again."
+            message = _(
+                "The form's security token was missing, wrong or too old (%(reason)s). "
+                "Go back, reload the page and send the form again.",
+                reason=str(exc),
             )
-            return _error_page("This form could not be accepted", message, 400)
+            return _error_page(_("This form could not be accepted"), message, 400)
     g.recipient = _load_account()
     return None
 
@@ -130,10 +134,10 @@ def _error_page(title: str, message: str, status: int) -> tuple[str, int]:
 
 
 REFUSAL_TITLES = {
-    400: "This link or request could not be accepted",
-    404: "Not found",
-    410: "This link can no longer be used",
-    422: "Please check the form",
+    400: _l("This link or request could not be accepted"),
+    404: _l("Not found"),
+    410: _l("This link can no longer be used"),
+    422: _l("Please check the form"),
 }
 
 
@@ -141,8 +145,8 @@ REFUSAL_TITLES = {
 def _refused(exc: MicrocredError) -> Response | tuple[str, int]:
     if exc.http_status >= 500:
         return handle_microcred_error(exc)
-    title = REFUSAL_TITLES.get(exc.http_status, "This request could not be accepted")
-    return _error_page(title, exc.message, exc.http_status)
+    title = REFUSAL_TITLES.get(exc.http_status) or _l("This request could not be accepted")
+    return _error_page(str(title), exc.message, exc.http_status)
 
 
 @blp.context_processor
@@ -155,6 +159,9 @@ def start_session(account_id: int) -> None:
     session.clear()
     sessions.rotate(session)
     session["account_id"] = account_id
+    # The page's language becomes the account's: mail to it goes in that language.
+    with write_transaction(db.session):
+        recipients.remember_language(account_id, current_language())
 
 
 # --- claiming ---
@@ -170,7 +177,7 @@ def claim(token: str) -> Page:
         account_id = claimed.account.id
         name = recipients.certification_name(claimed.credential)
     start_session(account_id)
-    flash(f"“{name}” is now in your account. Choose who can see it below.")
+    flash(_("“%(name)s” is now in your account. Choose who can see it below.", name=name))
     return redirect(url_for("account.overview"))
 
 
@@ -212,20 +219,21 @@ def _mail_signin_link(address: str, token: str) -> None:
     base = str(current_app.config["MICROCRED_BASE_URL"]).rstrip("/")
     link = f"{base}{url_for('account.use_link', token=token)}"
     minutes = int(recipients.SIGNIN_LIFETIME.total_seconds() // 60)
-    text = (
-        "Someone (we hope you) asked to sign in to your microcred account with this "
-        f"address.\n\nSign in: {link}\n\nThe link works once, within {minutes} minutes. "
-        "If you did not ask for it, ignore this mail: nothing happens.\n"
+    # In the language of the page that asked for it (the request's locale).
+    asked = _("Someone (we hope you) asked to sign in to your microcred account with this address.")
+    once = _(
+        "The link works once, within %(minutes)d minutes. If you did not ask for it, "
+        "ignore this mail: nothing happens.",
+        minutes=minutes,
     )
+    text = f"{asked}\n\n{_('Sign in: %(link)s', link=link)}\n\n{once}\n"
     html = (
-        "<p>Someone (we hope you) asked to sign in to your microcred account with this "
-        f'address.</p><p><a href="{escape(link)}">Sign in to microcred</a></p>'
-        f"<p>The link works once, within {minutes} minutes. If you did not ask for it, "
-        "ignore this mail: nothing happens.</p>"
+        f"<p>{escape(asked)}</p>"
+        f'<p><a href="{escape(link)}">{escape(_("Sign in to microcred"))}</a></p>'
+        f"<p>{escape(once)}</p>"
     )
-    send_mail(
-        MailMessage(to=(address,), subject="Your microcred sign-in link", text=text, html=html)
-    )
+    subject = _("Your microcred sign-in link")
+    send_mail(MailMessage(to=(address,), subject=subject, text=text, html=html))
 
 
 @blp.route("/account/signin/<token>", methods=["GET", "POST"])
@@ -250,8 +258,10 @@ def password_signin() -> Page:
         account_id = account.id if account is not None else None
     if account_id is None:
         form.form_errors.append(
-            "Sign-in failed: the e-mail address or the password is wrong, or no password was "
-            "set for this address. Ask for a sign-in link instead."
+            _(
+                "Sign-in failed: the e-mail address or the password is wrong, or no password "
+                "was set for this address. Ask for a sign-in link instead."
+            )
         )
         return _signin_page(401, password_form=form)
     start_session(account_id)
@@ -320,7 +330,7 @@ def set_visibility(credential_id: str) -> Page:
     visibility = request.form.get("visibility", "")
     with write_transaction(db.session):
         recipients.set_visibility(account, credential_id, visibility)
-    flash("Saved: who can see this credential.")
+    flash(_("Saved: who can see this credential."))
     return redirect(url_for("account.overview") + f"#credential-{credential_id}")
 
 
@@ -331,9 +341,13 @@ def set_password() -> Page:
         return account
     form = SetPasswordForm()
     if not form.validate():
-        flash("Not saved: " + " ".join(form.password.errors))
+        flash(_("Not saved: %(errors)s", errors=" ".join(map(str, form.password.errors))))
         return redirect(url_for("account.overview") + "#password")
     with write_transaction(db.session):
         recipients.set_password(account, form.password.data or None)
-    flash("Password saved." if form.password.data else "Password removed: sign in by e-mail link.")
+    flash(
+        _("Password saved.")
+        if form.password.data
+        else _("Password removed: sign in by e-mail link.")
+    )
     return redirect(url_for("account.overview") + "#password")

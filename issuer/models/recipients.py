@@ -35,6 +35,10 @@ class RecipientAccount(db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     signed_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # --- i18n2: the language of the account pages at the last claim or sign-in; mail to
+    # this address goes in it (issuer/mail_delivery.py). None: never chosen, English. ---
+    language: Mapped[str | None] = mapped_column(String(8))
+    # --- end i18n2 ---
 
 
 class RecipientLink(db.Model):

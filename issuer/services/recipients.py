@@ -434,6 +434,7 @@ def export_for(email: str, freelancer_ids: Sequence[str]) -> dict[str, Any] | No
         "createdAt": account.created_at.isoformat(),
         "signedInAt": account.signed_in_at.isoformat() if account.signed_in_at else None,
         "hasPassword": account.password_hash is not None,
+        "language": account.language,
         "choices": [
             {
                 "credential": c.credential_id,
@@ -469,3 +470,25 @@ def erase_for(erasure: Erasure) -> None:
         .values(account_id=None)
     )
     db.session.execute(delete(RecipientAccount).where(RecipientAccount.id == account_id))
+
+
+# --- i18n2: the account's language (issue 14, item 7) ---
+
+
+def remember_language(account_id: int, language: str) -> None:
+    """Record the language the account pages were read in at a claim or sign-in: mail to
+    this address goes in it. The caller commits; an unchanged language writes nothing."""
+    account = db.session.get(RecipientAccount, account_id)
+    if account is not None and account.language != language:
+        account.language = language
+
+
+def language_of(email: str) -> str | None:
+    """The language recorded for the account of ``email``, None without one."""
+    found: str | None = db.session.scalar(
+        select(RecipientAccount.language).where(RecipientAccount.email == email.strip().lower())
+    )
+    return found
+
+
+# --- end i18n2 ---

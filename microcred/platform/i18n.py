@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, redirect, request
+from flask import Blueprint, Flask, has_request_context, redirect, request
 from flask.typing import ResponseReturnValue
 from flask_babel import Babel, get_locale
 from werkzeug.wrappers import Response
@@ -32,7 +32,15 @@ COOKIE: Final = "microcred_lang"
 COOKIE_MAX_AGE: Final = 365 * 24 * 3600
 #: The public pages that are translated and offer the switcher; the console, the API
 #: reference and the rest stay English (add a blueprint here once its templates are).
-SWITCHER_BLUEPRINTS: Final = frozenset({"verify_pages", "sharing_pages"})
+SWITCHER_BLUEPRINTS: Final = frozenset(
+    {
+        "verify_pages",
+        "sharing_pages",
+        # --- i18n2: the freelancer's account and claim pages (issuer/account) ---
+        "account",
+        # --- end i18n2 ---
+    }
+)
 
 blp = Blueprint("i18n", __name__)
 limit_public(blp)  # the public pages' shared budget per client address
@@ -40,8 +48,10 @@ limit_public(blp)  # the public pages' shared budget per client address
 
 def select_locale() -> str:
     """The request's language: the switcher's cookie, else the browser's preference.
-    Pages without the switcher (the console, the API reference, error pages) stay English."""
-    if request.blueprint not in SWITCHER_BLUEPRINTS:
+    Pages without the switcher (the console, the API reference, error pages) stay English.
+    Outside a request (a queued mail, a PDF render) it is English unless the caller forces
+    a language (``flask_babel.force_locale``, as issuer/mail_delivery.py does)."""
+    if not has_request_context() or request.blueprint not in SWITCHER_BLUEPRINTS:
         return DEFAULT_LANGUAGE
     chosen = request.cookies.get(COOKIE)
     if chosen in LANGUAGES:
@@ -86,6 +96,9 @@ def switch(code: str) -> ResponseReturnValue:
 
 
 def _language_context() -> dict[str, object]:
+    # A template rendered outside a request (a queued mail) has no page and no switcher.
+    if not has_request_context():
+        return {"html_lang": current_language()}
     if request.blueprint not in SWITCHER_BLUEPRINTS:
         return {"html_lang": DEFAULT_LANGUAGE}
     here = request.full_path.rstrip("?") if request.query_string else request.path

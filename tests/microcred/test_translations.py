@@ -28,6 +28,9 @@ CONVERTED = [
     "templates/home.html",
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "templates/verify").glob("*.html")),
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "templates/sharing").glob("*.html")),
+    # --- i18n2: the freelancer's account and claim pages ---
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "templates/account").glob("*.html")),
+    # --- end i18n2 ---
 ]
 
 
@@ -85,7 +88,7 @@ def test_extraction_finds_nothing_the_catalogue_lacks() -> None:
             str(ROOT),
             method_map,
             options_map,
-            keywords={"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)},
+            keywords={"_": None, "N_": None, "_l": None, "gettext": None, "ngettext": (1, 2)},
         )
     }
     for code in TRANSLATED:
