@@ -104,6 +104,9 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/console/mail"): "viewer",
     ("POST", "/console/mail/settings"): "owner",
     # --- end fl-mail ---
+    # --- fl-evidence: projects the freelancers submitted, waiting for an assessment ---
+    ("GET", "/console/submissions"): "viewer",
+    # --- end fl-evidence ---
     # --- fl-webhooks: organisation settings, webhooks ---
     ("GET", "/console/webhooks"): "owner",
     ("POST", "/console/webhooks"): "owner",
