@@ -187,13 +187,7 @@ class SafeFetcher:
         """Refuse ``url`` now if a POST to it would be refused (steps 1-2: scheme, syntax,
         every address the host resolves to): webhook endpoints are checked when they are
         registered, and again at every delivery (a name can resolve elsewhere later)."""
-        target = parse_url(url, allow_http=self.allow_http)
-        mapped = self.host_map.get(target.host)
-        if mapped is not None:
-            found = [ipaddress.ip_address(mapped[0])]
-        else:
-            found = addresses.resolve(target.host, target.port, timeout=self.connect_timeout)
-        addresses.vet(target.url, target.host, found, allow_private=self.allow_private)
+        self._vetted(parse_url(url, allow_http=self.allow_http), self.connect_timeout)
 
     def post_json(
         self, url: str, body: bytes, headers: Mapping[str, str], *, snippet: int = 1024
@@ -207,13 +201,7 @@ class SafeFetcher:
             if any(ord(c) < 0x20 or ord(c) > 0x7E for c in f"{name}{value}"):
                 raise ResolutionError(f"refusing to send the header {name!r}")
         deadline = Deadline(url=target.url, total=self.total_timeout)
-        mapped = self.host_map.get(target.host)
-        if mapped is not None:
-            target = replace(target, port=mapped[1])
-            found = [ipaddress.ip_address(mapped[0])]
-        else:
-            found = addresses.resolve(target.host, target.port, timeout=deadline.remaining())
-        addresses.vet(target.url, target.host, found, allow_private=self.allow_private)
+        target, found = self._vetted(target, deadline.remaining())
         refused: list[ResolutionError] = []
         for address in found:
             conn = self._connect(target, address, deadline, refused)
@@ -278,13 +266,7 @@ class SafeFetcher:
         self, target: Target, accept: str, total: float, *, body: bytes | None = None
     ) -> BytesResult:
         deadline = Deadline(url=target.url, total=total)
-        mapped = self.host_map.get(target.host)
-        if mapped is not None:
-            target = replace(target, port=mapped[1])
-            found = [ipaddress.ip_address(mapped[0])]
-        else:
-            found = addresses.resolve(target.host, target.port, timeout=deadline.remaining())
-        addresses.vet(target.url, target.host, found, allow_private=self.allow_private)
+        target, found = self._vetted(target, deadline.remaining())
         refused: list[ResolutionError] = []
         # Like a browser, try each (vetted) address until one accepts the connection.
         for address in found:
@@ -292,6 +274,19 @@ class SafeFetcher:
             if conn is not None:
                 return self._fetch_over(conn, target, address, accept, deadline, body=body)
         raise refused[-1]
+
+    def _vetted(self, target: Target, timeout: float) -> tuple[Target, list[addresses.IPAddress]]:
+        """Step 2 for every request: the addresses ``target``'s host resolves to, each
+        vetted (a host in ``host_map``, tests only, goes to its local server instead, under
+        its own name), and the target with the port to connect to."""
+        mapped = self.host_map.get(target.host)
+        if mapped is not None:
+            target = replace(target, port=mapped[1])
+            found: list[addresses.IPAddress] = [ipaddress.ip_address(mapped[0])]
+        else:
+            found = addresses.resolve(target.host, target.port, timeout=timeout)
+        addresses.vet(target.url, target.host, found, allow_private=self.allow_private)
+        return target, found
 
     # --- steps 3-6: one connection to a vetted address --------------------------------------
 
