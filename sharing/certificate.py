@@ -24,6 +24,7 @@ from credentials.documents.certificate_model import (
     CertificateData,
     CertificateProject,
 )
+from credentials.documents.certificate_words import DEFAULT_LANGUAGE
 from credentials.documents.svg_sanitise import sanitise_data_uri
 from credentials.errors import MicrocredError
 from credentials.ob3 import CredentialSummary, summarize
@@ -259,4 +260,5 @@ def certificate_data(
         branding=branding,
         award=_award(summary),
         override_reason=summary.override_reason,
+        language=issued.language or DEFAULT_LANGUAGE,
     )

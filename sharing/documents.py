@@ -5,7 +5,8 @@ document and every input that shapes it —
 
 - PDF: the stored credential bytes, the status label, the template fingerprint
   (``credentials.documents.pdf.template_fingerprint``: every file of the template's
-  folder), the provider's branding and the verification URL (the QR code);
+  folder), the provider's branding, the verification URL (the QR code) and the
+  certificate's language with its catalogue's content;
 - badge: the stored credential bytes, the status label, the badge image source and
   the format.
 
@@ -17,6 +18,7 @@ processes racing on one key store the same file.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import threading
@@ -31,10 +33,12 @@ from typing import TYPE_CHECKING, Final, Literal, TypeVar
 from credentials.caching import Cache
 from credentials.documents.baking import bake_png, bake_svg
 from credentials.documents.certificate_model import Branding, CertificateData
+from credentials.documents.certificate_words import DEFAULT_LANGUAGE
 from credentials.documents.pdf import render_certificate_pdf, template_fingerprint
 from credentials.documents.pdf_preview import render_preview
 from credentials.documents.render_pool import RenderPool
 from credentials.errors import RenderOverloadError
+from microcred.platform.i18n import TRANSLATIONS_DIR
 from sharing.badges import (
     BAD_IMAGE_ERRORS,
     BadgeImages,
@@ -158,6 +162,18 @@ class _Memo:
         return self._values.get_or_compute(key, make)  # type: ignore[return-value]
 
 
+@functools.lru_cache(maxsize=16)
+def catalogue_digest(language: str | None) -> str:
+    """The language of a certificate and its catalogue's content, for cache keys: a PDF
+    cached before a translation changed is rendered again. Read once per process (the
+    catalogues are package data, replaced only by a new release)."""
+    if not language or language == DEFAULT_LANGUAGE:
+        return DEFAULT_LANGUAGE
+    path = TRANSLATIONS_DIR / language / "LC_MESSAGES" / "messages.mo"
+    content = path.read_bytes() if path.is_file() else b""
+    return f"{language}:{hashlib.sha256(content).hexdigest()}"
+
+
 def badge_source_for(certification: CertificationView, issuer: ProviderView) -> BadgeSource:
     return badge_source(
         image=certification.image,
@@ -264,6 +280,7 @@ class DocumentService:
             self.fingerprint.current(),
             branding_key,
             verify_url,
+            catalogue_digest(issued.language),
         )
 
         def render() -> bytes:
@@ -281,6 +298,7 @@ class DocumentService:
                 credential_json=document,
                 templates_dir=self.fingerprint.templates_dir,
                 template=self.fingerprint.template,
+                translations_dir=TRANSLATIONS_DIR,
             )
             self.renders["pdf"] += 1
             return pdf
@@ -305,6 +323,7 @@ class DocumentService:
             "credential_json": self.PREVIEW_ATTACHMENT,
             "templates_dir": self.fingerprint.templates_dir,
             "template": self.fingerprint.template,
+            "translations_dir": TRANSLATIONS_DIR,
         }
 
         def render() -> bytes:
@@ -377,6 +396,7 @@ class DocumentService:
                 credential_json=draft.document.encode("utf-8"),
                 templates_dir=self.fingerprint.templates_dir,
                 template=self.fingerprint.template,
+                translations_dir=TRANSLATIONS_DIR,
             )
         source = credential_badge_source(draft)
         try:

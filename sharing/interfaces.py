@@ -148,6 +148,8 @@ class StoredCredential(Protocol):
     def certification(self) -> CertificationView | None: ...
     @property
     def evidence(self) -> Sequence[EvidenceView]: ...
+    @property
+    def language(self) -> str | None: ...  # of its PDF, chosen at issuance; None: English
 
 
 class PublicProfile(Protocol):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Final, Literal
 
+from credentials.documents.certificate_words import check_language
 from credentials.errors import InvalidInputError
 
 __all__ = [
@@ -144,7 +145,9 @@ class CertificateData:
     it after a revocation, so the certificate invites the reader to scan for the current
     status instead. ``award`` says what the holder did: ``complete`` (every competency
     demonstrated), ``partial`` (the rule's share of them) or ``override`` (awarded by the
-    issuer's decision, for ``override_reason``)."""
+    issuer's decision, for ``override_reason``). ``language`` is the language the
+    certificate's own words and dates are printed in (the one chosen at issuance); what
+    the provider and the freelancer wrote is printed as written."""
 
     recipient_name: str
     certification_name: str
@@ -162,8 +165,10 @@ class CertificateData:
     branding: Branding = field(default_factory=Branding)
     award: Literal["complete", "partial", "override"] = "complete"
     override_reason: str | None = None
+    language: str = "en"
 
     def __post_init__(self) -> None:
+        check_language(self.language)
         for name in (
             "recipient_name",
             "certification_name",

@@ -4,22 +4,25 @@ A certificate must stay on one page whatever the provider or the freelancer type
 view caps how many competencies and projects are listed (with "and N more"), shortens
 very long strings, and picks a font-size class for long names. Text direction is computed
 per value (see :mod:`credentials.documents.text`) so Arabic and Hebrew names render right
-to left, and bidi override characters are removed.
+to left, and bidi override characters are removed. The certificate's own words come out in
+its language (``CertificateData.language``) through the catalogue the renderer hands in
+(:mod:`credentials.documents.certificate_words`).
 """
 
 from __future__ import annotations
 
+import gettext
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from markupsafe import Markup
 
-from credentials.dates import format_long_date
 from credentials.documents.certificate_model import (
     CertificateCompetency,
     CertificateData,
     CertificateProject,
 )
+from credentials.documents.certificate_words import N_, long_date
 from credentials.documents.qr import qr_svg
 from credentials.documents.text import clean_text, text_direction
 
@@ -111,10 +114,27 @@ def _size_class(value: str, steps: tuple[int, int, int]) -> str:
 
 
 _LEADS = {
-    "complete": "has demonstrated every competency of",
-    "partial": "has demonstrated the required competencies of",
-    "override": "was awarded, by the issuer's decision, the micro-certification",
+    "complete": N_("has demonstrated every competency of"),
+    "partial": N_("has demonstrated the required competencies of"),
+    "override": N_("was awarded, by the issuer's decision, the micro-certification"),
 }
+#: What the status box may print (``sharing.status`` labels, the console's "Preview"), so
+#: the catalogue carries them; any other label is printed as given.
+_STATUS_WORDS: Final = (
+    N_("Scan for status"),
+    N_("Revoked"),
+    N_("Suspended"),
+    N_("Expired"),
+    N_("Not yet valid"),
+    N_("Invalid"),
+    N_("Preview"),
+)
+_HEADINGS: Final = {
+    True: N_("Competencies demonstrated"),
+    False: N_("Competencies of this certification"),
+}
+#: Words are looked up in this when the caller hands no catalogue: English as written.
+_ENGLISH: Final = gettext.NullTranslations()
 
 
 def _status_kind(label: str) -> Literal["valid", "warning", "invalid"]:
@@ -175,10 +195,16 @@ def _more(total: int, shown: int) -> int:
     return max(total - shown, 0)
 
 
-def _competency(item: CertificateCompetency, limits: Limits) -> dict[str, Text]:
+def _competency(
+    item: CertificateCompetency, limits: Limits, words: gettext.NullTranslations
+) -> dict[str, Text]:
     shown = [clean_text(p) for p in item.projects[: limits.refs_per_competency]]
     hidden = _more(len(item.projects), len(shown))
-    projects = ", ".join(shown) + (f" and {hidden} more" if hidden else "")
+    projects = ", ".join(shown)
+    if hidden:
+        projects += " " + words.ngettext("and %(num)d more", "and %(num)d more", hidden) % {
+            "num": hidden
+        }
     return {
         "name": _text(item.name, limits.item_chars),
         "description": _text(item.description, limits.item_chars),
@@ -186,16 +212,25 @@ def _competency(item: CertificateCompetency, limits: Limits) -> dict[str, Text]:
     }
 
 
-def certificate_context(data: CertificateData, limits: Limits = LIMITS) -> dict[str, Any]:
-    """Everything ``certificate/default.html`` (or a provider's template) may use."""
+def certificate_context(
+    data: CertificateData,
+    limits: Limits = LIMITS,
+    words: gettext.NullTranslations = _ENGLISH,
+) -> dict[str, Any]:
+    """Everything ``certificate/default.html`` (or a provider's template) may use, its
+    fixed words looked up in ``words`` (the catalogue of ``data.language``)."""
     branding = data.branding
     recipient = _text(data.recipient_name, limits.name_chars)
     certification = _text(data.certification_name, limits.title_chars)
-    competencies = [_competency(item, limits) for item in data.competencies[: limits.competencies]]
-    status_kind = _status_kind(data.status_label)
+    competencies = [
+        _competency(item, limits, words) for item in data.competencies[: limits.competencies]
+    ]
+    status_kind = _status_kind(data.status_label)  # from the English label, before translating
     # Never print "Valid": it would outlive a revocation on every saved copy.
     status_label = "Scan for status" if status_kind == "valid" else data.status_label
+    demonstrated = any(c.demonstrated for c in data.competencies)
     return {
+        "lang": data.language,
         "recipient": recipient,
         "recipient_size": _size_class(recipient.value, (26, 38, 60)),
         "certification": certification,
@@ -208,18 +243,14 @@ def certificate_context(data: CertificateData, limits: Limits = LIMITS) -> dict[
         "more_projects": _more(len(data.projects), limits.projects),
         "issuer_name": _text(data.issuer_name, limits.item_chars),
         "issuer_id": _clip(clean_text(data.issuer_id), 140),
-        "issued_on": format_long_date(data.issued_on),
-        "expires_on": format_long_date(data.expires_on) if data.expires_on else None,
+        "issued_on": long_date(data.issued_on, data.language),
+        "expires_on": long_date(data.expires_on, data.language) if data.expires_on else None,
         "credential_id": _clip(clean_text(data.credential_id), 160),
         "verify_url": _clip(clean_text(data.verify_url), 200),
-        "status_label": _clip(clean_text(status_label), 24),
+        "status_label": _clip(clean_text(words.gettext(status_label)), 32),
         "status_kind": "current" if status_kind == "valid" else status_kind,
-        "lead": _LEADS[data.award],
-        "competencies_heading": (
-            "Competencies demonstrated"
-            if any(c.demonstrated for c in data.competencies)
-            else "Competencies of this certification"
-        ),
+        "lead": words.gettext(_LEADS[data.award]),
+        "competencies_heading": words.gettext(_HEADINGS[demonstrated]),
         "override_reason": _text(data.override_reason, limits.description_chars),
         "is_valid": status_kind == "valid",
         "qr_svg": Markup(qr_svg(data.verify_url, size_px=300, border=2, stroked=True)),  # noqa: S704 - our own SVG, numbers only

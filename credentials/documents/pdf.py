@@ -14,6 +14,7 @@ What we do around WeasyPrint's own behaviour lives in
 
 from __future__ import annotations
 
+import gettext
 import hashlib
 import threading
 from datetime import UTC, datetime
@@ -35,6 +36,7 @@ from credentials.documents.certificate_model import (
     CertificateProject,
 )
 from credentials.documents.certificate_view import COMPACT_LIMITS, LIMITS, certificate_context
+from credentials.documents.certificate_words import catalogue
 from credentials.documents.pdf_extract import ATTACHMENT_NAME, extract_pdf_credential
 from credentials.documents.weasyprint_workarounds import (
     OUTPUT_INTENT,
@@ -58,7 +60,7 @@ DEFAULT_TEMPLATE: Final = "certificate/default.html"
 PDF_VARIANT: Final = "pdf/a-3b"
 #: Bumped when the renderer changes what a template produces, so caches keyed by
 #: :func:`template_fingerprint` are invalidated by code changes too.
-_RENDERER_VERSION: Final = "3"
+_RENDERER_VERSION: Final = "4"  # 4: the certificate in its language
 _MAX_CREDENTIAL_BYTES: Final = 4 * 1024 * 1024
 #: URL scheme of the aliases that stand for branding images in the HTML.
 _ALIAS_SCHEME: Final = "microcred-image"
@@ -120,7 +122,11 @@ class _Renderer:
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+            # The certificate's own words are marked for gettext ({% trans %}, _()); each
+            # render installs its language's catalogue (this environment is one thread's).
+            extensions=["jinja2.ext.i18n"],
         )
+        self.env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
         self._stylesheets: dict[str, tuple[int, Any]] = {}
         self._images: dict[Any, Any] = {}
 
@@ -156,8 +162,11 @@ class _Renderer:
             self._stylesheets[template] = cached
         return [cached[1]]
 
-    def render(self, template: str, context: dict[str, Any]) -> Any:
+    def render(
+        self, template: str, context: dict[str, Any], words: gettext.NullTranslations
+    ) -> Any:
         self.fetcher.forget_aliases()
+        self.env.install_gettext_translations(words, newstyle=True)  # type: ignore[attr-defined]
         context = {
             key: self.fetcher.alias(value)
             if key in _IMAGE_FIELDS and isinstance(value, str) and value.startswith("data:")
@@ -217,9 +226,12 @@ def render_certificate_pdf(
     credential_json: bytes,
     templates_dir: Path,
     template: str = DEFAULT_TEMPLATE,
+    translations_dir: Path | None = None,
 ) -> bytes:
     """A one-page A4 PDF/A-3b certificate with ``credential_json`` attached, in the
-    branding's layout (:func:`layout_template`).
+    branding's layout (:func:`layout_template`), its own words and dates in
+    ``data.language`` from the gettext catalogues under ``translations_dir`` (English
+    without them).
 
     Long or numerous values are shortened to keep one page; if a template still overflows,
     it is rendered again with tighter limits, and the result must fit one page.
@@ -232,9 +244,12 @@ def render_certificate_pdf(
         raise InvalidInputError("credential_json is too large", field="credential_json")
     renderer = _renderer(templates_dir)
     template = layout_template(renderer.root, template, data.branding.layout)
-    document = renderer.render(template, certificate_context(data, LIMITS))
+    words = catalogue(translations_dir, data.language)
+    document = renderer.render(template, certificate_context(data, LIMITS, words), words)
     if len(document.pages) > 1:
-        document = renderer.render(template, certificate_context(data, COMPACT_LIMITS))
+        document = renderer.render(
+            template, certificate_context(data, COMPACT_LIMITS, words), words
+        )
     if len(document.pages) > 1:
         # A certificate is one page; whatever a template pushes past it is overflow.
         document.pages[1:] = []

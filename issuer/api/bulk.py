@@ -117,13 +117,13 @@ def create_bulk_issuance(args: dict[str, Any]) -> tuple[dict[str, Any], int, dic
     """Issue credentials in bulk from JSON rows or a CSV file
 
     Columns / keys: `freelancerId`, `freelancerEmail` or `freelancerHandle` (one of
-    them), `certificationId`, optional `suite` and `overrideReason`. At most 1,000 rows
-    per request (use `microcred issue-bulk` for bigger files). The job runs on a queue
-    worker: the answer (202) comes at once, with the job's URL in `Location`; `GET` it
-    for `progress` and, row by row, the outcome: `issued`, `already_issued` or `error`
-    (with the column and the problem). Sending the same rows again resumes the same job
-    (`resumed`; failed rows are tried again): nothing is issued twice. A job already
-    complete is reported as it is (200).
+    them), `certificationId`, optional `suite`, `overrideReason` and `language` (of the
+    PDF certificate: `en`, `es`). At most 1,000 rows per request (use `microcred
+    issue-bulk` for bigger files). The job runs on a queue worker: the answer (202) comes
+    at once, with the job's URL in `Location`; `GET` it for `progress` and, row by row,
+    the outcome: `issued`, `already_issued` or `error` (with the column and the problem).
+    Sending the same rows again resumes the same job (`resumed`; failed rows are tried
+    again): nothing is issued twice. A job already complete is reported as it is (200).
     """
     principal = current_principal()
     rows, source_format = _read_rows(args.get("suite"))

@@ -55,6 +55,7 @@ def issue_credential(data: dict[str, Any]) -> Response:
         certification_id=data["certification_id"],
         suite=data["suite"],
         override_reason=(data.get("override") or {}).get("reason"),
+        language=data["language"],
         actor=principal.actor,
     )
     location = url_for(".get_credential", credential_id=credential.id)

@@ -46,7 +46,8 @@ class UploadForm(ConsoleForm):
         validators=[FileRequired("Choose a CSV file.")],
         description="A header row, then one row per credential. Columns: freelancerId, "
         "freelancerEmail or freelancerHandle (one of them), certificationId, and optionally "
-        f"suite and overrideReason. At most {bulk_service.MAX_CHECKED_ROWS} rows.",
+        "suite, overrideReason and language (of the PDF certificate: en or es). "
+        f"At most {bulk_service.MAX_CHECKED_ROWS} rows.",
     )
 
 

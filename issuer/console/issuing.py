@@ -26,6 +26,7 @@ from typing import Any, Final
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from credentials.errors import MicrocredError
@@ -36,6 +37,7 @@ from issuer.models import Freelancer, Issuer, MicroCertification
 from issuer.services import accounts, certifications, freelancers, issuance
 from issuer.services.issuance import MAX_OVERRIDE_REASON, Preview
 from issuer.services.issuance_records import ProjectRecord
+from microcred.platform.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from microcred.platform.refusals import NotFoundError, UnprocessableError
 
 Page = Response | str | tuple[str, int]
@@ -80,6 +82,13 @@ class IssueForm(ConsoleForm):
         "Reason for the override",
         validators=[Optional(), Length(max=MAX_OVERRIDE_REASON)],
         description=f"Required with an override; up to {MAX_OVERRIDE_REASON} characters.",
+    )
+    language = SelectField(
+        "Language of the PDF certificate",
+        choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()],
+        default=DEFAULT_LANGUAGE,
+        description="Its own words and dates are printed in this language; names, the "
+        "micro-certification and the projects as they were written.",
     )
 
 
@@ -151,7 +160,14 @@ def _preview_page(
         freelancer=freelancer,
         certification=certification,
         document=json.dumps(preview.document, indent=2, ensure_ascii=False),
-        pdf_url=url_for("console.issue_preview_document", ext="pdf", **query),
+        pdf_urls=[
+            (
+                code,
+                name,
+                url_for("console.issue_preview_document", ext="pdf", language=code, **query),
+            )
+            for code, name in LANGUAGES.items()
+        ],
         badge_url=url_for("console.issue_preview_document", ext="png", **query),
         form=form,
     )
@@ -188,6 +204,7 @@ def issue_confirm() -> Page:
             freelancer_id=freelancer.id,
             certification_id=certification.id,
             override_reason=reason if form.override.data else None,
+            language=form.language.data,
             actor=accounts.actor_of(me.user),
             ip=client_ip(),
         )
@@ -244,10 +261,15 @@ class DraftCredential:
     revoked_at: datetime | None = None
     suspended: bool = False
     signing_key: Any = None
+    language: str | None = None
 
 
 def _draft(
-    preview: Preview, issuer: Issuer, freelancer: Freelancer, certification: MicroCertification
+    preview: Preview,
+    issuer: Issuer,
+    freelancer: Freelancer,
+    certification: MicroCertification,
+    language: str | None = None,
 ) -> DraftCredential:
     return DraftCredential(
         document=issuance.dump_document(preview.document),
@@ -259,6 +281,7 @@ def _draft(
         certification=certification,
         evidence=tuple(_Evidence(p) for p in preview.draft.backing),
         credential_id=str(preview.document.get("id", "urn:uuid:preview")),
+        language=language,
     )
 
 
@@ -273,7 +296,8 @@ def issue_preview_document(ext: str) -> Response:
     preview = issuance.preview_credential(
         me.issuer, freelancer_id=freelancer.id, certification_id=certification.id
     )
-    draft = _draft(preview, me.issuer, freelancer, certification)
+    language = issuance.certificate_language(request.args.get("language"))
+    draft = _draft(preview, me.issuer, freelancer, certification, language)
     render: Callable[[DraftCredential, str], bytes] = current_app.extensions[PREVIEW_DOCUMENTS_KEY]
     body = render(draft, ext)
     response = Response(body, mimetype="application/pdf" if ext == "pdf" else "image/png")

@@ -105,6 +105,9 @@ class IssuedCredential(db.Model):
         ForeignKey("issued_credentials.id", ondelete="CASCADE"), index=True
     )
     # --- end fl-wallet ---
+    #: The language its PDF certificate prints its own words and dates in, chosen at
+    #: issuance (``microcred.platform.i18n.LANGUAGES``); None: English.
+    language: Mapped[str | None] = mapped_column(String(8))
 
     issuer: Mapped[Issuer] = relationship()
     freelancer: Mapped[Freelancer | None] = relationship()

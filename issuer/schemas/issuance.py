@@ -21,6 +21,7 @@ from issuer.schemas.common import (
 from issuer.services.bulk import item_outcome
 from issuer.services.credentials import STATUSES, credential_status, status_entries
 from issuer.services.issuance import MAX_OVERRIDE_REASON, verification_url
+from microcred.platform.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 SUITES = (RDFC, JCS)
 
@@ -56,6 +57,16 @@ class CredentialIssueSchema(BaseSchema):
     )
     suite = _suite(load_default=RDFC)
     override = fields.Nested(OverrideSchema)
+    language = fields.String(
+        load_default=None,
+        validate=validate.OneOf(list(LANGUAGES)),
+        metadata={
+            "description": "The language of its PDF certificate's own words and dates "
+            "(what the provider and the freelancer wrote is printed as written). "
+            "Default: en.",
+            "example": "es",
+        },
+    )
 
 
 class RevokeSchema(BaseSchema):
@@ -139,6 +150,15 @@ class CredentialSummarySchema(BaseSchema):
         dump_only=True,
         metadata={"type": ["object", "null"], "description": "Set when issued by override"},
     )
+    language = fields.Function(
+        lambda credential: credential.language or DEFAULT_LANGUAGE,
+        dump_only=True,
+        metadata={
+            "type": "string",
+            "enum": list(LANGUAGES),
+            "description": "The language of its PDF certificate",
+        },
+    )
     links = fields.Function(
         _links,
         dump_only=True,
@@ -183,6 +203,7 @@ class BulkRowSchema(BaseSchema):
     certification_id = fields.String(allow_none=True, validate=validate.Length(max=64))
     suite = fields.String(allow_none=True, validate=validate.Length(max=32))
     override_reason = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    language = fields.String(allow_none=True, validate=validate.Length(max=8))
 
 
 class BulkRequestSchema(BaseSchema):

@@ -51,10 +51,12 @@ from issuer.services.signers import ActiveSigner, no_active_key, signer_for
 from issuer.services.status_lists import IndexAllocator, Pick, list_cache
 from microcred.platform.context import app_config, running_app
 from microcred.platform.extensions import db
-from microcred.platform.refusals import ConflictError, UnprocessableError
+from microcred.platform.i18n import LANGUAGES
+from microcred.platform.refusals import ConflictError, InvalidInputError, UnprocessableError
 
 __all__ = [
     "achievement_url",
+    "certificate_language",
     "dump_document",
     "evidence_summary",
     "held_credential",
@@ -118,12 +120,15 @@ def issue_credential(
     certification_id: str,
     suite: str = RDFC,
     override_reason: str | None = None,
+    language: str | None = None,
     actor: str,
     ip: str | None = None,
 ) -> IssuedCredential:
     """Issue ``certification_id`` to ``freelancer_id`` (see the module docs for refusals);
-    ``ip``: the client address of a console action, for the audit log."""
+    ``language``: of its PDF certificate (None: English); ``ip``: the client address of a
+    console action, for the audit log."""
     get_suite(suite)  # an unknown suite is refused before any work
+    language = certificate_language(language)
     reason = _override_reason(override_reason)
     # One connection for every statement: asking the session for it costs ~25 µs a time.
     connection = db.session.connection()
@@ -170,6 +175,7 @@ def issue_credential(
         "issued_by": actor,
         "override_reason": reason,
         "override_by": actor if reason is not None else None,
+        "language": language,
     }
     issued = sign_and_store(
         build=build,
@@ -201,6 +207,7 @@ def issue_credential(
         certification=certification.id,
         suite=suite,
         override=reason,
+        language=language,
         evidence=[p.id for p in backing],
     )
     events.publish(events.Event("credential.issued", issuer.id, issued.id))
@@ -432,6 +439,18 @@ def _needs_savepoint(connection: Connection) -> bool:
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+
+def certificate_language(value: str | None) -> str | None:
+    """The language a credential's PDF certificate is printed in, one of the service's
+    languages (``microcred.platform.i18n.LANGUAGES``); None stays None (English)."""
+    if value is None or value == "":
+        return None
+    if value not in LANGUAGES:
+        raise InvalidInputError(
+            f"unknown language {value!r}; use one of {', '.join(LANGUAGES)}", field="language"
+        )
+    return value
 
 
 def _override_reason(reason: str | None) -> str | None:

@@ -49,6 +49,7 @@ UNSET = {
     "override_reason": None,
     "override_by": None,
     "wallet_copy_of": None,  # fl-wallet: set only on a wallet copy
+    "language": None,  # of the PDF certificate; None: English
 }
 
 

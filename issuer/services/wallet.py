@@ -457,6 +457,7 @@ def issue_copy(
             "override_reason": original.override_reason,
             "override_by": original.override_by,
             "wallet_copy_of": original.id,
+            "language": original.language,
         },
         extra_rows=lambda credential_uuid: [
             Row(CredentialEvidence, {"credential_id": credential_uuid, "project_id": e.project_id})

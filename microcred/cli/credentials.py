@@ -99,7 +99,8 @@ def issue_bulk(
     """Issue one credential per row of FILE (CSV with a header row, or JSON {"rows": […]}).
 
     Columns: freelancerId | freelancerEmail | freelancerHandle, certificationId, and
-    optionally suite and overrideReason. Running the same FILE again resumes its job:
+    optionally suite, overrideReason and language (of the PDF: en, es). Running the same
+    FILE again resumes its job:
     nothing is issued twice. Exit status 1 if any row failed. The rows are issued in
     this process, unless --queue hands them to `microcred worker`.
     """

@@ -31,6 +31,8 @@ CONVERTED = [
     # --- i18n2: the freelancer's account and claim pages ---
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "templates/account").glob("*.html")),
     # --- end i18n2 ---
+    # The PDF certificate, printed in the language chosen at issuance.
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "templates/certificate").glob("*.html")),
 ]
 
 

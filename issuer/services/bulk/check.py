@@ -17,7 +17,7 @@ from credentials.proofs import SUITES
 from issuer.models import Issuer
 from issuer.services.bulk.items import _freelancer_of, _name_column, row_problem
 from issuer.services.bulk.rows import IDENTITY_COLUMNS, Row
-from issuer.services.issuance import Draft, preview_credential
+from issuer.services.issuance import Draft, certificate_language, preview_credential
 
 #: Rows one check (and one console upload) takes; the API's per-request limit too.
 MAX_CHECKED_ROWS = 1000
@@ -61,6 +61,7 @@ def _check(issuer: Issuer, number: int, row: Row, seen: dict[tuple[str, str], in
             raise InvalidInputError(
                 f"unknown suite {suite!r}; use one of {', '.join(sorted(SUITES))}", field="suite"
             )
+        certificate_language(row.get("language"))
         preview = preview_credential(
             issuer,
             freelancer_id=freelancer_id,

@@ -97,6 +97,7 @@ def _issue_row(issuer: Issuer | IssuerRecord, row: Mapping[str, str], actor: str
             certification_id=certification_id,
             suite=suite,
             override_reason=row.get("overrideReason"),
+            language=row.get("language") or None,
             actor=actor,
         )
     except MicrocredError as exc:

@@ -1,9 +1,9 @@
 """Reading submitted rows: CSV or JSON in, one canonical form and its hash out.
 
 Row columns (CSV header names, JSON keys): ``freelancerId`` | ``freelancerEmail`` |
-``freelancerHandle`` (exactly one), ``certificationId``, optional ``suite`` and
-``overrideReason``. ``normalise`` makes the same content give the same rows, so that
-``source_hash`` finds the same job again.
+``freelancerHandle`` (exactly one), ``certificationId``, optional ``suite``,
+``overrideReason`` and ``language`` (of the PDF certificate). ``normalise`` makes the
+same content give the same rows, so that ``source_hash`` finds the same job again.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from credentials.errors import InvalidInputError
 from credentials.proofs import SUITES
 
 IDENTITY_COLUMNS = ("freelancerId", "freelancerEmail", "freelancerHandle")
-COLUMNS = (*IDENTITY_COLUMNS, "certificationId", "suite", "overrideReason")
+COLUMNS = (*IDENTITY_COLUMNS, "certificationId", "suite", "overrideReason", "language")
 MAX_CELL = 2000
 #: Rows one job may hold (the API accepts fewer per request, see issuer.api.bulk).
 MAX_ROWS = 1_000_000
