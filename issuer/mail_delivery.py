@@ -164,10 +164,10 @@ SUBJECTS: Final = {
 
 def mail_language(delivery: MailDelivery) -> str:
     """The freelancer's language (issue 14, item 7): the one their account recorded at the
-    last claim or sign-in (``RecipientAccount.language``), else English. An issuing
-    provider's request says nothing about the freelancer (the console and the API are
-    English), so it is not used."""
-    found = recipients.language_of(delivery.recipient)
+    last claim or sign-in (``RecipientAccount.language``: what the freelancer chose wins),
+    else the language the provider chose for the credential's certificate at issuance,
+    else English."""
+    found = recipients.language_of(delivery.recipient) or delivery.credential.language
     return found if found in LANGUAGES else DEFAULT_LANGUAGE
 
 

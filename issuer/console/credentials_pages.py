@@ -23,6 +23,7 @@ from issuer.console.forms import ConsoleForm
 from issuer.console.policy import client_ip, requires, signed_in
 from issuer.models import IssuedCredential
 from issuer.services import accounts, certifications, credentials, overview
+from microcred.platform.i18n import LANGUAGES
 from microcred.platform.refusals import UnprocessableError
 
 Page = Response | str | tuple[str, int]
@@ -126,6 +127,7 @@ def _detail(
         # "user:<id>" shown as the member's e-mail, as the audit log shows it.
         names=overview.actor_names(actors),  # type: ignore[arg-type]
         forms={name: forms.get(name) or ReasonForm(formdata=None, prefix=name) for name in ACTIONS},
+        languages=LANGUAGES,
     )
     return page, status
 

@@ -83,6 +83,7 @@ def issue(
     *,
     suite: str = RDFC,
     override_reason: str | None = None,
+    language: str | None = None,
 ) -> Issued:
     with make.transaction():
         credential = issue_credential(
@@ -91,6 +92,7 @@ def issue(
             certification_id=certification_id,
             suite=suite,
             override_reason=override_reason,
+            language=language,
             actor=FACTORY_ACTOR,
         )
         return Issued(credential.id, credential.short_code, credential.document, credential.suite)

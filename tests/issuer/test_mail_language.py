@@ -1,13 +1,16 @@
 """Mail to freelancers in their language (issue 14, item 7, second step), end to end
 through a real SMTP server on loopback (aiosmtpd): the language the freelancer's account
-recorded at their last claim or sign-in; English without an account or a language."""
+recorded at their last claim or sign-in, else the language the provider chose for the
+credential's certificate; English without either."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 
 import pytest
 from flask import Flask
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from issuer.models import Freelancer, RecipientAccount
@@ -77,3 +80,37 @@ def test_without_a_known_language_the_mail_is_english(
     html_part = message.get_body(preferencelist=("html",))
     assert html_part is not None
     assert '<html lang="en">' in str(html_part.get_content())
+
+
+def test_without_an_account_the_mail_follows_the_certificate_language(
+    app: Flask,
+    make: Factory,
+    smtp_server: SmtpServer,  # noqa: F811
+) -> None:
+    """The first mail (the claim link) goes before the freelancer has an account: the
+    language the provider chose for the credential at issuance is the best guess; its PDF
+    attachment is in that language too."""
+    world = ready(make, name="Desarrollo de APIs con Python")
+    issue(make, world.provider, world.freelancer_id, world.certification.id, language="es")
+    assert deliver(app) == 2
+    [message] = smtp_server.mailbox.messages
+    assert "le ha emitido una credencial" in message["Subject"]
+    assert "Reclame su credencial:" in smtp_server.mailbox.text()
+    [pdf] = [p for p in message.walk() if p.get_content_disposition() == "attachment"]
+    words = " ".join(
+        PdfReader(io.BytesIO(bytes(pdf.get_content()))).pages[0].extract_text().split()
+    )
+    assert "Se certifica que" in words
+
+
+def test_the_account_language_wins_over_the_certificate_language(
+    app: Flask,
+    make: Factory,
+    smtp_server: SmtpServer,  # noqa: F811
+) -> None:
+    world = ready(make, name="Python APIs")
+    account_for(app, world.freelancer_id, "en")
+    issue(make, world.provider, world.freelancer_id, world.certification.id, language="es")
+    assert deliver(app) == 2
+    [message] = smtp_server.mailbox.messages
+    assert "issued you a credential: Python APIs" in message["Subject"]

@@ -50,7 +50,8 @@ def copies(app: Flask) -> list[IssuedCredential]:
 
 def original(make: Factory) -> Issued:
     r = ready(make)
-    return issue(make, r.provider, r.freelancer_id, r.certification.id)
+    # In Spanish: a copy's PDF certificate keeps the original's language.
+    return issue(make, r.provider, r.freelancer_id, r.certification.id, language="es")
 
 
 def verifies_here(app: Flask, document: dict[str, Any]) -> None:
@@ -127,6 +128,7 @@ def test_vc_api_exchange_delivers_a_copy_to_the_holders_did(app: Flask, make: Fa
     [copy] = copies(app)
     assert copy.wallet_copy_of == issued.id
     assert copy.credential_id == vc["id"]
+    assert copy.language == "es"
     with app.app_context():
         stored = db.session.scalar(select(WalletOffer))
         assert stored is not None

@@ -97,6 +97,7 @@ class Credential:
     freelancer: Freelancer | None = None
     certification: Certification | None = None
     evidence: Sequence[Evidence] = ()
+    language: str | None = None  # of the PDF certificate; None: English
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,7 @@ def test_issue_preview_override_bulk_and_revoke(
     )
     badge.wait_for()
     page.wait_for_function("document.querySelector('.badge-preview img').naturalWidth > 0")
-    pdf_href = page.get_by_role("link", name="Open the PDF certificate as it would be issued")
+    pdf_href = page.get_by_role("link", name="The PDF certificate in English")
     pdf = page.request.get(live_url + str(pdf_href.get_attribute("href")))
     assert pdf.ok
     assert pdf.body().startswith(b"%PDF")

@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 import pytest
 from flask import Flask
+from pypdf import PdfReader
 from sqlalchemy import func, select, update
 
 from issuer.models import AuditEvent, BulkJob, IssuedCredential, StatusAllocation
@@ -120,6 +121,53 @@ def test_issue_one_after_the_preview_and_a_double_submit_issues_once(
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "credential.issue"))
         assert event is not None
         assert event.ip == "127.0.0.1"
+
+
+def test_the_certificate_language_is_chosen_on_the_issue_page(
+    app: Flask, provider: Provider
+) -> None:
+    """The preview offers the PDF in each language; the chosen one is kept with the
+    credential and its PDF is printed in it; an unknown one changes nothing."""
+    w = world(app)
+    page = provider.console.get(
+        f"/console/issue?freelancer={w.ready}&certification={w.certification}"
+    ).get_data(as_text=True)
+    assert '<option selected value="en">English</option>' in page
+    assert '<option value="es">Español</option>' in page
+    spanish = re.search(r'href="([^"]*preview\.pdf[^"]*language=es[^"]*)"', page)
+    assert spanish, page
+    preview = provider.console.client.get(html.unescape(spanish.group(1)))
+    assert preview.status_code == 200
+    words = " ".join(PdfReader(io.BytesIO(preview.data)).pages[0].extract_text().split())
+    assert "Se certifica que" in words
+    assert "VISTA PREVIA" in words
+    refused = provider.console.client.get(
+        f"/console/issue/preview.pdf?freelancer={w.ready}&certification={w.certification}"
+        "&language=fr"
+    )
+    assert refused.status_code == 400
+    assert "language" in refused.get_data(as_text=True)
+
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', page)
+    assert token
+    form = {"freelancer": w.ready, "certification": w.certification, "token": token.group(1)}
+    unknown = provider.console.post("/console/issue", {**form, "language": "fr"})
+    assert unknown.status_code == 422
+    assert "Not a valid choice" in unknown.get_data(as_text=True)
+    assert count(app, IssuedCredential) == 0
+    issued = provider.console.post("/console/issue", {**form, "language": "es"})
+    assert issued.status_code == 302
+    with app.app_context():
+        stored = db.session.scalar(select(IssuedCredential))
+        assert stored is not None
+        assert stored.language == "es"
+        credential_id = stored.id
+    detail = provider.console.get(issued.headers["Location"]).get_data(as_text=True)
+    assert "<dt>PDF certificate</dt><dd>in Español</dd>" in detail
+    pdf = provider.console.client.get(f"/credentials/{credential_id}.pdf")
+    assert "Se certifica que" in " ".join(
+        PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text().split()
+    )
 
 
 def test_unmet_rule_needs_the_override_and_a_reason(app: Flask, provider: Provider) -> None:
