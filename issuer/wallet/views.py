@@ -102,8 +102,7 @@ def _json_body() -> dict[str, Any]:
         raise _malformed_body("the request body is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise _malformed_body(
-            f"the request body is not valid JSON: {exc.msg} at line {exc.lineno} "
-            f"column {exc.colno}"
+            f"the request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
     except RecursionError:
         raise _malformed_body("the request body's JSON is nested too deeply") from None
