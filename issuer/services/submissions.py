@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -59,6 +59,7 @@ __all__ = [
     "confirm",
     "decline",
     "pending_for",
+    "review_state",
     "submissions",
     "submit",
 ]
@@ -92,10 +93,17 @@ class Submission:
 
     @property
     def state(self) -> str:
-        states = {state for _, state, _ in self.competencies}
-        if "pending" in states or not states:
-            return "pending"
-        return "accepted" if "accepted" in states else "rejected"
+        return review_state(state for _, state, _ in self.competencies)
+
+
+def review_state(states: Iterable[str]) -> str:
+    """A submission's state from its claimed competencies' ("pending", "accepted",
+    "rejected"): pending while any is (or none is claimed), else accepted when one was
+    accepted, else rejected. The account page and the webhooks say the same."""
+    found = set(states)
+    if "pending" in found or not found:
+        return "pending"
+    return "accepted" if "accepted" in found else "rejected"
 
 
 @dataclass(frozen=True, slots=True)

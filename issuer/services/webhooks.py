@@ -23,7 +23,8 @@ attempt is logged (status, the start of the answer, duration); any logged messag
 sent again (replay).
 
 Data carries the credential's id, its public verification URL, the certification, the
-status and the reason given, never the freelancer's e-mail address.
+status and the reason given; for a submitted project its ids, claimed competencies, state
+and reviews. Never an e-mail address, a name or a client's contact details.
 """
 
 from __future__ import annotations
@@ -49,8 +50,15 @@ from sqlalchemy import select
 
 from credentials.errors import MicrocredError
 from issuer.ids import new_id
-from issuer.models import IssuedCredential, Issuer, WebhookAttempt, WebhookEndpoint, WebhookMessage
-from issuer.services import audit, events, privacy
+from issuer.models import (
+    GigProject,
+    IssuedCredential,
+    Issuer,
+    WebhookAttempt,
+    WebhookEndpoint,
+    WebhookMessage,
+)
+from issuer.services import audit, events, privacy, submissions
 from issuer.services.credentials import credential_status
 from issuer.services.events import EVENT_TYPES, Event
 from issuer.services.issuance import verification_url
@@ -416,8 +424,8 @@ def _timestamp(when: datetime) -> str:
 def event_data(kind: str, issuer_id: int, subject_id: str, reason: str | None) -> dict[str, Any]:
     """What the message says about its subject: ids, the public verification URL, the
     certification and the status; never personal data such as an e-mail address."""
-    if not kind.startswith("credential."):
-        return {"projectId": subject_id, "reason": reason}
+    if kind.startswith("evidence."):
+        return evidence_data(issuer_id, subject_id)
     credential = db.session.scalar(
         select(IssuedCredential).where(
             IssuedCredential.issuer_id == issuer_id, IssuedCredential.id == subject_id
@@ -439,6 +447,35 @@ def event_data(kind: str, issuer_id: int, subject_id: str, reason: str | None) -
         "status": credential_status(credential),
         "validUntil": _timestamp(credential.valid_until) if credential.valid_until else None,
         "reason": reason,
+    }
+
+
+def evidence_data(issuer_id: int, project_id: str) -> dict[str, Any]:
+    """A submitted project as its provider's systems need it to fetch and review it: ids,
+    the claimed competencies, the state, when it was submitted and the provider's review
+    of each claimed competency assessed so far (with its note, when there is one). Never
+    the client's name or e-mail address, nor the freelancer's: the provider's API has
+    them for whoever may read them."""
+    project = db.session.scalar(
+        select(GigProject).where(GigProject.issuer_id == issuer_id, GigProject.id == project_id)
+    )
+    if project is None:  # erased since: say what is still known
+        return {"projectId": project_id}
+    claimed = sorted(submissions.claimed_competencies(project))
+    judged = {a.competency_id: a for a in project.assessments if a.competency_id in claimed}
+    return {
+        "projectId": project.id,
+        "freelancerId": project.freelancer_id,
+        "competencyIds": claimed,
+        "state": submissions.review_state(
+            judged[c].outcome if c in judged else "pending" for c in claimed
+        ),
+        "submittedAt": _timestamp(project.created_at),
+        "reviews": [
+            {"competencyId": c, "outcome": judged[c].outcome, "note": judged[c].note or None}
+            for c in claimed
+            if c in judged
+        ],
     }
 
 
@@ -595,8 +632,10 @@ def _export(_email: str, _freelancer_ids: Sequence[str]) -> None:
 
 def _erase(erasure: Any) -> None:
     """Delete the logged messages about the erased person's credentials (their ids and
-    verification URLs), with their attempts; what receivers already got is theirs."""
-    if not erasure.credential_ids:
+    verification URLs) and submitted projects (their freelancer id), with their attempts;
+    what receivers already got is theirs."""
+    named = (*erasure.credential_ids, *erasure.freelancer_ids)
+    if not named:
         return
     endpoint_ids = select(WebhookEndpoint.id).where(
         WebhookEndpoint.issuer_id.in_(erasure.issuer_ids)
@@ -605,7 +644,7 @@ def _erase(erasure: Any) -> None:
         select(WebhookMessage).where(WebhookMessage.endpoint_id.in_(endpoint_ids))
     )
     for message in messages:
-        if any(f'"{c}"' in message.payload for c in erasure.credential_ids):
+        if any(f'"{c}"' in message.payload for c in named):
             db.session.delete(message)
 
 

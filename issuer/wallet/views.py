@@ -88,9 +88,33 @@ def _body_bytes() -> bytes:
 
 
 def _json_body() -> dict[str, Any]:
+    """The exchange's request: one JSON object. A body that is not is the request's fault
+    (``malformed_json``, naming ``body``, as the platform says of other JSON bodies), not
+    a malformed credential: no credential is sent here. Then parsed as strictly as a
+    credential (no duplicate key, NaN or lone surrogate; bounded depth), since the
+    presentation in it is checked as signed data."""
     if not request.is_json:
         raise InvalidInputError("send the request as application/json", code="unsupported_media")
-    return load_credential(_body_bytes() or b"{}")
+    raw = _body_bytes() or b"{}"
+    try:
+        parsed = json.loads(raw)
+    except UnicodeDecodeError:
+        raise _malformed_body("the request body is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise _malformed_body(
+            f"the request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
+    except RecursionError:
+        raise _malformed_body("the request body's JSON is nested too deeply") from None
+    if not isinstance(parsed, dict):
+        raise _malformed_body(
+            'the request body must be a JSON object: {} or {"verifiablePresentation": …}'
+        )
+    return load_credential(raw)
+
+
+def _malformed_body(message: str) -> InvalidInputError:
+    return InvalidInputError(message, code="malformed_json", field="body")
 
 
 # --- the offer page ---------------------------------------------------------------------------

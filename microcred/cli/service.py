@@ -177,8 +177,23 @@ def _account_lines(app: Flask, base: str, credential: object) -> list[str]:
         "",
         "Freelancer's account (the claim link is new on every run and works once):",
         f"  claim            {claim_url}",
-        f"  sign in          {base}/account/signin  (without SMTP the link is in the log)",
+        f"  sign in          {base}/account/signin",
+        f"                   {_where_mail_goes(app)}",
     ]
+
+
+def _where_mail_goes(app: Flask) -> str:
+    """Where the sign-in link's mail goes on this instance, as microcred.platform.mail
+    sends it: the demo operator must find it without SMTP (it belongs to no provider, so
+    the console's Mail page never lists it: it opens the freelancer's account)."""
+    from microcred.platform import mail
+
+    if app.config.get("MICROCRED_SMTP_URL"):
+        return "(the link is mailed through MICROCRED_SMTP_URL)"
+    folder = mail.outbox_folder(app)
+    if folder is not None:
+        return f"(no SMTP: the link's mail is the newest {folder}/*.eml)"
+    return "(no SMTP: the link's mail is in the log, WARNING, microcred.platform.mail)"
 
 
 # --- end fl-account ---

@@ -1,13 +1,16 @@
 """Outgoing mail: a message (subject, text, optional HTML, attachments) sent over SMTP from
-the task queue, with retries; with no SMTP server configured, written to the log.
+the task queue, with retries; with no SMTP server configured, written to the local outbox
+(development, ``outbox_folder``) or else to the log.
 
 Configuration (``microcred.platform.config``):
 
 - ``MICROCRED_SMTP_URL``: ``smtp://user:password@host:port`` (plain, or with
   ``?starttls=1`` to upgrade the connection; user and password are percent-decoded),
   ``smtps://…`` (TLS from the first byte, port 465 by default). Unset: every message is
-  logged at WARNING instead, links included, so that an operator without mail can still
-  hand a password-reset or invitation link to the person who needs it.
+  an .eml file in the outbox in development (``MICROCRED_MAIL_OUTBOX``, else
+  ``<instance>/outbox``) and logged at WARNING elsewhere, links included, so that an
+  operator without mail can still hand a password-reset, invitation or sign-in link to
+  the person who needs it.
 - ``MICROCRED_MAIL_FROM``: the ``From`` header.
 
 ``send_mail(message)`` returns once the message is on the queue; a worker
