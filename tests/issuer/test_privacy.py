@@ -42,6 +42,7 @@ class Held:
     credential_id: str
     short_code: str
     document: str
+    submitted_project_id: str  # self-submitted from the account, client-confirmed
 
 
 def _post(
@@ -98,8 +99,10 @@ def hold(client: FlaskClient, make: Factory, *, email: str = EMAIL, did: str | N
         assert stored is not None
         document = stored.document
         short_code = stored.short_code
-    self_submitted(make, provider, freelancer["id"], email, cert.competency_ids)
-    return Held(provider, freelancer["id"], project["id"], issued["id"], short_code, document)
+    submitted = self_submitted(make, provider, freelancer["id"], email, cert.competency_ids)
+    return Held(
+        provider, freelancer["id"], project["id"], issued["id"], short_code, document, submitted
+    )
 
 
 def self_submitted(
@@ -369,8 +372,11 @@ def test_export_holds_everything_about_the_freelancer(client: FlaskClient, make:
     [record] = data["providers"]
     assert record["freelancer"]["name"] == NAME
     assert record["freelancer"]["email"] == EMAIL
-    [project] = record["projects"]
+    projects = {p["id"]: p for p in record["projects"]}
+    assert set(projects) == {held.project_id, held.submitted_project_id}
+    project = projects[held.project_id]
     assert project["client_feedback"] == f"{NAME} was great"
+    assert projects[held.submitted_project_id]["client_feedback"].startswith(NAME)
     assert {a["note"] for a in project["assessments"]} == {NOTE}
     [credential] = record["credentials"]
     assert credential["document"] == json.loads(held.document)
