@@ -397,7 +397,7 @@ def export_data() -> Response:
         return account
     data = privacy.export_person(account.email)
     day = utcnow().date().isoformat()
-    response = Response(
+    return Response(
         json.dumps(data, ensure_ascii=False, indent=2) + "\n",
         mimetype="application/json",
         headers={
@@ -405,7 +405,6 @@ def export_data() -> Response:
             "Cache-Control": "no-store",
         },
     )
-    return response
 
 
 def _erase_page(account: RecipientAccount, form: EraseForm, status: int = 200) -> tuple[str, int]:
