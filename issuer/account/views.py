@@ -358,22 +358,20 @@ def set_password() -> Page:
 
 # --- fl-privacy-self: "Export my data" and "Erase my account" (issue 14, item 5) ---
 
-#: Erasing needs a sign-in this recent (minutes): a session left open on a shared
-#: computer must not be enough to erase someone's account. As GitHub's "sudo mode" and
-#: Google's account deletion do, the person proves again that they hold the address (a
-#: fresh sign-in link), besides typing it out. MICROCRED_ACCOUNT_REAUTH_MINUTES changes it.
-REAUTH_MINUTES = 15
-#: Exports and erasures per client address (each export reads every provider's records).
-PRIVACY_RATELIMIT = "10 per hour"
+#: Erasing needs a sign-in within MICROCRED_ACCOUNT_REAUTH_MINUTES [15]: a session left
+#: open on a shared computer must not be enough to erase someone's account. As GitHub's
+#: "sudo mode" and Google's account deletion do, the person proves again that they hold
+#: the address (a fresh sign-in link), besides typing it out. Exports and erasure POSTs
+#: are limited per client address (MICROCRED_ACCOUNT_PRIVACY_RATELIMIT): each export
+#: reads every provider's records.
 
 
 def _privacy_limit() -> str:
-    return str(current_app.config.get("MICROCRED_ACCOUNT_PRIVACY_RATELIMIT") or PRIVACY_RATELIMIT)
+    return str(current_app.config["MICROCRED_ACCOUNT_PRIVACY_RATELIMIT"])
 
 
 def _reauth_window() -> timedelta:
-    minutes = current_app.config.get("MICROCRED_ACCOUNT_REAUTH_MINUTES") or REAUTH_MINUTES
-    return timedelta(minutes=int(minutes))
+    return timedelta(minutes=int(current_app.config["MICROCRED_ACCOUNT_REAUTH_MINUTES"]))
 
 
 export_limit = limiter.limit(_privacy_limit, key_func=remote_address, scope="account-export")
