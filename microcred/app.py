@@ -184,6 +184,10 @@ def _wire_across_features(app: Flask) -> None:
     # --- fl-webhooks: deliveries POST through the SSRF guard ---
     _wire_webhooks(app)
     # --- end fl-webhooks ---
+    # --- fl-privacy-self: an erasure also deletes the cached PDFs and badges of the
+    # credentials it withdrew (they carry the person's name) ---
+    _wire_document_erasure()
+    # --- end fl-privacy-self ---
 
 
 # --- fl-account ---
@@ -222,6 +226,28 @@ def _account_share_links(credential_id: str) -> ShareLinks | None:
 
 
 # --- end fl-account ---
+
+
+# --- fl-privacy-self ---
+def _wire_document_erasure() -> None:
+    """Register the document cache with the issuer's privacy hooks: ``issuer`` never
+    imports ``sharing``. The hook reads the app it runs in (``current_app``), so one
+    registration serves every app of the process."""
+    from issuer.services import privacy
+    from sharing.state import forget_documents
+
+    def erase(erasure: privacy.Erasure) -> None:
+        try:
+            forget_documents(erasure.credential_ids)
+        except OSError:  # a disk error must not keep the database's erasure from happening
+            logging.getLogger(__name__).exception("could not delete cached documents of an erasure")
+
+    # Nothing to export: the cached files are renderings of the credentials the export
+    # already holds.
+    privacy.register(privacy.PersonalData("document cache", lambda email, ids: None, erase))
+
+
+# --- end fl-privacy-self ---
 
 
 # --- fl-webhooks: the webhooks' network, lent to the issuer ---

@@ -11,16 +11,24 @@ writes go to a temporary file that is renamed into place, so a reader never sees
 PDF, and two processes rendering the same key at once both write the same bytes. Each
 process keeps only an estimate of the store's size; when it crosses a bound the process
 rescans the directory and evicts, which also corrects the estimate.
+
+A key cannot be recomputed once the inputs are gone (an erased credential has no stored
+document to hash), so an entry may be *tagged* with the id of what it renders: an empty
+marker file ``owners/<sha256(owner)>/<key>.<ext>``. ``forget(owners)`` deletes the tagged
+entries and their markers (a privacy erasure: the PDF carries the person's name).
+Markers whose entry was evicted are swept at the next eviction.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import tempfile
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -29,6 +37,13 @@ __all__ = ["DocumentCache"]
 
 _KEY: Final = re.compile(r"[0-9a-f]{64}")
 _EXT: Final = re.compile(r"[a-z0-9]{1,8}")
+#: The entries' folders: the first two hex digits of the key. Anything else (the owners'
+#: index) is not an entry and never counted or evicted as one.
+_PREFIX: Final = re.compile(r"[0-9a-f]{2}")
+_OWNERS: Final = "owners"
+#: How many (owner, entry) tags a process remembers having written, so that a cache hit
+#: costs no extra system call once its marker is known to exist.
+_TAG_MEMO: Final = 8192
 #: A hit refreshes the entry's mtime (its LRU age) at most this often: one utime per hour
 #: per entry, not one per request.
 _TOUCH_AFTER_SECONDS: Final = 3600.0
@@ -54,6 +69,7 @@ class DocumentCache:
         self.max_files = max_files
         self._lock = threading.Lock()
         self._estimate: tuple[int, int] | None = None  # (bytes, files), None until scanned
+        self._tagged: set[str] = set()
         self.hits = 0
         self.misses = 0
         self.evictions = 0
@@ -79,13 +95,17 @@ class DocumentCache:
                 os.utime(path, (now, now))
         return data
 
-    def put(self, key: str, ext: str, data: bytes) -> None:
-        """Store ``data`` atomically; evicts old entries when the bounds are exceeded.
+    def put(self, key: str, ext: str, data: bytes, *, owner: str | None = None) -> None:
+        """Store ``data`` atomically (tagged with ``owner`` when given); evicts old entries
+        when the bounds are exceeded.
 
         A failure to write (disk full, read-only instance folder) is not the request's
         problem: the document was rendered and is served anyway, just not cached.
         """
         path = self._path(key, ext)
+        if owner is not None:
+            # The marker first: an entry on disk is never without its tag.
+            self.tag(owner, key, ext)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix="." + ext)
@@ -100,6 +120,75 @@ class DocumentCache:
         except OSError:
             return
         self._account(len(data))
+
+    # --- owners -------------------------------------------------------------------------
+
+    def _owner_dir(self, owner: str) -> Path:
+        digest = hashlib.sha256(owner.encode("utf-8")).hexdigest()
+        return self.root / _OWNERS / digest[:2] / digest
+
+    def tag(self, owner: str, key: str, ext: str) -> None:
+        """Record that entry ``key.ext`` renders ``owner`` (a credential id): ``forget``
+        finds it by that id. Cheap to repeat (a hit tags entries cached before tags
+        existed); a failure to write only leaves the entry to the LRU."""
+        self._path(key, ext)  # validates
+        memo = f"{owner}\0{key}.{ext}"
+        if memo in self._tagged:
+            return
+        folder = self._owner_dir(owner)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{key}.{ext}").touch(exist_ok=True)
+        except OSError:
+            return
+        with self._lock:
+            if len(self._tagged) >= _TAG_MEMO:
+                self._tagged.clear()
+            self._tagged.add(memo)
+
+    def forget(self, owners: Iterable[str]) -> int:
+        """Delete every entry tagged with one of ``owners``, and the tags; how many entries
+        were deleted. Missing files are no error (evicted already, or forgotten by another
+        process)."""
+        removed = 0
+        for owner in owners:
+            folder = self._owner_dir(owner)
+            try:
+                markers = [item.name for item in os.scandir(folder)]
+            except OSError:
+                continue
+            for name in markers:
+                key, _, ext = name.partition(".")
+                if _KEY.fullmatch(key) and _EXT.fullmatch(ext):
+                    try:
+                        self._path(key, ext).unlink()
+                        removed += 1
+                    except FileNotFoundError:
+                        pass
+                with contextlib.suppress(OSError):
+                    (folder / name).unlink()
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        with self._lock:
+            self._tagged.clear()
+            self._estimate = None  # rescanned at the next write
+        return removed
+
+    def _sweep_tags(self) -> None:
+        """Delete the markers whose entry is gone (evicted), and emptied owner folders."""
+        index = self.root / _OWNERS
+        if not index.is_dir():
+            return
+        for folder in index.glob("*/*"):
+            with contextlib.suppress(OSError):
+                for item in os.scandir(folder):
+                    key, _, ext = item.name.partition(".")
+                    valid = _KEY.fullmatch(key) and _EXT.fullmatch(ext)
+                    if not valid or not self._path(key, ext).exists():
+                        with contextlib.suppress(OSError):
+                            os.unlink(item.path)
+                folder.rmdir()  # fails, suppressed, while it still holds markers
+        self._tagged.clear()
 
     def _account(self, size: int) -> None:
         with self._lock:
@@ -118,7 +207,7 @@ class DocumentCache:
         if not self.root.is_dir():
             return entries
         for folder in self.root.iterdir():
-            if not folder.is_dir():
+            if not folder.is_dir() or not _PREFIX.fullmatch(folder.name):
                 continue
             for item in os.scandir(folder):
                 if item.name.startswith(".tmp-"):
@@ -144,6 +233,7 @@ class DocumentCache:
             total -= entry.size
             count -= 1
         self._estimate = (total, count)
+        self._sweep_tags()
 
     def usage(self) -> tuple[int, int]:
         """(bytes, files) actually on disk now (a scan: for tests and diagnostics)."""

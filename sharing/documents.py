@@ -24,7 +24,7 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -255,17 +255,28 @@ class DocumentService:
     def verify_url(self, issued: StoredCredential) -> str:
         return f"{self.base_url}/v/{issued.short_code}"
 
-    def _cached(self, key: str, ext: str, render: Callable[[], bytes]) -> Rendered:
+    def _cached(
+        self, key: str, ext: str, render: Callable[[], bytes], *, owner: str | None = None
+    ) -> Rendered:
+        """The entry ``key.ext``, rendered on a miss. ``owner``: the credential whose
+        document it is, so that ``forget`` finds it once its key cannot be recomputed."""
         body = self.cache.get(key, ext)
         if body is not None:
+            if owner is not None:
+                self.cache.tag(owner, key, ext)  # entries cached before tags existed
             return Rendered(key, body, from_cache=True)
         with self._locks.hold(key):
             body = self.cache.get(key, ext)  # rendered by another thread meanwhile?
             if body is not None:
                 return Rendered(key, body, from_cache=True)
             body = render()
-            self.cache.put(key, ext, body)
+            self.cache.put(key, ext, body, owner=owner)
             return Rendered(key, body, from_cache=False)
+
+    def forget(self, credential_ids: Iterable[str]) -> int:
+        """Delete the cached PDFs and badges of these credentials (an erasure: they carry
+        the person's name); how many files went."""
+        return self.cache.forget(credential_ids)
 
     # --- PDF ------------------------------------------------------------------------------
 
@@ -303,7 +314,7 @@ class DocumentService:
             self.renders["pdf"] += 1
             return pdf
 
-        return self._cached(key, "pdf", render)
+        return self._cached(key, "pdf", render, owner=issued.id)
 
     # --- previews -------------------------------------------------------------------------
 
@@ -355,7 +366,7 @@ class DocumentService:
             self.renders["badge-" + fmt] += 1
             return body
 
-        return self._cached(key, fmt, render)
+        return self._cached(key, fmt, render, owner=issued.id)
 
     def _bake(
         self,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -29,6 +29,7 @@ __all__ = [
     "Sharing",
     "build_sharing",
     "credential_links",
+    "forget_documents",
     "load_issued",
     "sharing",
 ]
@@ -120,6 +121,13 @@ def build_sharing(app: Flask, sources: SharingSources) -> Sharing:
 def sharing() -> Sharing:
     value: Sharing = current_app.extensions[EXTENSION_KEY]
     return value
+
+
+def forget_documents(credential_ids: Iterable[str]) -> int:
+    """Delete this app's cached PDFs and badges of these credentials (how many files): an
+    erasure's hook, wired by the composition root. Nothing to do without sharing."""
+    found: Sharing | None = current_app.extensions.get(EXTENSION_KEY)
+    return found.documents.forget(credential_ids) if found is not None else 0
 
 
 def load_issued(credential_id: uuid.UUID | str) -> StoredCredential:

@@ -41,3 +41,17 @@ class SetPasswordForm(AccountForm):
             "in by e-mail link only."
         ),
     )
+
+
+# --- fl-privacy-self ---
+class EraseForm(AccountForm):
+    """Erasing the account: the address typed out, a deliberate act no stray click makes."""
+
+    email = EmailField(
+        _l("Type your e-mail address to confirm"),
+        validators=[DataRequired(), Length(max=254)],
+        description=_l("The address you are signed in with, as shown above."),
+    )
+
+
+# --- end fl-privacy-self ---

@@ -12,6 +12,8 @@ not the address has an account.
 from __future__ import annotations
 
 import hashlib
+import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,14 +39,15 @@ from credentials.errors import InvalidInputError, MicrocredError
 from issuer.account import sessions
 from issuer.account.forms import (
     VISIBILITY_CHOICES,
+    EraseForm,
     LinkRequestForm,
     PasswordSignInForm,
     SetPasswordForm,
 )
 from issuer.account.interfaces import SHARE_LINKS_KEY, ShareLinks, ShareLinksFor
 from issuer.models import RecipientAccount
-from issuer.services import recipients
-from microcred.platform.db import write_transaction
+from issuer.services import privacy, recipients
+from microcred.platform.db import utcnow, write_transaction
 from microcred.platform.errors import handle_microcred_error
 from microcred.platform.extensions import db, limit_public, limiter, remote_address
 from microcred.platform.i18n import current_language
@@ -351,3 +354,102 @@ def set_password() -> Page:
         else _("Password removed: sign in by e-mail link.")
     )
     return redirect(url_for("account.overview") + "#password")
+
+
+# --- fl-privacy-self: "Export my data" and "Erase my account" (issue 14, item 5) ---
+
+#: Erasing needs a sign-in within MICROCRED_ACCOUNT_REAUTH_MINUTES [15]: a session left
+#: open on a shared computer must not be enough to erase someone's account. As GitHub's
+#: "sudo mode" and Google's account deletion do, the person proves again that they hold
+#: the address (a fresh sign-in link), besides typing it out. Exports and erasure POSTs
+#: are limited per client address (MICROCRED_ACCOUNT_PRIVACY_RATELIMIT): each export
+#: reads every provider's records.
+
+
+def _privacy_limit() -> str:
+    return str(current_app.config["MICROCRED_ACCOUNT_PRIVACY_RATELIMIT"])
+
+
+def _reauth_window() -> timedelta:
+    return timedelta(minutes=int(current_app.config["MICROCRED_ACCOUNT_REAUTH_MINUTES"]))
+
+
+export_limit = limiter.limit(_privacy_limit, key_func=remote_address, scope="account-export")
+erase_limit = limiter.limit(
+    _privacy_limit, key_func=remote_address, scope="account-erase", methods=["POST"]
+)
+
+
+def _signed_in_recently() -> bool:
+    """Whether this session began (a sign-in: ``start_session`` rotates it) recently."""
+    started = getattr(session, "created_at", None)
+    return started is not None and utcnow() - started <= _reauth_window()
+
+
+@blp.get("/account/export")
+@export_limit
+def export_data() -> Response:
+    """Everything held about the signed-in address, at every provider, as a JSON file."""
+    account = _require()
+    if isinstance(account, Response):
+        return account
+    data = privacy.export_person(account.email)
+    day = utcnow().date().isoformat()
+    return Response(
+        json.dumps(data, ensure_ascii=False, indent=2) + "\n",
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="microcred-personal-data-{day}.json"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _erase_page(account: RecipientAccount, form: EraseForm, status: int = 200) -> tuple[str, int]:
+    held = recipients.holdings(account)
+    return render_template(
+        "account/erase.html",
+        account=account,
+        form=form,
+        credentials=len(held),
+        fresh=_signed_in_recently(),
+        reauth_minutes=int(_reauth_window().total_seconds() // 60),
+    ), status
+
+
+@blp.route("/account/erase", methods=["GET", "POST"])
+@erase_limit
+def erase() -> Page:
+    """The confirmation page, then the erasure: every provider's records of the address,
+    the account, its sessions; the providers are told by mail (``privacy.erase_person``)."""
+    account = _require()
+    if isinstance(account, Response):
+        return account
+    if request.method == "GET":
+        return _erase_page(account, EraseForm(formdata=None))
+    form = EraseForm()
+    if not _signed_in_recently():
+        return _erase_page(account, form, 403)  # asks for a fresh sign-in; nothing changed
+    if not form.validate():
+        return _erase_page(account, form, 422)
+    if (form.email.data or "").strip().lower() != account.email:
+        form.email.errors = [
+            *form.email.errors,
+            _("This is not the address you are signed in with. Nothing was erased."),
+        ]
+        return _erase_page(account, form, 422)
+    email, actor = account.email, f"account:{account.id}"
+    # Its own transaction (the request's read is finished first); the providers' mail
+    # is queued after the commit only.
+    privacy.erase_person(email, actor=actor)
+    sessions.destroy(session)  # the session row went with the account; now the cookie
+    return redirect(url_for("account.erased"))
+
+
+@blp.get("/account/erased")
+def erased() -> str:
+    """What happened, for someone no longer signed in (the page names nobody)."""
+    return render_template("account/erased.html")
+
+
+# --- end fl-privacy-self ---

@@ -15,7 +15,8 @@ freelancer erases their account, an operator runs ``microcred privacy erase``):
   (``issuer.local_sources.find_stored_credential`` answers an empty document,
   ``issuer.sharing_sources.find_credential`` nothing);
 - texts elsewhere that carry the person's address or name are scrubbed: audit event
-  details, bulk rows, stored idempotent responses (deleted: a replay then runs again);
+  details and actors (self-submitted evidence named its actor by address before it was
+  recorded by id), bulk rows, stored idempotent responses (deleted: a replay then runs again);
   revocation and override reasons that name them;
 - an audit event ``freelancer.erase`` records that it happened, with ids and counts,
   never the address or the name.
@@ -180,6 +181,9 @@ def _audit_events(freelancer: Freelancer, credential_ids: Sequence[str]) -> list
                 or_(
                     AuditEvent.target_id.in_(targets),
                     _naming(AuditEvent.details, _needles(freelancer)),
+                    # Self-submitted evidence named its actor by address until it was
+                    # recorded by id (``freelancer:<id>``): such rows are still in the log.
+                    _naming(AuditEvent.actor, _needles(freelancer)),
                 ),
             )
             .order_by(AuditEvent.at, AuditEvent.id)
@@ -357,6 +361,7 @@ def _erase_freelancer(
     # Texts of other rows first, while the ids still find them.
     for event in _audit_events(freelancer, credential_ids):
         event.details = _scrub(event.details, plain)
+        event.actor = _scrub(event.actor, plain)
     for item, _job in _bulk_items(freelancer):
         item.payload = {"erased": True}
         item.error = _scrub(item.error, plain) if item.error else item.error

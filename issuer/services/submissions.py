@@ -232,7 +232,8 @@ def submit(
     token = _new_client_link(project, client_email) if client_email else None
     audit.record(
         freelancer.issuer_id,
-        actor=f"freelancer:{account.email}"[:100],
+        # Ids, never the address: an erasure must not have to find it in the log.
+        actor=f"freelancer:{freelancer.id}",
         action="project.submit",
         target_type="project",
         target_id=project.id,
@@ -473,7 +474,7 @@ def confirm(token: str, rating: object, comment: str | None) -> GigProject:
     project.client_feedback = text
     audit.record(
         project.issuer_id,
-        actor=f"client:{link.email}"[:100],
+        actor=f"client:{project.id}",
         action="project.client_confirm",
         target_type="project",
         target_id=project.id,
@@ -490,7 +491,7 @@ def decline(token: str) -> GigProject:
     assert project is not None  # noqa: S101
     audit.record(
         project.issuer_id,
-        actor=f"client:{link.email}"[:100],
+        actor=f"client:{project.id}",
         action="project.client_decline",
         target_type="project",
         target_id=project.id,

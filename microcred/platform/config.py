@@ -58,6 +58,9 @@ Variables (default in brackets):
   or MICROCRED_ACCOUNT_SESSION_HOURS in all [60, 24] (docs/RECIPIENTS.md)
 - fl-evidence: MICROCRED_EVIDENCE_SUBMIT_RATELIMIT: self-submitted projects and clients'
   answers per client address [20 per hour] (docs/RECIPIENTS.md)
+- fl-privacy-self: MICROCRED_ACCOUNT_PRIVACY_RATELIMIT: a freelancer's exports and
+  erasure attempts per client address [10 per hour]; erasing needs a sign-in within
+  MICROCRED_ACCOUNT_REAUTH_MINUTES [15] (docs/RECIPIENTS.md)
 - MICROCRED_CONSOLE_PREVIEW_RATELIMIT: certificate design previews per console account
   [60 per minute]
 """
@@ -242,6 +245,13 @@ def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
             environ, "MICROCRED_ACCOUNT_SESSION_HOURS", 24, minimum=1
         ),
         # --- end fl-account ---
+        # --- fl-privacy-self: the freelancer's export and erasure (docs/RECIPIENTS.md) ---
+        "MICROCRED_ACCOUNT_PRIVACY_RATELIMIT": environ.get("MICROCRED_ACCOUNT_PRIVACY_RATELIMIT")
+        or "10 per hour",
+        "MICROCRED_ACCOUNT_REAUTH_MINUTES": env_int(
+            environ, "MICROCRED_ACCOUNT_REAUTH_MINUTES", 15, minimum=1
+        ),
+        # --- end fl-privacy-self ---
         # --- fl-evidence: self-submitted evidence (docs/RECIPIENTS.md) ---
         "MICROCRED_EVIDENCE_SUBMIT_RATELIMIT": environ.get("MICROCRED_EVIDENCE_SUBMIT_RATELIMIT")
         or "20 per hour",

@@ -22,7 +22,7 @@ from sqlalchemy import JSON, LargeBinary, String, Text, cast, select
 from credentials.ob3 import hash_email, identifier_matches
 from credentials.results import Verdict
 from issuer.models import AuditEvent, Freelancer, IssuedCredential, StatusAllocation
-from issuer.services import issuers, privacy
+from issuer.services import audit, issuers, privacy, recipients, submissions
 from issuer.services.freelancers import EMAIL_PATTERN
 from microcred.platform.extensions import db
 from tests.conftest import CliRun
@@ -42,6 +42,7 @@ class Held:
     credential_id: str
     short_code: str
     document: str
+    submitted_project_id: str  # self-submitted from the account, client-confirmed
 
 
 def _post(
@@ -98,7 +99,48 @@ def hold(client: FlaskClient, make: Factory, *, email: str = EMAIL, did: str | N
         assert stored is not None
         document = stored.document
         short_code = stored.short_code
-    return Held(provider, freelancer["id"], project["id"], issued["id"], short_code, document)
+    submitted = self_submitted(make, provider, freelancer["id"], email, cert.competency_ids)
+    return Held(
+        provider, freelancer["id"], project["id"], issued["id"], short_code, document, submitted
+    )
+
+
+def self_submitted(
+    make: Factory, provider: Provider, freelancer_id: str, email: str, competencies: Any
+) -> str:
+    """A project the freelancer submitted from their account, confirmed by its client
+    with a comment naming them, and an audit event written before actors were recorded
+    by id (it named the freelancer's address)."""
+    address = email.lower()
+    with make.transaction():
+        account = recipients._account_for(address)
+        project, token = submissions.submit(
+            account,
+            freelancer_id,
+            {
+                "platform": "Fiverr",
+                "title": "Invoice export",
+                "url": "https://gigs.example/invoice-export",
+                "client_name": "Ledgerly",
+                "started_on": None,
+                "finished_on": None,
+                "deliverables": f"CSV export written by {NAME}",
+                "client_email": "owner@ledgerly.example",
+            },
+            list(competencies[:1]),
+        )
+        project_id = project.id
+    assert token is not None
+    with make.transaction():
+        submissions.confirm(token, "4.5", f"{NAME} ({address}) delivered on time")
+        audit.record(
+            provider.id,
+            actor=f"freelancer:{address}",
+            action="project.submit",
+            target_type="other",
+            target_id=None,
+        )
+    return project_id
 
 
 def rows_naming(app: Flask, *needles: str) -> list[str]:
@@ -133,8 +175,32 @@ def test_the_search_finds_what_is_held(app: Flask, client: FlaskClient, make: Fa
         "issued_credentials.document",
         "idempotency_records.response_body",
         "gig_projects.deliverables",
+        "client_confirmations.comment",
+        "audit_events.actor",
     ):
         assert place in found, found
+
+
+def test_self_submitted_evidence_names_its_actors_by_id(
+    app: Flask, client: FlaskClient, make: Factory
+) -> None:
+    held = hold(client, make)
+    with app.app_context():
+        actors = dict(
+            db.session.execute(
+                select(AuditEvent.action, AuditEvent.actor).where(
+                    AuditEvent.action.in_(["project.submit", "project.client_confirm"]),
+                    AuditEvent.target_id.is_not(None),
+                )
+            ).all()
+        )
+        project_id = db.session.scalar(
+            select(AuditEvent.target_id).where(AuditEvent.action == "project.client_confirm")
+        )
+    assert actors == {
+        "project.submit": f"freelancer:{held.freelancer_id}",
+        "project.client_confirm": f"client:{project_id}",
+    }
 
 
 def test_delete_erases_personal_data_and_keeps_the_status(
@@ -149,8 +215,6 @@ def test_delete_erases_personal_data_and_keeps_the_status(
     assert revoked.status_code == 200
     assert local_verifier(app).verify(held.document).verdict == Verdict.REVOKED
     with make.transaction():  # a provider's note naming the person, in the audit log
-        from issuer.services import audit
-
         audit.record(
             held.provider.id,
             actor="test",
@@ -308,8 +372,11 @@ def test_export_holds_everything_about_the_freelancer(client: FlaskClient, make:
     [record] = data["providers"]
     assert record["freelancer"]["name"] == NAME
     assert record["freelancer"]["email"] == EMAIL
-    [project] = record["projects"]
+    projects = {p["id"]: p for p in record["projects"]}
+    assert set(projects) == {held.project_id, held.submitted_project_id}
+    project = projects[held.project_id]
     assert project["client_feedback"] == f"{NAME} was great"
+    assert projects[held.submitted_project_id]["client_feedback"].startswith(NAME)
     assert {a["note"] for a in project["assessments"]} == {NOTE}
     [credential] = record["credentials"]
     assert credential["document"] == json.loads(held.document)

@@ -112,3 +112,51 @@ def test_settings_may_come_from_the_environment(
     cache = app.extensions["microcred.sharing"].cache
     assert cache.root == tmp_path / "from-env"
     assert cache.max_files == 7
+
+
+# --- fl-privacy-self: entries tagged with their credential, forgotten on erasure ---
+
+
+def test_forget_deletes_the_entries_tagged_with_an_owner_only(tmp_path: Path) -> None:
+    cache = DocumentCache(root=tmp_path, max_bytes=10_000, max_files=100)
+    cache.put(key(1), "pdf", b"%PDF Ada", owner="cred-ada")
+    cache.put(key(2), "png", b"badge Ada", owner="cred-ada")
+    cache.put(key(3), "pdf", b"%PDF Bola", owner="cred-bola")
+    cache.put(key(4), "pdf", b"a sample preview")  # no owner
+    # An entry cached before tags existed is tagged when it is read again.
+    cache.put(key(5), "svg", b"old badge Ada")
+    cache.tag("cred-ada", key(5), "svg")
+    assert cache.usage()[1] == 5  # the tags are not entries
+
+    assert cache.forget(["cred-ada", "nobody"]) == 3
+    assert [cache.get(key(n), ext) for n, ext in ((1, "pdf"), (2, "png"), (5, "svg"))] == [
+        None,
+        None,
+        None,
+    ]
+    assert cache.get(key(3), "pdf") == b"%PDF Bola"
+    assert cache.get(key(4), "pdf") == b"a sample preview"
+    assert cache.usage()[1] == 2
+    # Forgetting again finds nothing; the owner's index folder is gone.
+    assert cache.forget(["cred-ada"]) == 0
+    assert not cache._owner_dir("cred-ada").exists()
+    # Another process on the same folder forgets what this one cached.
+    other_process = DocumentCache(root=tmp_path, max_bytes=10_000, max_files=100)
+    assert other_process.forget(["cred-bola"]) == 1
+    assert cache.get(key(3), "pdf") is None
+
+
+def test_eviction_never_counts_the_tags_and_sweeps_stale_ones(tmp_path: Path) -> None:
+    cache = DocumentCache(root=tmp_path, max_bytes=10_000, max_files=5)
+    for n in range(5):
+        cache.put(key(n), "pdf", bytes(10), owner=f"cred-{n}")
+        stamp = time.time() - 10_000 + n * 100
+        os.utime(cache._path(key(n), "pdf"), (stamp, stamp))
+    cache.put(key(9), "pdf", bytes(10), owner="cred-9")  # 6 > 5: evict down to 4
+    assert cache.usage()[1] == 4
+    evicted = [n for n in range(5) if cache.get(key(n), "pdf") is None]
+    assert evicted == [0, 1]
+    # The evicted entries' tags were swept with them; the others' stay.
+    for n in evicted:
+        assert not cache._owner_dir(f"cred-{n}").exists()
+    assert (cache._owner_dir("cred-9") / f"{key(9)}.pdf").exists()
