@@ -149,7 +149,10 @@ def freelancer_import_confirm() -> Page:
     me = signed_in()
     payload = request.form.get("payload", "")
     given = request.form.get("signature", "")
-    if not payload or not hmac.compare_digest(given, _signature(payload)):
+    # As UTF-8 bytes: compare_digest refuses str with non-ASCII characters (a forged form).
+    if not payload or not hmac.compare_digest(
+        given.encode("utf-8", "surrogatepass"), _signature(payload).encode("utf-8")
+    ):
         raise InvalidInputError(
             "The import could not be matched with the file you previewed. Upload the file again."
         )

@@ -336,7 +336,11 @@ def check_callback(pending: object, args: Mapping[str, str]) -> dict[str, Any]:
             "no sign-in with your organisation was in progress in this browser (it was "
             "finished already, or it was started elsewhere); start again"
         )
-    if not secrets.compare_digest(str(args.get("state", "")), pending["state"]):
+    # As UTF-8 bytes: compare_digest refuses str with non-ASCII characters (a forged state).
+    if not secrets.compare_digest(
+        str(args.get("state", "")).encode("utf-8", "surrogatepass"),
+        str(pending["state"]).encode("utf-8"),
+    ):
         raise SignInRefusedError("the answer does not belong to this sign-in (state differs)")
     if not args.get("code"):
         raise SignInRefusedError("your organisation's provider sent no authorization code")

@@ -396,8 +396,9 @@ def _check_bound(presentation: Mapping[str, Any], challenge: str) -> None:
             raise InvalidInputError(
                 "a proof must be an object", field="verifiablePresentation.proof"
             )
+        # Compared as UTF-8 bytes: compare_digest refuses str with non-ASCII characters.
         if not isinstance(entry.get("challenge"), str) or not hmac.compare_digest(
-            entry["challenge"], challenge
+            entry["challenge"].encode("utf-8", "surrogatepass"), challenge.encode("utf-8")
         ):
             raise InvalidInputError(
                 "the proof does not answer this exchange's challenge",

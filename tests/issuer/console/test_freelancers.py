@@ -288,6 +288,7 @@ def test_a_changed_preview_is_refused(app: Flask, issuer_console: Console) -> No
     for data in (
         {"payload": forged, "signature": signature.group(1)},
         {"payload": payload.group(1), "signature": "0" * 64},
+        {"payload": payload.group(1), "signature": "é" * 64},  # not a 500: compared as bytes
         {"payload": "", "signature": ""},
     ):
         response = issuer_console.post("/console/freelancers/import/confirm", data)
