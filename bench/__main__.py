@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-BENCHMARKS = ["core", "issuance", "verify_http", "documents"]
+BENCHMARKS = ["core", "issuance", "verify_http", "documents", "webhook_interest"]
 
 
 def main() -> None:

@@ -13,7 +13,9 @@ A handler that raises is logged and does not stop the others: the change is comm
 telling one listener must not depend on telling another.
 
 The subscribers (mail to the freelancer, the provider's webhooks) are wired in by the
-features' ``init_app`` functions; with none, publishing costs one list append.
+features' ``init_app`` functions; with none, publishing costs a dictionary look-up. A
+subscriber may say, at publish time, whether it cares (``interested``): the webhooks ask
+whether the provider has an endpoint switched on, so most events queue no webhook task.
 """
 
 from __future__ import annotations
@@ -68,34 +70,50 @@ class Event:
 
 
 Handler = Callable[[Event], None]
+#: Asked when an event is published, inside its transaction (so it may read the database):
+#: does this handler care about it? A handler that would only find nothing to do (webhooks
+#: of a provider without endpoints) then costs one query instead of a queued task.
+Interest = Callable[[Event, Session], bool]
 _handlers: defaultdict[str, list[Handler]] = defaultdict(list)
+_interest: dict[Handler, Interest] = {}
 
 
-def subscribe(handler: Handler, *types: EventType) -> None:
+def subscribe(handler: Handler, *types: EventType, interested: Interest | None = None) -> None:
     """Call ``handler`` after each commit that published an event of one of ``types``
-    (every type when none is named). Subscribing the same handler twice is a no-op, so an
-    ``init_app`` run for a second app in one process does not double every mail."""
+    (every type when none is named), if ``interested`` (asked at publish time) says so.
+    Subscribing the same handler twice is a no-op, so an ``init_app`` run for a second app
+    in one process does not double every mail."""
     for kind in types or EVENT_TYPES:
         if handler not in _handlers[kind]:
             _handlers[kind].append(handler)
+    if interested is not None:
+        _interest[handler] = interested
 
 
 def unsubscribe(handler: Handler) -> None:
     for handlers in _handlers.values():
         if handler in handlers:
             handlers.remove(handler)
+    _interest.pop(handler, None)
 
 
 def publish(event: Event, session: Session | None = None) -> None:
-    """Hold ``event`` until the current transaction commits (dropped if it rolls back)."""
+    """Hold ``event`` until the current transaction commits (dropped if it rolls back),
+    for the handlers of its type that are interested in it now."""
     target = session if session is not None else db.session()
-    target.info.setdefault(_PENDING, []).append(event)
+    handlers = tuple(
+        handler
+        for handler in _handlers.get(event.type, ())
+        if (interested := _interest.get(handler)) is None or interested(event, target)
+    )
+    if handlers:
+        target.info.setdefault(_PENDING, []).append((event, handlers))
 
 
 def _dispatch(session: Session) -> None:
-    pending: list[Event] = session.info.pop(_PENDING, [])
-    for item in pending:
-        for handler in tuple(_handlers.get(item.type, ())):
+    pending: list[tuple[Event, tuple[Handler, ...]]] = session.info.pop(_PENDING, [])
+    for item, handlers in pending:
+        for handler in handlers:
             try:
                 handler(item)
             except Exception:  # the change is committed; tell the rest

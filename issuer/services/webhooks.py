@@ -46,7 +46,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
 
 from credentials.errors import MicrocredError
 from issuer.ids import new_id
@@ -405,6 +406,24 @@ def queue_replay(message_id: str) -> None:
 # --- events -> messages -> attempts ---------------------------------------------------------
 
 
+#: A Core statement built once (the ORM's per-call compilation is most of this query's cost).
+_endpoint = WebhookEndpoint.__table__.c
+_ANY_ENDPOINT_ON: Final = (
+    select(_endpoint.id)
+    .where(_endpoint.issuer_id == bindparam("issuer_id"), _endpoint.enabled.is_(True))
+    .limit(1)
+)
+
+
+def _has_endpoints(event: Event, session: Session) -> bool:
+    """At publish time, in the event's transaction: does its provider have an endpoint
+    switched on? Without one, no fan-out task is queued (one indexed query instead). An
+    endpoint added between this and the commit misses the event, as one added a moment
+    after it would."""
+    found = session.connection().execute(_ANY_ENDPOINT_ON, {"issuer_id": event.issuer_id})
+    return found.first() is not None
+
+
 def _on_event(event: Event) -> None:
     """After the commit: queue the fan-out with the event's ids (no SQL here)."""
     task_queue().enqueue(
@@ -661,5 +680,6 @@ def init_app(app: Any, transport: Transport) -> None:  # app: the Flask app
         backoff=RETRY_BACKOFF,
     )(_deliver_task)
     queue.task(app, REPLAY_TASK)(_replay_task)
-    events.subscribe(_on_event, *EVENT_TYPES)  # a no-op for the second app of a process
+    # A no-op for the second app of a process.
+    events.subscribe(_on_event, *EVENT_TYPES, interested=_has_endpoints)
     privacy.register(privacy.PersonalData("webhook deliveries", _export, _erase))

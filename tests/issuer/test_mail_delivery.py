@@ -38,7 +38,8 @@ def app(make_app: Callable[..., Flask], smtp_server: SmtpServer) -> Flask:  # no
 
 
 def deliver(app: Flask) -> int:
-    # --- fl-webhooks: every event also queues a webhook fan-out; count the mail's tasks ---
+    # --- fl-webhooks: an event of a provider with endpoints also queues a webhook fan-out;
+    # count the mail's tasks ---
     queue = task_queue(app)
     ran = 0
     with app.app_context():

@@ -168,6 +168,33 @@ def test_an_issued_credential_reaches_the_receiver_signed(
     assert revoked["data"]["reason"] == "plagiarism"
 
 
+def test_no_task_is_queued_for_a_provider_without_an_endpoint_switched_on(
+    app: Flask, client: FlaskClient, make: Factory, receiver: Receiver
+) -> None:
+    """Interest is asked inside the event's transaction: a provider without endpoints (or
+    with its endpoints off) costs one query per event, not a queued task."""
+    world = ready(make)
+    others = [make.freelancer(world.provider) for _ in range(2)]
+    cert = world.certification.id
+    issue(make, world.provider, world.freelancer_id, cert)
+    assert task_queue(app).run_pending() == 0
+    hook = register(client, world.provider, ["credential.revoked"])
+    off = client.patch(
+        f"/api/v1/webhooks/{hook['id']}", json={"enabled": False}, headers=world.provider.headers
+    )
+    assert off.status_code == 200
+    issue(make, world.provider, others[0], cert, override_reason="test")
+    assert task_queue(app).run_pending() == 0
+    on = client.patch(
+        f"/api/v1/webhooks/{hook['id']}", json={"enabled": True}, headers=world.provider.headers
+    )
+    assert on.status_code == 200
+    # On again: the fan-out runs (and finds no endpoint for credential.issued: no message).
+    issue(make, world.provider, others[1], cert, override_reason="test")
+    assert task_queue(app).run_pending() == 1
+    assert receiver.received == []
+
+
 def test_the_secret_is_stored_sealed_and_rotates(
     app: Flask, client: FlaskClient, make: Factory, receiver: Receiver
 ) -> None:
