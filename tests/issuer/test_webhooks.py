@@ -11,7 +11,7 @@ import base64
 import json
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,16 +32,9 @@ from microcred.platform.queue import TaskQueue, task_queue
 from microcred.platform.refusals import UnprocessableError
 from tests.issuer.factories import FACTORY_ACTOR, Factory, Provider
 from tests.issuer.issuance_helpers import issue, ready
-from tests.issuer.webhook_receiver import HOST, Receiver, serve
+from tests.issuer.webhook_receiver import HOST, Receiver
 
 SECRET = re.compile(r"whsec_[A-Za-z0-9+/]{43}=")
-
-
-@pytest.fixture
-def receiver(tmp_path: Path) -> Iterator[Receiver]:
-    directory = tmp_path / "receiver-tls"
-    directory.mkdir()
-    yield from serve(directory)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ from tests.issuer.console.conftest import Console, Provider
 from tests.issuer.factories import Factory
 from tests.issuer.factories import Provider as ApiProvider
 from tests.issuer.issuance_helpers import Issued, Ready, issue, ready
-from tests.issuer.webhook_receiver import HOST, Received, Receiver, serve
+from tests.issuer.webhook_receiver import HOST, Received, Receiver
 from tests.smtp import SmtpServer
 
 SECRET = re.compile(r'value="(whsec_[A-Za-z0-9+/=]+)"')
@@ -45,13 +45,6 @@ EMAIL = "amara@example.com"
 PASSWORD = "a long enough passphrase"
 DOCS = Path(__file__).parents[3] / "docs" / "RECIPIENTS.md"
 STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
-
-
-@pytest.fixture
-def receiver(tmp_path: Path) -> Iterator[Receiver]:
-    directory = tmp_path / "receiver-tls"
-    directory.mkdir()
-    yield from serve(directory)
 
 
 @pytest.fixture

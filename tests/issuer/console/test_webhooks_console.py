@@ -5,8 +5,7 @@ loopback, replay (POST with CSRF, audited), the reason an endpoint was turned of
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
@@ -22,16 +21,9 @@ from tests.issuer.console.conftest import Console, Provider
 from tests.issuer.factories import Factory
 from tests.issuer.factories import Provider as ApiProvider
 from tests.issuer.issuance_helpers import issue, ready
-from tests.issuer.webhook_receiver import HOST, Receiver, serve
+from tests.issuer.webhook_receiver import HOST, Receiver
 
 SECRET = re.compile(r'value="(whsec_[A-Za-z0-9+/=]+)"')
-
-
-@pytest.fixture
-def receiver(tmp_path: Path) -> Iterator[Receiver]:
-    directory = tmp_path / "receiver-tls"
-    directory.mkdir()
-    yield from serve(directory)
 
 
 @pytest.fixture
