@@ -146,9 +146,13 @@ class StoredCredential:
 
 
 # --- fl-account: a credential its holder hid is answered as unknown at /v/
-# (docs/RECIPIENTS.md); an upload of the holder's copy still verifies. Both statements are
-# built once, the value bound at each call: building the NOT EXISTS per call cost 60 % of
-# the look-up (cachegrind), built once the filtered look-up costs less than before. ---
+# (docs/RECIPIENTS.md); an upload of the holder's copy still verifies. A wallet copy
+# follows its original's choice (``hidden_clause`` reads the choice of
+# coalesce(wallet_copy_of, id)): hiding a credential hides its copies' /v/ pages too,
+# while the copy in the wallet verifies as the original does, by signature and status.
+# Both statements are built once, the value bound at each call: building the NOT EXISTS
+# per call cost 60 % of the look-up (cachegrind), built once the filtered look-up costs
+# less than before. ---
 def _lookup(column: Any) -> Any:
     return select(
         IssuedCredential.id,

@@ -63,8 +63,9 @@ def find_credential(credential_id: str, /) -> IssuedCredential | None:
         .options(*ISSUED_LOAD_OPTIONS)
     )
     # --- fl-account: the share page (a page for people) of a credential its holder hid
-    # is answered as unknown; its documents (JSON, PDF, badge) stay at their unguessable
-    # UUID URLs, which the holder's account page downloads (docs/RECIPIENTS.md). ---
+    # is answered as unknown (a wallet copy's when its original is hidden); its documents
+    # (JSON, PDF, badge) stay at their unguessable UUID URLs, which the holder's account
+    # page downloads (docs/RECIPIENTS.md). ---
     if issued is not None and _is_share_page() and recipients.is_hidden(issued.id):
         return None
     # --- end fl-account ---
@@ -79,7 +80,8 @@ def _is_share_page() -> bool:
 def _listed_on_profile(freelancer: Freelancer) -> Any:
     """The credentials a profile lists: the freelancer's own unless the holder made them
     link-only or hidden, and those of the same address at other providers that the
-    holder's account explicitly made public."""
+    holder's account explicitly made public. Never a wallet copy (fl-wallet): the original
+    is listed or not, as its holder chose, and its copies are the same award again."""
     choice = CredentialChoice
     own = and_(
         IssuedCredential.freelancer_id == freelancer.id,
@@ -90,7 +92,7 @@ def _listed_on_profile(freelancer: Freelancer) -> Any:
         choice.visibility == "public",
         choice.account_id.is_not(None),
     )
-    return or_(own, chosen_elsewhere)
+    return and_(IssuedCredential.wallet_copy_of.is_(None), or_(own, chosen_elsewhere))
 
 
 # --- end fl-account ---

@@ -6,7 +6,8 @@ so a mail scanner that prefetches links uses nothing. Every POST carries the CSR
 checked in ``_enforce`` before any view runs. Sign-in is rate-limited per client address
 (MICROCRED_ACCOUNT_SIGNIN_RATELIMIT) and sign-in links per e-mail address
 (MICROCRED_ACCOUNT_LINK_RATELIMIT); the page that sends a link answers the same whether or
-not the address has an account.
+not the address has an account. "Send to wallet" (a wallet offer of one of the account's
+credentials) is limited per account (MICROCRED_ACCOUNT_WALLET_RATELIMIT).
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ from issuer.account.forms import (
 )
 from issuer.account.interfaces import SHARE_LINKS_KEY, ShareLinks, ShareLinksFor
 from issuer.models import RecipientAccount
-from issuer.services import privacy, recipients
+from issuer.services import privacy, recipients, wallet
+from issuer.services.credentials import credential_status
 from microcred.platform.db import utcnow, write_transaction
 from microcred.platform.errors import handle_microcred_error
 from microcred.platform.extensions import db, limit_public, limiter, remote_address
@@ -89,6 +91,26 @@ per_client = limiter.shared_limit(
 #: Per e-mail address: how many links one address can be sent (an inbox is not a target).
 per_address = limiter.limit(
     _link_limit, key_func=_address_key, methods=["POST"], scope="account-link"
+)
+
+
+def _wallet_limit() -> str:
+    return str(current_app.config["MICROCRED_ACCOUNT_WALLET_RATELIMIT"])
+
+
+def _account_key() -> str:
+    """The key of a limit per account (the limiter may ask before ``_enforce`` has run:
+    the session is read directly; signed out, the client's address stands in)."""
+    account_id = session.get("account_id")
+    if isinstance(account_id, int):
+        return f"account:{account_id}"
+    return f"account-ip:{remote_address()}"
+
+
+#: Per account: wallet offers made (each is a row, an audit event, and one signature to
+#: come), however many devices the account is signed in on.
+per_account_offers = limiter.limit(
+    _wallet_limit, key_func=_account_key, methods=["POST"], scope="account-wallet"
 )
 
 
@@ -178,10 +200,14 @@ def claim(token: str) -> Page:
     with write_transaction(db.session):
         claimed = recipients.claim(token)
         account_id = claimed.account.id
+        credential_id = claimed.credential.id
         name = recipients.certification_name(claimed.credential)
+        offerable = credential_status(claimed.credential) == "valid"
     start_session(account_id)
     flash(_("“%(name)s” is now in your account. Choose who can see it below.", name=name))
-    return redirect(url_for("account.overview"))
+    if offerable:  # fl-wallet: the button is right under it (the page opens at its card)
+        flash(_("To keep it in a wallet app on your phone, press “Send to wallet” under it."))
+    return redirect(url_for("account.overview") + f"#credential-{credential_id}")
 
 
 # --- signing in ---
@@ -335,6 +361,49 @@ def set_visibility(credential_id: str) -> Page:
         recipients.set_visibility(account, credential_id, visibility)
     flash(_("Saved: who can see this credential."))
     return redirect(url_for("account.overview") + f"#credential-{credential_id}")
+
+
+# --- fl-wallet: "Send to wallet" for one of the account's credentials ---
+
+#: What the freelancer reads when a credential cannot be offered (the service's refusal
+#: codes, ``issuer.services.wallet``); the service's English sentence otherwise.
+WALLET_REFUSALS = {
+    "credential_revoked": _l(
+        "This credential was revoked by its training provider: a revoked credential cannot "
+        "be sent to a wallet."
+    ),
+    "credential_suspended": _l(
+        "This credential is suspended while its training provider checks it: it can be "
+        "sent to a wallet once it is active again."
+    ),
+    "credential_expired": _l(
+        "This credential has expired: an expired credential cannot be sent to a wallet."
+    ),
+}
+
+
+@blp.post("/account/credentials/<credential_id>/wallet-offer")
+@per_account_offers
+def wallet_offer(credential_id: str) -> Page:
+    """A new single-use wallet offer of one of the account's credentials, then its page
+    (QR codes and deep links). Another address's credential, a wallet copy or an unknown
+    id: 404; revoked, suspended or expired: 409, saying so; nothing is written."""
+    account = _require()
+    if isinstance(account, Response):
+        return account
+    try:
+        with write_transaction(db.session):
+            owned = recipients.owned_credential(account, credential_id)
+            offer = wallet.create_offer(owned.id, actor=f"account:{account.id}")
+    except MicrocredError as exc:
+        reason = WALLET_REFUSALS.get(exc.code)
+        if reason is None:
+            raise
+        return _error_page(_("This credential cannot be sent to a wallet"), str(reason), 409)
+    return redirect(url_for("wallet.offer_page", token=offer.token))
+
+
+# --- end fl-wallet ---
 
 
 @blp.post("/account/password")

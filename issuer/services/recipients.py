@@ -11,7 +11,10 @@ way (no account enumeration).
 
 The account sees every credential issued here to its address, by every provider (all
 ``Freelancer`` rows with that e-mail), and sets each one's visibility (``VISIBILITIES``).
-A credential of another address is refused as unknown (404), whoever asks.
+A credential of another address is refused as unknown (404), whoever asks. Wallet copies
+(``IssuedCredential.wallet_copy_of``: the same award re-issued to the holder's DID) are
+not credentials of their own here: the account lists and chooses for the original, and
+every copy follows its original's choice on the public pages (``hidden_clause``).
 
 Services speak no HTTP (the ``services-speak-no-http`` contract): the views map refusals.
 """
@@ -26,8 +29,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import and_, delete, exists, or_, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Exists, and_, delete, exists, func, or_, select, update
+from sqlalchemy.orm import aliased, joinedload
 
 from credentials.errors import InvalidInputError
 from issuer.models import (
@@ -61,6 +64,7 @@ __all__ = [
     "create_claim_link",
     "holdings",
     "is_hidden",
+    "owned_credential",
     "profile_handles",
     "request_signin",
     "set_password",
@@ -113,6 +117,8 @@ class Holding:
     recipient: str
     state: str  # active / revoked / suspended / expired
     visibility: str  # VISIBILITIES
+    #: Wallet copies of this credential delivered to a wallet and not revoked (fl-wallet).
+    wallet_copies: int = 0
 
 
 def token_hash(token: str) -> str:
@@ -327,14 +333,33 @@ def _state(issued: IssuedCredential, now: datetime) -> str:
     return "active"
 
 
+def _owned(account: RecipientAccount) -> Any:
+    """The WHERE of the account's credentials: issued to its address, wallet copies
+    excluded (a copy is its original's, chosen and listed through it)."""
+    return and_(Freelancer.email == account.email, IssuedCredential.wallet_copy_of.is_(None))
+
+
+def _live_copies() -> Any:
+    """How many wallet copies of the outer row's credential are not revoked (a scalar
+    subquery on ``ix_issued_credentials_wallet_copy_of``)."""
+    copy = aliased(IssuedCredential)
+    return (
+        select(func.count())
+        .where(copy.wallet_copy_of == IssuedCredential.id, copy.revoked_at.is_(None))
+        .correlate(IssuedCredential)
+        .scalar_subquery()
+    )
+
+
 def holdings(account: RecipientAccount) -> list[Holding]:
     """Every credential issued here to the account's address, by every provider, newest
-    first, with its state and visibility (one query)."""
+    first, with its state, visibility and wallet copies (one query). Wallet copies are not
+    listed: each is counted under its original."""
     rows = db.session.execute(
-        select(IssuedCredential, CredentialChoice.visibility)
+        select(IssuedCredential, CredentialChoice.visibility, _live_copies())
         .join(Freelancer, IssuedCredential.freelancer_id == Freelancer.id)
         .outerjoin(CredentialChoice, CredentialChoice.credential_id == IssuedCredential.id)
-        .where(Freelancer.email == account.email)
+        .where(_owned(account))
         .order_by(IssuedCredential.issued_at.desc(), IssuedCredential.id)
         .options(
             joinedload(IssuedCredential.freelancer),
@@ -351,9 +376,24 @@ def holdings(account: RecipientAccount) -> list[Holding]:
             recipient=issued.freelancer.name if issued.freelancer else "",
             state=_state(issued, now),
             visibility=visibility or "public",
+            wallet_copies=int(copies or 0),
         )
-        for issued, visibility in rows
+        for issued, visibility, copies in rows
     ]
+
+
+def owned_credential(account: RecipientAccount, credential_id: str) -> IssuedCredential:
+    """One of the account's credentials (not a wallet copy). A credential of another
+    address, a copy, an erased or unknown one is answered alike (404): an account cannot
+    even learn that it exists."""
+    owned: IssuedCredential | None = db.session.scalar(
+        select(IssuedCredential)
+        .join(Freelancer, IssuedCredential.freelancer_id == Freelancer.id)
+        .where(IssuedCredential.id == credential_id, _owned(account))
+    )
+    if owned is None:
+        raise NotFoundError("none of your credentials has this id", field="credential")
+    return owned
 
 
 def set_visibility(account: RecipientAccount, credential_id: str, visibility: str) -> None:
@@ -363,13 +403,7 @@ def set_visibility(account: RecipientAccount, credential_id: str, visibility: st
         raise InvalidInputError(
             f"visibility is one of {', '.join(VISIBILITIES)}", field="visibility"
         )
-    owned = db.session.scalar(
-        select(IssuedCredential.id)
-        .join(Freelancer, IssuedCredential.freelancer_id == Freelancer.id)
-        .where(IssuedCredential.id == credential_id, Freelancer.email == account.email)
-    )
-    if owned is None:
-        raise NotFoundError("none of your credentials has this id", field="credential")
+    owned = owned_credential(account, credential_id).id
     choice = db.session.get(CredentialChoice, owned)
     if choice is None:
         choice = CredentialChoice(credential_id=owned, account_id=account.id)
@@ -396,25 +430,25 @@ def profile_handles(account: RecipientAccount) -> list[str]:
 # --- what the public pages ask ---
 
 
-def hidden_clause():  # type: ignore[no-untyped-def]  # a SQL expression
-    """``IssuedCredential`` rows the holder hid (for the public look-ups' WHERE)."""
+def hidden_clause() -> Exists:
+    """``IssuedCredential`` rows the holder hid (for the public look-ups' WHERE). A wallet
+    copy follows its original's choice: the choice looked up is ``wallet_copy_of``'s when
+    set (still one primary-key probe of ``credential_choices``)."""
+    chosen_for = func.coalesce(IssuedCredential.wallet_copy_of, IssuedCredential.id)
     return exists().where(
         and_(
-            CredentialChoice.credential_id == IssuedCredential.id,
+            CredentialChoice.credential_id == chosen_for,
             CredentialChoice.visibility == "hidden",
         )
     )
 
 
 def is_hidden(credential_id: str) -> bool:
-    return bool(
-        db.session.scalar(
-            select(CredentialChoice.visibility).where(
-                CredentialChoice.credential_id == credential_id,
-                CredentialChoice.visibility == "hidden",
-            )
-        )
+    """Whether the holder hid this credential (a copy: its original)."""
+    statement = select(IssuedCredential.id).where(
+        IssuedCredential.id == credential_id, hidden_clause()
     )
+    return db.session.scalar(statement) is not None
 
 
 # --- privacy: the account, its links and choices are personal data too -----------------------

@@ -153,8 +153,8 @@ def create_offer(
 
     The caller has decided that ``actor`` may offer it (a console member of its provider,
     the signed-in freelancer who holds it) and owns the write transaction. Refused: an
-    unknown credential (404), a revoked, suspended or expired one, a wallet copy, and a
-    credential written through the VC API (no freelancer or certification) (409).
+    unknown credential (404), a revoked, suspended, expired or erased one, a wallet copy,
+    and a credential written through the VC API (no freelancer or certification) (409).
     """
     original = db.session.get(IssuedCredential, str(credential_id).removeprefix("urn:uuid:"))
     if original is None:
@@ -191,6 +191,14 @@ def _check_offerable(credential: IssuedCredential) -> None:
             f"credential {credential.id} is a wallet copy; offer the original "
             f"{credential.wallet_copy_of} instead",
             code="wallet_copy",
+        )
+    if credential.erased_at is not None:
+        # Checked before the freelancer: erasure clears ``freelancer_id`` too, and an
+        # offer made before the erasure must not sign the withdrawn (``null``) document.
+        raise ConflictError(
+            f"credential {credential.id} was withdrawn: its holder's data was erased, so "
+            "this service holds no copy to send to a wallet",
+            code="credential_erased",
         )
     if credential.freelancer_id is None or credential.certification_id is None:
         raise ConflictError(

@@ -55,7 +55,8 @@ Variables (default in brackets):
 - fl-account: MICROCRED_ACCOUNT_SIGNIN_RATELIMIT: freelancer sign-in requests per client
   address [10 per minute]; MICROCRED_ACCOUNT_LINK_RATELIMIT: sign-in links per e-mail
   address [5 per hour]; an account session ends after MICROCRED_ACCOUNT_IDLE_MINUTES idle
-  or MICROCRED_ACCOUNT_SESSION_HOURS in all [60, 24] (docs/RECIPIENTS.md)
+  or MICROCRED_ACCOUNT_SESSION_HOURS in all [60, 24] (docs/RECIPIENTS.md);
+  MICROCRED_ACCOUNT_WALLET_RATELIMIT: "Send to wallet" offers per account [20 per hour]
 - fl-evidence: MICROCRED_EVIDENCE_SUBMIT_RATELIMIT: self-submitted projects and clients'
   answers per client address [20 per hour] (docs/RECIPIENTS.md)
 - fl-privacy-self: MICROCRED_ACCOUNT_PRIVACY_RATELIMIT: a freelancer's exports and
@@ -238,6 +239,8 @@ def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
         or "10 per minute",
         "MICROCRED_ACCOUNT_LINK_RATELIMIT": environ.get("MICROCRED_ACCOUNT_LINK_RATELIMIT")
         or "5 per hour",
+        "MICROCRED_ACCOUNT_WALLET_RATELIMIT": environ.get("MICROCRED_ACCOUNT_WALLET_RATELIMIT")
+        or "20 per hour",
         "MICROCRED_ACCOUNT_IDLE_MINUTES": env_int(
             environ, "MICROCRED_ACCOUNT_IDLE_MINUTES", 60, minimum=1
         ),

@@ -39,6 +39,9 @@ SWITCHER_BLUEPRINTS: Final = frozenset(
         # --- i18n2: the freelancer's account and claim pages (issuer/account) ---
         "account",
         # --- end i18n2 ---
+        # --- fl-wallet-account: the "Send to wallet" page the account leads to ---
+        "wallet",
+        # --- end fl-wallet-account ---
     }
 )
 

@@ -5,12 +5,15 @@ with DID Authentication, (b) OpenID4VCI 1.0 pre-authorized code flow, ``ldp_vc``
 Each protocol: the holder gets a credential issued to its DID that verifies with the
 project's verifier and with the reference libraries; replayed challenges, codes and
 nonces, a wrong domain, a foreign signature, a tampered presentation and an expired
-offer get a clear 4xx and issue nothing."""
+offer get a clear 4xx and issue nothing. An offer the freelancer made on their own
+account page (fl-wallet-account) is taken up from the addresses its page shows."""
 
 from __future__ import annotations
 
 import base64
+import html
 import json
+import re
 import urllib.request
 from typing import Any
 
@@ -24,6 +27,7 @@ from issuer.services import credentials
 from microcred.platform.db import write_transaction
 from microcred.platform.extensions import db
 from tests.conftest import TEST_BASE_URL
+from tests.issuer.account.conftest import Browser, claim_link, held_credential
 from tests.issuer.factories import Factory
 from tests.issuer.issuance_helpers import Issued, issue, local_verifier, ready
 from tests.issuer.wallet_holder import (
@@ -487,3 +491,49 @@ def test_web_wallets_may_call_the_endpoints_from_their_own_origin(client: Any) -
     assert "Access-Control-Allow-Credentials" not in preflight.headers
     metadata = client.get("/.well-known/openid-credential-issuer")
     assert metadata.headers["Access-Control-Allow-Origin"] == "*"
+
+
+# --- fl-wallet-account: the offer the freelancer makes on their account page -----------------
+
+
+def _shown(page: str, pattern: str) -> str:
+    found = re.search(pattern, page)
+    assert found, pattern
+    return html.unescape(found.group(1))
+
+
+@pytest.mark.parametrize("protocol", ["oid4vci", "vcapi"])
+def test_an_offer_made_on_the_account_page_delivers_a_credential_that_verifies(
+    app: Flask, make: Factory, protocol: str
+) -> None:
+    held = held_credential(app, make)
+    owner = Browser(app.test_client())
+    claim = claim_link(app, held.issued.id).removeprefix(TEST_BASE_URL)
+    assert owner.post(claim).status_code == 302
+    sent = owner.post(f"/account/credentials/{held.issued.id}/wallet-offer")
+    assert sent.status_code == 302, sent.get_data(as_text=True)
+    page = owner.get(sent.headers["Location"]).get_data(as_text=True)
+    with served(app) as hosts:
+        if protocol == "oid4vci":
+            deep_link = _shown(page, r'id="openid-link" href="([^"]+)"')
+            assert deep_link.startswith("openid-credential-offer://?credential_offer_uri=")
+            request = {"op": "oid4vci", "offer": deep_link, "form": "did:key"}
+        else:
+            exchange = _shown(page, r'<code class="mono" id="exchange-url">([^<]+)</code>')
+            request = {"op": "vcapi", "url": exchange}
+        answer = holder({**request, "seed": SEED_A, "hostMap": hosts})
+        if protocol == "oid4vci":
+            assert [s["status"] for s in answer["steps"]] == [200, 200, 200, 200], answer
+            vc = answer["credential"]
+        else:
+            assert answer["status"] == 200, answer["body"]
+            [vc] = answer["body"]["verifiablePresentation"]["verifiableCredential"]
+        verifies_with_reference(vc, hosts)
+    assert vc["credentialSubject"]["id"] == answer["did"]
+    verifies_here(app, vc)
+    [copy] = copies(app)
+    assert copy.wallet_copy_of == held.issued.id
+    # The account lists the credential once, with its copy under it.
+    overview = owner.get("/account").get_data(as_text=True)
+    assert overview.count('class="card holding"') == 1
+    assert "Also in your wallet (1 copy)" in overview

@@ -31,6 +31,9 @@ CONVERTED = [
     # --- i18n2: the freelancer's account and claim pages ---
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "templates/account").glob("*.html")),
     # --- end i18n2 ---
+    # --- fl-wallet-account: the "Send to wallet" page ---
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "templates/wallet").glob("*.html")),
+    # --- end fl-wallet-account ---
     # The PDF certificate, printed in the language chosen at issuance.
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "templates/certificate").glob("*.html")),
 ]

@@ -11,6 +11,7 @@ Tab with a visible focus.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,12 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
+from PIL import Image
+from playwright.sync_api import expect
 
 from tests.api_fuzz import serving
-from tests.issuer.account.conftest import held_credential
+from tests.credentials.documents.documents_helpers import decode_qr
+from tests.issuer.account.conftest import claim_link, held_credential
 from tests.issuer.console.conftest import app_with_mail, deliver
 from tests.issuer.console.test_browser import Journey
 from tests.issuer.console.test_browser_every_page import Walk
@@ -137,5 +141,43 @@ def test_claim_by_mail_set_public_then_hidden_and_sign_in_again(
 
     assert walk.failures == [], "\n".join(walk.failures)
     assert len(walk.walked) == 4, walk.walked
+    assert journey.errors == []
+    journey.context.close()
+
+
+def test_a_claim_leads_to_send_to_wallet_and_the_offer_s_qr_code(
+    browser: Any, app: Flask, live_url: str, *, make: Factory, tmp_path: Path
+) -> None:
+    """fl-wallet-account: the claim lands on the credential's card with its "Send to
+    wallet" button in view; pressing it opens the offer page, whose QR code reads back as
+    the openid-credential-offer:// deep link beside it."""
+    held = held_credential(app, make, "amara@example.com", handle="amara")
+    claim_path = urlsplit(claim_link(app, held.issued.id)).path
+    journey = Journey(browser, live_url, tmp_path)
+    walk = Walk(journey, tmp_path)
+    page = journey.page
+    journey.goto(claim_path)
+    journey.submit("Claim and sign in")
+    assert urlsplit(page.url).path == "/account"
+    assert urlsplit(page.url).fragment == f"credential-{held.issued.id}"
+    assert "Send to wallet" in page.locator(".notice").inner_text()
+    card = page.locator(f"#credential-{held.issued.id}")
+    button = card.get_by_role("button", name="Send to wallet")
+    expect(button).to_be_in_viewport()
+    checked(walk, journey, "account-after-claim")
+    journey.shoot("account-after-claim")
+
+    with page.expect_navigation():
+        button.click()
+    assert urlsplit(page.url).path.startswith("/wallet/offers/")
+    assert page.get_by_role("heading", name="Send to wallet", exact=True).is_visible()
+    deep_link = page.locator("#openid-link").get_attribute("href") or ""
+    assert deep_link.startswith("openid-credential-offer://?credential_offer_uri=")
+    image = page.get_by_alt_text("QR code with the OpenID4VCI credential offer")
+    assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert decode_qr(Image.open(io.BytesIO(image.screenshot()))) == [deep_link]
+    journey.check_accessibility()
+    journey.shoot("account-wallet-offer")
+    assert walk.failures == [], "\n".join(walk.failures)
     assert journey.errors == []
     journey.context.close()

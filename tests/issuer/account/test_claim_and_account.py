@@ -72,7 +72,8 @@ def test_claim_link_is_single_use_signs_in_and_publishes_claimed_once(
     before = browser_client.cookie()
     done = browser_client.post(path)
     assert done.status_code == 302
-    assert done.headers["Location"] == "/account"
+    # The account page, opened at the claimed credential's card (its "Send to wallet").
+    assert done.headers["Location"] == f"/account#credential-{held.issued.id}"
     assert browser_client.cookie() not in (None, before)  # a new session id (no fixation)
     overview = browser_client.get("/account")
     assert overview.status_code == 200
