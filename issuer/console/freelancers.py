@@ -29,6 +29,7 @@ from issuer.console.policy import client_ip, requires, signed_in
 from issuer.models import Freelancer
 from issuer.services import accounts, certifications, evidence, freelancer_import, freelancers
 from microcred.platform.refusals import InvalidInputError
+from microcred.platform.tokens import same_secret
 
 Page = Response | str | tuple[str, int]
 PER_PAGE = 50
@@ -149,10 +150,7 @@ def freelancer_import_confirm() -> Page:
     me = signed_in()
     payload = request.form.get("payload", "")
     given = request.form.get("signature", "")
-    # As UTF-8 bytes: compare_digest refuses str with non-ASCII characters (a forged form).
-    if not payload or not hmac.compare_digest(
-        given.encode("utf-8", "surrogatepass"), _signature(payload).encode("utf-8")
-    ):
+    if not payload or not same_secret(given, _signature(payload)):
         raise InvalidInputError(
             "The import could not be matched with the file you previewed. Upload the file again."
         )

@@ -45,6 +45,7 @@ from issuer.models import Issuer, Membership, OidcProvider, User
 from issuer.services import accounts, audit, passwords
 from microcred.platform.extensions import db
 from microcred.platform.refusals import ForbiddenError, InvalidInputError, NotFoundError
+from microcred.platform.tokens import same_secret
 
 #: GET a URL, return its JSON object (raises ResolutionError naming the URL).
 Fetch = Callable[[str], Mapping[str, Any]]
@@ -336,11 +337,7 @@ def check_callback(pending: object, args: Mapping[str, str]) -> dict[str, Any]:
             "no sign-in with your organisation was in progress in this browser (it was "
             "finished already, or it was started elsewhere); start again"
         )
-    # As UTF-8 bytes: compare_digest refuses str with non-ASCII characters (a forged state).
-    if not secrets.compare_digest(
-        str(args.get("state", "")).encode("utf-8", "surrogatepass"),
-        str(pending["state"]).encode("utf-8"),
-    ):
+    if not same_secret(str(args.get("state", "")), str(pending["state"])):
         raise SignInRefusedError("the answer does not belong to this sign-in (state differs)")
     if not args.get("code"):
         raise SignInRefusedError("your organisation's provider sent no authorization code")

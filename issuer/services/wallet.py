@@ -58,6 +58,7 @@ from issuer.services.status_lists import IndexAllocator, list_cache
 from microcred.platform.context import app_config, running_app
 from microcred.platform.extensions import db
 from microcred.platform.refusals import ConflictError, NotFoundError
+from microcred.platform.tokens import same_secret
 
 __all__ = [
     "OFFER_LIFETIME",
@@ -404,9 +405,8 @@ def _check_bound(presentation: Mapping[str, Any], challenge: str) -> None:
             raise InvalidInputError(
                 "a proof must be an object", field="verifiablePresentation.proof"
             )
-        # Compared as UTF-8 bytes: compare_digest refuses str with non-ASCII characters.
-        if not isinstance(entry.get("challenge"), str) or not hmac.compare_digest(
-            entry["challenge"].encode("utf-8", "surrogatepass"), challenge.encode("utf-8")
+        if not isinstance(entry.get("challenge"), str) or not same_secret(
+            entry["challenge"], challenge
         ):
             raise InvalidInputError(
                 "the proof does not answer this exchange's challenge",
