@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from babel.dates import format_date
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from credentials.dates import format_long_date
+from credentials.documents.certificate_words import long_date
+from microcred.platform.i18n import current_language
 
 __all__ = ["N_", "STATE_REASONS", "_", "page_date"]
 
@@ -34,8 +33,6 @@ STATE_REASONS = (
 
 
 def page_date(value: date) -> str:
-    """``12 May 2025`` in English (as the certificates), ``12 de mayo de 2025`` in Spanish."""
-    locale = get_locale()
-    if locale is None or locale.language == "en":
-        return format_long_date(value)
-    return format_date(value, format="long", locale=locale)
+    """``12 May 2025`` in English (as the certificates), ``12 de mayo de 2025`` in Spanish:
+    the certificate's own date words, in the request's language."""
+    return long_date(value, current_language())

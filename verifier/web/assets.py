@@ -11,11 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from babel.dates import format_date
 from flask import Blueprint
-from flask_babel import get_locale
 
-from verifier.web.words import english
+from credentials.documents.certificate_words import long_date as certificate_date
+from microcred.platform.i18n import current_language
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -61,10 +60,9 @@ def init_app(app: Flask) -> None:
 
 
 def long_date(value: datetime) -> str:
-    utc = value.astimezone(UTC)
-    if not english():  # i18n: "7 de diciembre de 2026" (Babel's long date, still UTC)
-        return format_date(utc.date(), format="long", locale=get_locale())
-    return f"{utc.day} {utc:%B %Y}"
+    """``7 December 2026``, ``7 de diciembre de 2026``: the certificate's date words (UTC),
+    in the request's language."""
+    return certificate_date(value.astimezone(UTC).date(), current_language())
 
 
 def long_datetime(value: datetime) -> str:
