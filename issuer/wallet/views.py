@@ -21,7 +21,12 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from credentials.documents.qr import qr_svg
-from credentials.errors import InvalidInputError, MicrocredError, PayloadTooLargeError
+from credentials.errors import (
+    InvalidInputError,
+    MalformedCredentialError,
+    MicrocredError,
+    PayloadTooLargeError,
+)
 from credentials.verify import load_credential
 from issuer.models import IssuedCredential
 from issuer.services import wallet, wallet_oid4vci
@@ -88,14 +93,24 @@ def _body_bytes() -> bytes:
 
 
 def _json_body() -> dict[str, Any]:
-    """The exchange's request: one JSON object. A body that is not is the request's fault
+    """The exchange's request: one JSON object, parsed as strictly as a credential (no
+    duplicate key, NaN or lone surrogate; bounded depth), since the presentation in it is
+    checked as signed data. A body that is not a JSON object at all is the request's fault
     (``malformed_json``, naming ``body``, as the platform says of other JSON bodies), not
-    a malformed credential: no credential is sent here. Then parsed as strictly as a
-    credential (no duplicate key, NaN or lone surrogate; bounded depth), since the
-    presentation in it is checked as signed data."""
+    a malformed credential: no credential is sent here."""
     if not request.is_json:
         raise InvalidInputError("send the request as application/json", code="unsupported_media")
     raw = _body_bytes() or b"{}"
+    try:
+        return load_credential(raw)
+    except MalformedCredentialError:
+        _refuse_if_not_a_json_object(raw)  # then it is a strict rule the body broke
+        raise
+
+
+def _refuse_if_not_a_json_object(raw: bytes) -> None:
+    """Say in the request's words why ``raw`` (which the strict parser refused) is no JSON
+    object; return when it is one. Read only on that error path."""
     try:
         parsed = json.loads(raw)
     except UnicodeDecodeError:
@@ -110,7 +125,6 @@ def _json_body() -> dict[str, Any]:
         raise _malformed_body(
             'the request body must be a JSON object: {} or {"verifiablePresentation": …}'
         )
-    return load_credential(raw)
 
 
 def _malformed_body(message: str) -> InvalidInputError:
